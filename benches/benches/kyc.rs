@@ -1,0 +1,2 @@
+//! KYC matching benchmarks (placeholder until the KYC issue lands).
+fn main() {}
