@@ -1,0 +1,466 @@
+//! Typed feature vectors: the dense, indexed form of a signals payload that policies read.
+//!
+//! A [`Schema`] is built once (from the catalog, plus whatever a policy adds) and maps each
+//! feature name to a [`Slot`]. A [`FeatureVector`] is then just a `Vec<FeatureValue>` in slot
+//! order plus a shared pointer to its schema: creating one per request costs one allocation, and
+//! reading a feature by slot costs an index. Lookup by name exists for tooling and tests.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{self, NullMeaning, SignalKind};
+
+/// An ordered amount band such as `"A0"` .. `"A9"`: the provider's coarse bucket for an amount.
+///
+/// Bands order by letter, then level (`A2 < A10 < B0`), never lexically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Band {
+    letter: u8,
+    level: u16,
+}
+
+impl Band {
+    /// Parse `"<uppercase letter><1-3 digits>"`, e.g. `"A0"`, `"A12"`. `None` if not band-shaped.
+    ///
+    /// ```
+    /// use underwrite_core::features::Band;
+    /// let a3 = Band::parse("A3").unwrap();
+    /// assert!(a3 < Band::parse("A10").unwrap());
+    /// assert_eq!(a3.level(), 3);
+    /// assert!(Band::parse("3A").is_none() && Band::parse("A").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Band> {
+        let bytes = text.as_bytes();
+        let (&letter, digits) = bytes.split_first()?;
+        if !letter.is_ascii_uppercase()
+            || digits.is_empty()
+            || digits.len() > 3
+            || !digits.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let level = digits
+            .iter()
+            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        Some(Band { letter, level })
+    }
+
+    /// The band letter (`'A'` for `"A3"`).
+    pub fn letter(self) -> char {
+        char::from(self.letter)
+    }
+
+    /// The band level (`3` for `"A3"`).
+    pub fn level(self) -> u16 {
+        self.level
+    }
+}
+
+impl fmt::Display for Band {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", char::from(self.letter), self.level)
+    }
+}
+
+/// One feature's value.
+///
+/// JSON form (used by the CLI and for round trips): `null` for missing, a number for numbers,
+/// `"never"` for an event that never happened, the band text (`"A3"`) for bands, and
+/// `{"text": "..."}` for other strings (so no string can be mistaken for a band or "never").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum FeatureValue {
+    /// Unknown: absent from the payload, or `null` where the kind gives `null` no meaning.
+    #[default]
+    Missing,
+    /// The event never happened (a "days since last" `null`). Never reads as 0.
+    Never,
+    /// A number (counts, amounts, days).
+    Number(Decimal),
+    /// A banded amount.
+    Band(Band),
+    /// A string value of an unknown signal that is not band-shaped.
+    Text(Box<str>),
+}
+
+impl FeatureValue {
+    /// The number, if this is one.
+    pub fn as_number(&self) -> Option<Decimal> {
+        match self {
+            FeatureValue::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is [`FeatureValue::Missing`].
+    pub fn is_missing(&self) -> bool {
+        matches!(self, FeatureValue::Missing)
+    }
+
+    /// The value a JSON `null` stands for under `meaning`.
+    pub fn for_null(meaning: NullMeaning) -> FeatureValue {
+        match meaning {
+            NullMeaning::Zero => FeatureValue::Number(Decimal::ZERO),
+            NullMeaning::Never => FeatureValue::Never,
+            NullMeaning::Missing => FeatureValue::Missing,
+        }
+    }
+}
+
+impl fmt::Display for FeatureValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureValue::Missing => f.write_str("missing"),
+            FeatureValue::Never => f.write_str("never"),
+            FeatureValue::Number(n) => write!(f, "{n}"),
+            FeatureValue::Band(b) => write!(f, "{b}"),
+            FeatureValue::Text(t) => write!(f, "{t:?}"),
+        }
+    }
+}
+
+impl Serialize for FeatureValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FeatureValue::Missing => serializer.serialize_none(),
+            FeatureValue::Never => serializer.serialize_str("never"),
+            FeatureValue::Number(n) => {
+                rust_decimal::serde::arbitrary_precision::serialize(n, serializer)
+            }
+            FeatureValue::Band(b) => serializer.collect_str(b),
+            FeatureValue::Text(t) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("text", t)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FeatureValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = FeatureValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("null, a number, \"never\", a band like \"A3\", or {\"text\": ...}")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<FeatureValue, E> {
+                Ok(FeatureValue::Missing)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<FeatureValue, E> {
+                Ok(FeatureValue::Missing)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<FeatureValue, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FeatureValue, E> {
+                Ok(FeatureValue::Number(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FeatureValue, E> {
+                Ok(FeatureValue::Number(Decimal::from(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FeatureValue, E> {
+                if v == "never" {
+                    return Ok(FeatureValue::Never);
+                }
+                Band::parse(v)
+                    .map(FeatureValue::Band)
+                    .ok_or_else(|| E::custom(format!("{v:?} is neither \"never\" nor a band")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeatureValue, A::Error> {
+                // serde_json's arbitrary_precision hands numbers over as a one-entry map.
+                let key: String = map
+                    .next_key()?
+                    .ok_or_else(|| de::Error::custom("empty object"))?;
+                let value: String = map.next_value()?;
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom("expected exactly one key"));
+                }
+                match key.as_str() {
+                    "text" => Ok(FeatureValue::Text(value.into_boxed_str())),
+                    "$serde_json::private::Number" => Decimal::from_str_exact(&value)
+                        .or_else(|_| Decimal::from_scientific(&value))
+                        .map(FeatureValue::Number)
+                        .map_err(|e| de::Error::custom(format!("number {value}: {e}"))),
+                    other => Err(de::Error::unknown_field(other, &["text"])),
+                }
+            }
+        }
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+/// The position of a feature in a [`Schema`] (and in every [`FeatureVector`] built on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(u32);
+
+impl Slot {
+    /// The slot as an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a schema knows about one feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureDef {
+    /// Feature name (a signal name, or a policy-derived name).
+    pub name: Box<str>,
+    /// The signal kind, when the name fits the catalog scheme.
+    pub kind: Option<SignalKind>,
+    /// What a `null` value means for this feature.
+    pub null_meaning: NullMeaning,
+}
+
+/// Name → slot mapping, built once and shared by every vector.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schema {
+    defs: Vec<FeatureDef>,
+    index: HashMap<Box<str>, Slot>,
+}
+
+impl Schema {
+    /// An empty schema.
+    pub fn new() -> Schema {
+        Schema::default()
+    }
+
+    /// A schema with one slot for every documented phone signal, in catalog order.
+    pub fn phone_catalog() -> Schema {
+        let mut schema = Schema::new();
+        for entry in catalog::phone_signals() {
+            schema.add(&entry.name);
+        }
+        schema
+    }
+
+    /// Add a feature (idempotent): its kind and null meaning come from the catalog scheme,
+    /// and a name outside the scheme gets `NullMeaning::Missing`. Returns its slot.
+    pub fn add(&mut self, name: &str) -> Slot {
+        if let Some(slot) = self.index.get(name) {
+            return *slot;
+        }
+        let kind = catalog::kind_of(name);
+        let null_meaning = kind.map_or(NullMeaning::Missing, SignalKind::null_meaning);
+        self.push(FeatureDef {
+            name: name.into(),
+            kind,
+            null_meaning,
+        })
+    }
+
+    /// Override what `null` means for a feature already in the schema. Returns `false` when
+    /// the name is unknown.
+    pub fn set_null_meaning(&mut self, name: &str, meaning: NullMeaning) -> bool {
+        match self.index.get(name) {
+            Some(slot) => {
+                if let Some(def) = self.defs.get_mut(slot.index()) {
+                    def.null_meaning = meaning;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn push(&mut self, def: FeatureDef) -> Slot {
+        let slot = Slot(u32::try_from(self.defs.len()).unwrap_or(u32::MAX));
+        self.index.insert(def.name.clone(), slot);
+        self.defs.push(def);
+        slot
+    }
+
+    /// The slot of `name`, if the schema has it.
+    pub fn slot(&self, name: &str) -> Option<Slot> {
+        self.index.get(name).copied()
+    }
+
+    /// The definition at `slot`.
+    pub fn def(&self, slot: Slot) -> Option<&FeatureDef> {
+        self.defs.get(slot.index())
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    /// Whether the schema has no features.
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    /// All definitions in slot order.
+    pub fn defs(&self) -> &[FeatureDef] {
+        &self.defs
+    }
+}
+
+/// A dense feature vector: one value per schema slot, all [`FeatureValue::Missing`] at first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureVector {
+    schema: Arc<Schema>,
+    values: Vec<FeatureValue>,
+}
+
+impl FeatureVector {
+    /// A vector of missing values over `schema`.
+    pub fn new(schema: Arc<Schema>) -> FeatureVector {
+        let values = vec![FeatureValue::Missing; schema.len()];
+        FeatureVector { schema, values }
+    }
+
+    /// The schema this vector is laid out by.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    /// The value at `slot` (missing for a slot of another schema that is out of range).
+    pub fn get(&self, slot: Slot) -> &FeatureValue {
+        const MISSING: &FeatureValue = &FeatureValue::Missing;
+        self.values.get(slot.index()).unwrap_or(MISSING)
+    }
+
+    /// Set the value at `slot`; ignored for an out-of-range slot.
+    pub fn set(&mut self, slot: Slot, value: FeatureValue) {
+        if let Some(v) = self.values.get_mut(slot.index()) {
+            *v = value;
+        }
+    }
+
+    /// The value of `name`, for tooling (`None` when the schema has no such feature).
+    pub fn get_by_name(&self, name: &str) -> Option<&FeatureValue> {
+        self.schema.slot(name).map(|slot| self.get(slot))
+    }
+
+    /// `(name, value)` pairs in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FeatureValue)> {
+        self.schema
+            .defs
+            .iter()
+            .map(|d| &*d.name)
+            .zip(self.values.iter())
+    }
+
+    /// The values in slot order.
+    pub fn values(&self) -> &[FeatureValue] {
+        &self.values
+    }
+}
+
+impl Serialize for FeatureVector {
+    /// A JSON object `name → value` in slot order.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.values.len()))?;
+        for (name, value) in self.iter() {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+impl FeatureVector {
+    /// Rebuild a vector from its JSON object form over `schema` (the inverse of `Serialize`).
+    /// Names the schema does not have are an error naming them.
+    pub fn from_json_map(
+        schema: Arc<Schema>,
+        map: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<FeatureVector, String> {
+        let mut vector = FeatureVector::new(schema);
+        for (name, value) in map {
+            let slot = vector
+                .schema
+                .slot(name)
+                .ok_or_else(|| format!("unknown feature {name:?}"))?;
+            let value =
+                FeatureValue::deserialize(value).map_err(|e| format!("feature {name:?}: {e}"))?;
+            vector.set(slot, value);
+        }
+        Ok(vector)
+    }
+}
+
+impl FromStr for Band {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Band, String> {
+        Band::parse(s).ok_or_else(|| format!("{s:?} is not a band like \"A3\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_order_numerically_not_lexically() {
+        let parse = |s| Band::parse(s).expect(s);
+        assert!(parse("A2") < parse("A10"));
+        assert!(parse("A9") < parse("B0"));
+        assert_eq!(parse("A7").to_string(), "A7");
+        for bad in ["", "A", "a1", "AA1", "A1234", "A-1", "1"] {
+            assert!(Band::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_round_trip_through_json() {
+        for value in [
+            FeatureValue::Missing,
+            FeatureValue::Never,
+            FeatureValue::Number(Decimal::new(12345, 2)),
+            FeatureValue::Number(Decimal::from(7)),
+            FeatureValue::Band(Band::parse("A3").expect("band")),
+            FeatureValue::Text("never".into()),
+        ] {
+            let json = serde_json::to_string(&value).expect("serialize");
+            let back: FeatureValue = serde_json::from_str(&json).expect("deserialize");
+            assert_eq!(back, value, "via {json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&FeatureValue::Number(Decimal::new(12345, 2))).expect("json"),
+            "123.45"
+        );
+    }
+
+    #[test]
+    fn schema_slots_are_stable_and_lookups_work() {
+        let schema = Schema::phone_catalog();
+        let slot = schema.slot("events_overdue_day30").expect("catalog signal");
+        assert_eq!(
+            schema.def(slot).map(|d| d.kind),
+            Some(Some(SignalKind::Count))
+        );
+        let schema = Arc::new(schema);
+        let mut v = FeatureVector::new(schema.clone());
+        assert!(v.values().iter().all(FeatureValue::is_missing));
+        v.set(slot, FeatureValue::Number(Decimal::from(3)));
+        assert_eq!(
+            v.get_by_name("events_overdue_day30"),
+            Some(&FeatureValue::Number(Decimal::from(3)))
+        );
+        assert_eq!(v.get_by_name("nope"), None);
+        let json = serde_json::to_value(&v).expect("json");
+        let back = FeatureVector::from_json_map(schema, json.as_object().expect("object"))
+            .expect("round trip");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn null_meaning_overrides_apply() {
+        let mut schema = Schema::phone_catalog();
+        assert!(schema.set_null_meaning("events_overdue_day30_amount", NullMeaning::Zero));
+        assert!(!schema.set_null_meaning("no_such_feature", NullMeaning::Zero));
+        let slot = schema.slot("events_overdue_day30_amount").expect("slot");
+        assert_eq!(
+            schema.def(slot).map(|d| d.null_meaning),
+            Some(NullMeaning::Zero)
+        );
+    }
+}
