@@ -1,0 +1,387 @@
+//! Name comparison: components, middle initials, straight and swapped (transposed) outcomes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::levenshtein::bounded;
+use crate::outcome::FieldOutcome;
+use crate::MatchConfig;
+
+/// Which rule decided a name component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentRule {
+    /// Equal after normalization.
+    Equal,
+    /// Levenshtein distance within the threshold.
+    WithinDistance,
+    /// Levenshtein distance above the threshold.
+    TooFar,
+    /// A middle initial compared by its letter.
+    Initial,
+    /// The authority record has no value for this component.
+    MissingOnAuthority,
+}
+
+/// One compared name component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentDetails {
+    /// The component's outcome (Exact Match, Partial Match or No Match).
+    pub outcome: FieldOutcome,
+    /// The rule that decided it.
+    pub rule: ComponentRule,
+    /// Edit distance in Unicode scalar values, when it is within the threshold (`None` means
+    /// "more than `threshold`", or not computed for the initial and missing rules).
+    pub distance: Option<usize>,
+    /// The distance threshold applied to this pair (length-scaled if configured).
+    pub threshold: usize,
+}
+
+/// The components compared in one orientation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameComparison {
+    /// Worst of the compared components.
+    pub outcome: FieldOutcome,
+    /// Submitted first name against the authority's first (straight) or last (swapped) name.
+    pub first: ComponentDetails,
+    /// Middle against middle; `None` when either side has no middle name (not compared).
+    pub middle: Option<ComponentDetails>,
+    /// Submitted last name against the authority's last (straight) or first (swapped) name.
+    pub last: ComponentDetails,
+}
+
+/// What the `Names` outcome rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameDetails {
+    /// first↔first, middle↔middle, last↔last.
+    pub straight: NameComparison,
+    /// first↔last, middle↔middle, last↔first.
+    pub swapped: NameComparison,
+}
+
+/// Normalized names of one side. `first` and `last` may be empty on the authority side
+/// (missing); `middle` is `None` when absent or empty.
+#[derive(Debug, Clone, Copy)]
+pub struct NameParts<'a> {
+    /// Normalized first name ("" if missing).
+    pub first: &'a str,
+    /// Normalized middle name.
+    pub middle: Option<&'a str>,
+    /// Normalized last name ("" if missing).
+    pub last: &'a str,
+}
+
+/// Number of Unicode scalar values (bytes for ASCII).
+fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Compare two normalized components; `b` empty means missing on the authority side.
+#[must_use]
+pub fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
+    if b.is_empty() || a.is_empty() {
+        return ComponentDetails {
+            outcome: FieldOutcome::NoMatch,
+            rule: ComponentRule::MissingOnAuthority,
+            distance: None,
+            threshold: 0,
+        };
+    }
+    let threshold = if config.length_scaled {
+        config.threshold_for(char_len(a).min(char_len(b)))
+    } else {
+        config.max_distance
+    };
+    match bounded(a, b, threshold) {
+        Some(0) => ComponentDetails {
+            outcome: FieldOutcome::ExactMatch,
+            rule: ComponentRule::Equal,
+            distance: Some(0),
+            threshold,
+        },
+        Some(d) => ComponentDetails {
+            outcome: FieldOutcome::PartialMatch,
+            rule: ComponentRule::WithinDistance,
+            distance: Some(d),
+            threshold,
+        },
+        None => ComponentDetails {
+            outcome: FieldOutcome::NoMatch,
+            rule: ComponentRule::TooFar,
+            distance: None,
+            threshold,
+        },
+    }
+}
+
+/// The letter of a middle initial: one character, optionally followed by `.`.
+fn initial(s: &str) -> Option<char> {
+    let mut it = s.chars();
+    let c = it.next()?;
+    match (it.next(), it.next()) {
+        (None, _) | (Some('.'), None) if c.is_alphabetic() => Some(c),
+        _ => None,
+    }
+}
+
+/// Compare middle names: an initial on either side is compared by its letter only.
+#[must_use]
+pub fn compare_middle(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
+    let (ia, ib) = (initial(a), initial(b));
+    if ia.is_none() && ib.is_none() {
+        return compare_component(a, b, config);
+    }
+    let first_a = ia.or_else(|| a.chars().next());
+    let first_b = ib.or_else(|| b.chars().next());
+    let outcome = if first_a != first_b {
+        FieldOutcome::NoMatch
+    } else if ia.is_some() && ib.is_some() {
+        // "J" and "J.": the same initial.
+        FieldOutcome::ExactMatch
+    } else {
+        FieldOutcome::PartialMatch
+    };
+    ComponentDetails {
+        outcome,
+        rule: if a == b {
+            ComponentRule::Equal
+        } else {
+            ComponentRule::Initial
+        },
+        distance: None,
+        threshold: config.max_distance,
+    }
+}
+
+fn worst(parts: &[Option<&ComponentDetails>]) -> FieldOutcome {
+    let mut worst = FieldOutcome::ExactMatch;
+    for c in parts.iter().flatten() {
+        if c.outcome.severity() > worst.severity() {
+            worst = c.outcome;
+        }
+    }
+    worst
+}
+
+fn orientation(
+    first: ComponentDetails,
+    middle: Option<ComponentDetails>,
+    last: ComponentDetails,
+) -> NameComparison {
+    NameComparison {
+        outcome: worst(&[Some(&first), middle.as_ref(), Some(&last)]),
+        first,
+        middle,
+        last,
+    }
+}
+
+/// Compare submitted names with the authority's: the `Names` outcome and its details.
+#[must_use]
+pub fn compare_names(
+    submitted: &NameParts<'_>,
+    authority: &NameParts<'_>,
+    config: &MatchConfig,
+) -> (FieldOutcome, NameDetails) {
+    let middle = match (submitted.middle, authority.middle) {
+        (Some(a), Some(b)) => Some(compare_middle(a, b, config)),
+        _ => None,
+    };
+    let straight = orientation(
+        compare_component(submitted.first, authority.first, config),
+        middle,
+        compare_component(submitted.last, authority.last, config),
+    );
+    let swapped = orientation(
+        compare_component(submitted.first, authority.last, config),
+        middle,
+        compare_component(submitted.last, authority.first, config),
+    );
+    let outcome = match (straight.outcome, swapped.outcome) {
+        (FieldOutcome::ExactMatch, _) => FieldOutcome::ExactMatch,
+        (_, FieldOutcome::ExactMatch) => FieldOutcome::Transposed,
+        (FieldOutcome::PartialMatch, _) => FieldOutcome::PartialMatch,
+        (_, FieldOutcome::PartialMatch) => FieldOutcome::Transposed,
+        _ => FieldOutcome::NoMatch,
+    };
+    (outcome, NameDetails { straight, swapped })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(first: &'a str, middle: Option<&'a str>, last: &'a str) -> NameParts<'a> {
+        NameParts {
+            first,
+            middle,
+            last,
+        }
+    }
+
+    fn names(a: NameParts<'_>, b: NameParts<'_>) -> FieldOutcome {
+        compare_names(&a, &b, &MatchConfig::default()).0
+    }
+
+    #[test]
+    fn reference_example_rules() {
+        let joe = parts("joe", Some("doe"), "leo");
+        assert_eq!(names(joe, joe), FieldOutcome::ExactMatch);
+        // Partial: within two edits.
+        assert_eq!(
+            names(joe, parts("jo", Some("doe"), "leo")),
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            names(joe, parts("joey", Some("doe"), "lee")),
+            FieldOutcome::PartialMatch
+        );
+        // Transposed: first and last swapped.
+        assert_eq!(
+            names(joe, parts("leo", Some("doe"), "joe")),
+            FieldOutcome::Transposed
+        );
+        // Transposed and partially off.
+        assert_eq!(
+            names(joe, parts("leon", Some("doe"), "joe")),
+            FieldOutcome::Transposed
+        );
+        // No match: first name too far.
+        assert_eq!(
+            names(joe, parts("mary", Some("doe"), "leo")),
+            FieldOutcome::NoMatch
+        );
+        // Middle name too far makes it no match both ways.
+        assert_eq!(
+            names(joe, parts("joe", Some("smith"), "leo")),
+            FieldOutcome::NoMatch
+        );
+    }
+
+    #[test]
+    fn precedence_of_straight_and_swapped() {
+        // Straight partial (1 edit each) while swapped is no match.
+        assert_eq!(
+            names(parts("anna", None, "berg"), parts("anne", None, "burg")),
+            FieldOutcome::PartialMatch
+        );
+        // "ab"/"ba": straight partial (2 edits), swapped exact → Transposed takes precedence.
+        assert_eq!(
+            names(parts("ab", None, "ba"), parts("ba", None, "ab")),
+            FieldOutcome::Transposed
+        );
+    }
+
+    #[test]
+    fn middle_name_only_compared_when_both_present() {
+        let with = parts("joe", Some("doe"), "leo");
+        let without = parts("joe", None, "leo");
+        assert_eq!(names(with, without), FieldOutcome::ExactMatch);
+        assert_eq!(names(without, with), FieldOutcome::ExactMatch);
+        let (_, det) = compare_names(&with, &without, &MatchConfig::default());
+        assert!(det.straight.middle.is_none());
+    }
+
+    #[test]
+    fn middle_initials() {
+        let cfg = MatchConfig::default();
+        assert_eq!(
+            compare_middle("d", "doe", &cfg).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_middle("doe", "d.", &cfg).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_middle("d.", "d", &cfg).outcome,
+            FieldOutcome::ExactMatch
+        );
+        assert_eq!(
+            compare_middle("d", "d", &cfg).outcome,
+            FieldOutcome::ExactMatch
+        );
+        // A different letter is a different name, even though the edit distance is 1.
+        assert_eq!(
+            compare_middle("k", "d", &cfg).outcome,
+            FieldOutcome::NoMatch
+        );
+        assert_eq!(
+            compare_middle("k.", "doe", &cfg).outcome,
+            FieldOutcome::NoMatch
+        );
+        // Not initials: plain Levenshtein.
+        assert_eq!(
+            compare_middle("do", "doe", &cfg).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            names(
+                parts("joe", Some("d."), "leo"),
+                parts("joe", Some("doe"), "leo")
+            ),
+            FieldOutcome::PartialMatch
+        );
+    }
+
+    #[test]
+    fn missing_authority_component_is_no_match() {
+        assert_eq!(
+            names(parts("joe", None, "leo"), parts("", None, "leo")),
+            FieldOutcome::NoMatch
+        );
+        assert_eq!(
+            names(parts("joe", None, "leo"), parts("", None, "")),
+            FieldOutcome::NoMatch
+        );
+    }
+
+    #[test]
+    fn short_names_flat_versus_length_scaled() {
+        let flat = MatchConfig::default();
+        let scaled = MatchConfig {
+            length_scaled: true,
+            ..MatchConfig::default()
+        };
+        assert_eq!(
+            compare_component("li", "wu", &flat).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_component("li", "wu", &scaled).outcome,
+            FieldOutcome::NoMatch
+        );
+        assert_eq!(
+            compare_component("jon", "john", &scaled).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_component("jon", "jan", &scaled).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_component("jon", "jane", &scaled).outcome,
+            FieldOutcome::NoMatch
+        );
+        assert_eq!(
+            compare_component("katherine", "catharine", &scaled).outcome,
+            FieldOutcome::PartialMatch
+        );
+        assert_eq!(
+            compare_component("li", "li", &scaled).outcome,
+            FieldOutcome::ExactMatch
+        );
+    }
+
+    #[test]
+    fn component_details_record_distances() {
+        let c = compare_component("jose", "josé", &MatchConfig::default());
+        assert_eq!(c.distance, Some(1));
+        assert_eq!(c.rule, ComponentRule::WithinDistance);
+        let c = compare_component("joe", "mary", &MatchConfig::default());
+        assert_eq!((c.distance, c.rule), (None, ComponentRule::TooFar));
+    }
+}

@@ -1,0 +1,219 @@
+//! Name normalization: Unicode canonical caseless form, trimmed, inner whitespace collapsed.
+//!
+//! Two paths, both without heap allocation for names up to [`INLINE_BYTES`] bytes:
+//!
+//! - **ASCII** (the common case): if the input is already lowercase, trimmed and single-spaced it
+//!   is borrowed as is; otherwise it is lowercased into an inline stack buffer.
+//! - **Non-ASCII**: canonical decomposition, full Unicode case folding (`ß` → `ss`, `ﬁ` → `fi`)
+//!   and canonical composition (`NFC(fold(NFD(s)))`, the canonical caseless match of Unicode
+//!   §3.13, presented in NFC), streamed into the same inline buffer.
+
+use caseless::Caseless;
+use unicode_normalization::UnicodeNormalization;
+
+/// Bytes of normalized text kept on the stack before spilling to the heap.
+pub const INLINE_BYTES: usize = 64;
+
+/// A normalized name: borrowed from the input, in an inline buffer, or (for long names) owned.
+#[derive(Clone)]
+pub struct NormalizedName<'a> {
+    repr: Repr<'a>,
+}
+
+#[derive(Clone)]
+enum Repr<'a> {
+    Borrowed(&'a str),
+    Inline { buf: [u8; INLINE_BYTES], len: u8 },
+    Owned(String),
+}
+
+impl std::fmt::Debug for NormalizedName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for NormalizedName<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for NormalizedName<'_> {}
+
+impl NormalizedName<'_> {
+    /// The normalized text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match &self.repr {
+            Repr::Borrowed(s) => s,
+            Repr::Inline { buf, len } => buf
+                .get(..usize::from(*len))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or(""),
+            Repr::Owned(s) => s,
+        }
+    }
+
+    /// True when the input was returned unchanged (no copy was made).
+    #[must_use]
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.repr, Repr::Borrowed(_))
+    }
+}
+
+/// Whitespace as `char::is_whitespace` defines it, restricted to ASCII.
+#[inline]
+fn is_ascii_ws(b: u8) -> bool {
+    b == b' ' || (b'\t'..=b'\r').contains(&b)
+}
+
+/// Normalize a name for comparison: NFC, full case folding, trimmed, runs of whitespace
+/// collapsed to one space.
+///
+/// ```
+/// use underwrite_kyc::normalize::normalize_name;
+/// assert_eq!(normalize_name("  Mary   ANN ").as_str(), "mary ann");
+/// assert_eq!(normalize_name("STRAẞE").as_str(), "strasse");
+/// assert!(normalize_name("joe").is_borrowed());
+/// ```
+#[must_use]
+pub fn normalize_name(s: &str) -> NormalizedName<'_> {
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
+        if is_clean_ascii(bytes) {
+            return NormalizedName {
+                repr: Repr::Borrowed(s),
+            };
+        }
+        return collect(bytes.iter().map(|&b| char::from(b.to_ascii_lowercase())));
+    }
+    collect(s.nfd().default_case_fold().nfc())
+}
+
+/// Already lowercase, no leading/trailing whitespace, only single spaces inside.
+fn is_clean_ascii(bytes: &[u8]) -> bool {
+    let mut prev_space = true; // rejects leading whitespace
+    for &b in bytes {
+        if b.is_ascii_uppercase() {
+            return false;
+        }
+        if is_ascii_ws(b) {
+            if b != b' ' || prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else {
+            prev_space = false;
+        }
+    }
+    !prev_space || bytes.is_empty()
+}
+
+/// Collapse whitespace and trim while writing `chars` into the inline buffer (or a `String`
+/// once it overflows).
+fn collect<'a>(chars: impl Iterator<Item = char>) -> NormalizedName<'a> {
+    let mut buf = [0u8; INLINE_BYTES];
+    let mut len = 0usize;
+    let mut spill: Option<String> = None;
+    let mut pending_space = false;
+    let mut started = false;
+    for c in chars {
+        if c.is_whitespace() {
+            pending_space = started;
+            continue;
+        }
+        if pending_space {
+            push(&mut buf, &mut len, &mut spill, ' ');
+            pending_space = false;
+        }
+        started = true;
+        push(&mut buf, &mut len, &mut spill, c);
+    }
+    match spill {
+        Some(s) => NormalizedName {
+            repr: Repr::Owned(s),
+        },
+        None => NormalizedName {
+            repr: Repr::Inline {
+                buf,
+                len: u8::try_from(len).unwrap_or(0),
+            },
+        },
+    }
+}
+
+fn push(buf: &mut [u8; INLINE_BYTES], len: &mut usize, spill: &mut Option<String>, c: char) {
+    if let Some(s) = spill {
+        s.push(c);
+        return;
+    }
+    let n = c.len_utf8();
+    match buf.get_mut(*len..*len + n) {
+        Some(slot) => {
+            c.encode_utf8(slot);
+            *len += n;
+        }
+        None => {
+            let mut s = String::with_capacity(*len * 2 + n);
+            s.push_str(std::str::from_utf8(buf.get(..*len).unwrap_or(&[])).unwrap_or(""));
+            s.push(c);
+            *spill = Some(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_clean_input_is_borrowed() {
+        for s in ["joe", "mary ann", "o'neil-smith", ""] {
+            let n = normalize_name(s);
+            assert!(n.is_borrowed(), "{s:?}");
+            assert_eq!(n.as_str(), s);
+        }
+    }
+
+    #[test]
+    fn ascii_dirty_input_is_cleaned() {
+        assert_eq!(normalize_name("Joe").as_str(), "joe");
+        assert_eq!(normalize_name(" joe").as_str(), "joe");
+        assert_eq!(normalize_name("joe ").as_str(), "joe");
+        assert_eq!(normalize_name("mary\t \nann").as_str(), "mary ann");
+        assert_eq!(normalize_name("mary  ann").as_str(), "mary ann");
+        assert_eq!(normalize_name("   ").as_str(), "");
+        assert!(!normalize_name("Joe").is_borrowed());
+    }
+
+    #[test]
+    fn unicode_is_nfc_and_fully_case_folded() {
+        // Decomposed e + combining acute equals the precomposed form.
+        assert_eq!(
+            normalize_name("Jose\u{301}").as_str(),
+            normalize_name("JOSÉ").as_str()
+        );
+        assert_eq!(normalize_name("JOSÉ").as_str(), "jos\u{e9}");
+        assert_eq!(normalize_name("Straße").as_str(), "strasse");
+        assert_eq!(
+            normalize_name("ΣΊΣΥΦΟΣ").as_str(),
+            normalize_name("σίσυφος").as_str()
+        );
+        assert_eq!(
+            normalize_name("\u{3000}Nguyễn\u{a0}\u{a0}Văn ").as_str(),
+            "nguyễn văn"
+        );
+    }
+
+    #[test]
+    fn long_names_spill_to_the_heap_intact() {
+        let long = "Ä".repeat(50);
+        assert_eq!(normalize_name(&long).as_str(), "ä".repeat(50));
+        let long_ascii = "AB ".repeat(40);
+        assert_eq!(
+            normalize_name(&long_ascii).as_str(),
+            "ab ".repeat(40).trim_end()
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Phone numbers: the same number across formatting, trunk prefix and country code.
+//!
+//! Fast path: if both sides have the same digits (ignoring every non-digit, so spaces, dashes,
+//! brackets and a leading `+` do not matter) they are the same number, without parsing. Otherwise
+//! both are parsed with the `phonenumber` crate (libphonenumber's metadata), each side in the
+//! context of its record's country (or the other record's, when its own is missing), and compared
+//! by country calling code and national number.
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::FieldOutcome;
+
+pub use phonenumber::country::Id as Country;
+
+/// How a phone comparison was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneRule {
+    /// The digit strings are identical.
+    SameDigits,
+    /// Parsed to the same country code and national number.
+    SameNumber,
+    /// Parsed to different numbers.
+    DifferentNumber,
+    /// At least one side could not be parsed as a phone number (for example a national number
+    /// without a known country), and the digits differ.
+    Unparseable,
+    /// One side has no phone number.
+    NotProvided,
+}
+
+/// What a `Phone_Number` outcome rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneDetails {
+    /// The rule that decided the outcome.
+    pub rule: PhoneRule,
+}
+
+/// Parse an ISO 3166-1 alpha-2 country code, any case, surrounding whitespace ignored.
+#[must_use]
+pub fn parse_country(s: &str) -> Option<Country> {
+    let t = s.trim().as_bytes();
+    let [a, b] = t else {
+        return None;
+    };
+    let up = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+    std::str::from_utf8(&up).ok()?.parse().ok()
+}
+
+/// Up to 24 digits on the stack; `None` when there are more (not a phone number).
+struct Digits {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl Digits {
+    fn of(s: &str) -> Option<Self> {
+        let mut d = Digits {
+            buf: [0; 24],
+            len: 0,
+        };
+        for b in s.bytes().filter(u8::is_ascii_digit) {
+            *d.buf.get_mut(d.len)? = b;
+            d.len += 1;
+        }
+        Some(d)
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// True when `s` contains at least one ASCII digit (the minimum to be a phone number at all).
+#[must_use]
+pub fn has_digits(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Compare two phone numbers, each with the country its record names (if any).
+///
+/// ```
+/// use underwrite_kyc::{phone::{compare_phone, parse_country}, FieldOutcome};
+/// let ng = parse_country("NG");
+/// assert_eq!(compare_phone("0803 123 4567", ng, "+234 803 123 4567", ng).0, FieldOutcome::ExactMatch);
+/// assert_eq!(compare_phone("0803 123 4567", ng, "0803 123 4568", ng).0, FieldOutcome::NoMatch);
+/// ```
+#[must_use]
+pub fn compare_phone(
+    a: &str,
+    a_country: Option<Country>,
+    b: &str,
+    b_country: Option<Country>,
+) -> (FieldOutcome, PhoneDetails) {
+    let detail = |rule| PhoneDetails { rule };
+    if let (Some(da), Some(db)) = (Digits::of(a), Digits::of(b)) {
+        if da.len > 0 && da.as_slice() == db.as_slice() {
+            return (FieldOutcome::ExactMatch, detail(PhoneRule::SameDigits));
+        }
+    }
+    let parse = |s: &str, own: Option<Country>, other: Option<Country>| {
+        phonenumber::parse(own.or(other), s).ok()
+    };
+    match (
+        parse(a, a_country, b_country),
+        parse(b, b_country, a_country),
+    ) {
+        (Some(pa), Some(pb)) => {
+            if pa.code().value() == pb.code().value() && pa.national() == pb.national() {
+                (FieldOutcome::ExactMatch, detail(PhoneRule::SameNumber))
+            } else {
+                (FieldOutcome::NoMatch, detail(PhoneRule::DifferentNumber))
+            }
+        }
+        _ => (FieldOutcome::NoMatch, detail(PhoneRule::Unparseable)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(a: &str, ac: &str, b: &str, bc: &str) -> (FieldOutcome, PhoneRule) {
+        let (o, d) = compare_phone(a, parse_country(ac), b, parse_country(bc));
+        (o, d.rule)
+    }
+
+    #[test]
+    fn formatting_does_not_matter() {
+        assert_eq!(
+            cmp("0123456789", "NG", "012-345 (6789)", "NG"),
+            (FieldOutcome::ExactMatch, PhoneRule::SameDigits)
+        );
+        assert_eq!(
+            cmp("+234 803 123 4567", "", "234-803-123-4567", ""),
+            (FieldOutcome::ExactMatch, PhoneRule::SameDigits)
+        );
+    }
+
+    #[test]
+    fn trunk_prefix_versus_country_code() {
+        assert_eq!(
+            cmp("08031234567", "NG", "+2348031234567", "NG"),
+            (FieldOutcome::ExactMatch, PhoneRule::SameNumber)
+        );
+        assert_eq!(
+            cmp("0712 345 678", "KE", "+254 712 345678", ""),
+            (FieldOutcome::ExactMatch, PhoneRule::SameNumber)
+        );
+        // The other record's country is used when one side has none.
+        assert_eq!(
+            cmp("+2348031234567", "", "08031234567", "ng"),
+            (FieldOutcome::ExactMatch, PhoneRule::SameNumber)
+        );
+        // The country's international call prefix (00 in Ghana).
+        assert_eq!(
+            cmp("00233 24 123 4567", "GH", "024 123 4567", "GH").0,
+            FieldOutcome::ExactMatch
+        );
+    }
+
+    #[test]
+    fn different_numbers_do_not_match() {
+        assert_eq!(
+            cmp("08031234567", "NG", "+2348031234568", "NG"),
+            (FieldOutcome::NoMatch, PhoneRule::DifferentNumber)
+        );
+        // Same national digits, different countries.
+        assert_eq!(
+            cmp("+233 24 123 4567", "", "+234 24 123 4567", "").0,
+            FieldOutcome::NoMatch
+        );
+        // A national number with no country anywhere cannot be tied to a country code.
+        assert_eq!(
+            cmp("08031234567", "", "+2348031234567", "").0,
+            FieldOutcome::NoMatch
+        );
+    }
+
+    #[test]
+    fn country_codes() {
+        assert_eq!(parse_country("ng"), Some(Country::NG));
+        assert_eq!(parse_country(" KE "), Some(Country::KE));
+        assert_eq!(parse_country("XX"), None);
+        assert_eq!(parse_country("NGA"), None);
+        assert_eq!(parse_country("ŃG"), None);
+    }
+}
