@@ -313,29 +313,41 @@ pub fn overall(outcomes: &[FieldOutcome], aggregation: Aggregation) -> ResultCod
     }
 }
 
-fn not_compared(code: ResultCode, verify: VerifyIdNumber, config: &MatchConfig) -> KycResult {
+/// Build the result from the code, the ID lookup and the four field outcomes
+/// (names, DOB, gender, phone number).
+fn assemble(
+    code: ResultCode,
+    verify_id_number: VerifyIdNumber,
+    [names, dob, gender, phone_number]: [FieldOutcome; 4],
+    details: Details,
+) -> KycResult {
     KycResult {
         result_type: ResultType::IdVerification,
         code,
         text: code.text(),
         is_final: true,
         actions: Actions {
-            verify_id_number: verify,
+            verify_id_number,
             return_personal_info: ReturnPersonalInfo::NotApplicable,
-            names: FieldOutcome::NotDone,
-            dob: FieldOutcome::NotDone,
-            gender: FieldOutcome::NotDone,
-            phone_number: FieldOutcome::NotDone,
+            names,
+            dob,
+            gender,
+            phone_number,
             id_verification: code.text(),
         },
-        details: Some(Details {
-            names: None,
-            dob: None,
-            phone_number: None,
-            max_distance: config.max_distance,
-            aggregation: config.aggregation,
-        }),
+        details: Some(details),
     }
+}
+
+fn not_compared(code: ResultCode, verify: VerifyIdNumber, config: &MatchConfig) -> KycResult {
+    let details = Details {
+        names: None,
+        dob: None,
+        phone_number: None,
+        max_distance: config.max_distance,
+        aggregation: config.aggregation,
+    };
+    assemble(code, verify, [FieldOutcome::NotDone; 4], details)
 }
 
 /// Match a request: validate both records, compare every field, aggregate.
@@ -389,27 +401,14 @@ fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResul
             },
         ),
     };
-    let code = overall(&[names, dob, gender, phone_number], config.aggregation);
-    KycResult {
-        result_type: ResultType::IdVerification,
-        code,
-        text: code.text(),
-        is_final: true,
-        actions: Actions {
-            verify_id_number: VerifyIdNumber::Verified,
-            return_personal_info: ReturnPersonalInfo::NotApplicable,
-            names,
-            dob,
-            gender,
-            phone_number,
-            id_verification: code.text(),
-        },
-        details: Some(Details {
-            names: Some(name_details),
-            dob: Some(dob_details),
-            phone_number: Some(phone_details),
-            max_distance: config.max_distance,
-            aggregation: config.aggregation,
-        }),
-    }
+    let fields = [names, dob, gender, phone_number];
+    let code = overall(&fields, config.aggregation);
+    let details = Details {
+        names: Some(name_details),
+        dob: Some(dob_details),
+        phone_number: Some(phone_details),
+        max_distance: config.max_distance,
+        aggregation: config.aggregation,
+    };
+    assemble(code, VerifyIdNumber::Verified, fields, details)
 }

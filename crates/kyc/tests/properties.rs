@@ -1,0 +1,217 @@
+//! Property tests: the bounded Levenshtein against a plain DP, and the matching invariants.
+
+use proptest::prelude::*;
+use underwrite_kyc::date::compare_dob;
+use underwrite_kyc::levenshtein::{bounded, bounded_slices};
+use underwrite_kyc::{
+    match_request, normalize_name, overall, Aggregation, Date, FieldOutcome, KycRequest,
+    MatchConfig, Record, ResultCode,
+};
+
+/// Textbook Wagner–Fischer over Unicode scalar values: the reference the fast kernel must agree
+/// with.
+fn reference_levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn expected(a: &str, b: &str, k: usize) -> Option<usize> {
+    let d = reference_levenshtein(a, b);
+    (d <= k).then_some(d)
+}
+
+/// A string plus a few random edits of it: many pairs land near the threshold.
+fn near_pair(alphabet: &'static str, max_len: usize) -> impl Strategy<Value = (String, String)> {
+    let chars: Vec<char> = alphabet.chars().collect();
+    let base = proptest::collection::vec(proptest::sample::select(chars.clone()), 0..=max_len);
+    let edits = proptest::collection::vec(
+        (
+            0u8..3,
+            any::<prop::sample::Index>(),
+            proptest::sample::select(chars),
+        ),
+        0..5,
+    );
+    (base, edits).prop_map(|(base, edits)| {
+        let mut other = base.clone();
+        for (kind, idx, c) in edits {
+            let len = other.len();
+            match kind {
+                0 => other.insert(idx.index(len + 1), c),
+                1 if len > 0 => {
+                    other.remove(idx.index(len));
+                }
+                _ if len > 0 => other[idx.index(len)] = c,
+                _ => other.push(c),
+            }
+        }
+        (base.into_iter().collect(), other.into_iter().collect())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn levenshtein_matches_dp_on_small_ascii_alphabet(a in "[abc]{0,12}", b in "[abc]{0,12}", k in 0usize..6) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_matches_dp_on_near_ascii_pairs((a, b) in near_pair("abcde", 14), k in 0usize..6) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_matches_dp_on_near_unicode_pairs((a, b) in near_pair("aeéèßsüuñ日本\u{301}", 14), k in 0usize..6) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_matches_dp_on_arbitrary_unicode(a in "\\PC{0,20}", b in "\\PC{0,20}", k in 0usize..8) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_matches_dp_on_long_strings((a, b) in near_pair("ab", 150), k in 0usize..12) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_matches_dp_on_long_unicode_strings((a, b) in near_pair("aé日", 100), k in 0usize..12) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
+    fn levenshtein_is_symmetric_and_generic((a, b) in near_pair("xyz", 20), k in 0usize..5) {
+        prop_assert_eq!(bounded(&a, &b, k), bounded(&b, &a, k));
+        prop_assert_eq!(bounded_slices(a.as_bytes(), b.as_bytes(), k), bounded(&a, &b, k));
+    }
+}
+
+fn record<'a>(first: &'a str, middle: Option<&'a str>, last: &'a str, dob: &'a str) -> Record<'a> {
+    let mut r = Record::named(first, last);
+    r.middle_name = middle.map(Into::into);
+    r.dob = Some(dob.into());
+    r
+}
+
+fn request<'a>(s: Record<'a>, a: Record<'a>) -> KycRequest<'a> {
+    KycRequest {
+        submitted: s,
+        authority: Some(a),
+        issuer_unavailable: false,
+    }
+}
+
+fn date_strategy() -> impl Strategy<Value = String> {
+    (1900u16..2100, 1u8..=12, 1u8..=31)
+        .prop_filter_map("valid date", |(y, m, d)| Date::new(y, m, d).ok())
+        .prop_map(|d| d.to_string())
+}
+
+/// Names with mixed case and stray whitespace, drawn from few letters so that near and equal
+/// names are common.
+const NAME: &str = "[ \t]?[aAbBnN]{1,3}( [aAbB]{1,2})?[ ]?";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn name_outcomes_are_symmetric(
+        f1 in NAME, l1 in NAME, f2 in NAME, l2 in NAME,
+        m1 in proptest::option::of("[ab]{1,3}\\.?"), m2 in proptest::option::of("[ab]{1,3}\\.?"),
+    ) {
+        let cfg = MatchConfig::default();
+        let ab = match_request(&request(record(&f1, m1.as_deref(), &l1, ""), record(&f2, m2.as_deref(), &l2, "")), &cfg);
+        let ba = match_request(&request(record(&f2, m2.as_deref(), &l2, ""), record(&f1, m1.as_deref(), &l1, "")), &cfg);
+        let (ab, ba) = (ab.expect("valid"), ba.expect("valid"));
+        prop_assert_eq!(ab.actions.names, ba.actions.names);
+        prop_assert_eq!(ab.code, ba.code);
+    }
+
+    #[test]
+    fn names_exact_iff_normalized_equal(f1 in NAME, l1 in NAME, f2 in NAME, l2 in NAME) {
+        let r = match_request(&request(record(&f1, None, &l1, ""), record(&f2, None, &l2, "")), &MatchConfig::default())
+            .expect("valid");
+        let equal = normalize_name(&f1) == normalize_name(&f2) && normalize_name(&l1) == normalize_name(&l2);
+        prop_assert_eq!(r.actions.names == FieldOutcome::ExactMatch, equal);
+    }
+
+    #[test]
+    fn transposed_record_is_never_no_match(f in NAME, l in NAME, m in proptest::option::of("[ab]{1,4}"), dob in date_strategy()) {
+        for cfg in [MatchConfig::default(), MatchConfig { length_scaled: true, max_distance: 0, ..MatchConfig::default() }] {
+            let r = match_request(&request(record(&f, m.as_deref(), &l, &dob), record(&l, m.as_deref(), &f, &dob)), &cfg)
+                .expect("valid");
+            prop_assert!(matches!(r.actions.names, FieldOutcome::Transposed | FieldOutcome::ExactMatch), "{:?}", r.actions.names);
+            prop_assert_ne!(r.code, ResultCode::NoMatch);
+        }
+    }
+
+    #[test]
+    fn dob_exact_iff_equal_and_symmetric(a in date_strategy(), b in date_strategy()) {
+        let (da, db) = (Date::parse(&a).expect("valid"), Date::parse(&b).expect("valid"));
+        let (ab, det) = compare_dob(da, db);
+        prop_assert_eq!(ab == FieldOutcome::ExactMatch, a == b);
+        prop_assert_eq!(ab, compare_dob(db, da).0);
+        let differing = usize::from(det.year_differs) + usize::from(det.month_differs) + usize::from(det.day_differs);
+        if ab == FieldOutcome::PartialMatch {
+            prop_assert_eq!(differing, 1);
+        }
+    }
+
+    #[test]
+    fn dob_near_dates((y, m, d) in (1901u16..2099, 1u8..=12, 1u8..=28), which in 0usize..3, delta in prop_oneof![Just(-1i32), Just(1)]) {
+        let base = Date::new(y, m, d).expect("valid");
+        let mut parts = [i32::from(y), i32::from(m), i32::from(d)];
+        parts[which] += delta;
+        if let (Ok(yy), Ok(mm), Ok(dd)) = (u16::try_from(parts[0]), u8::try_from(parts[1]), u8::try_from(parts[2])) {
+            if let Ok(other) = Date::new(yy, mm, dd) {
+                prop_assert_eq!(compare_dob(base, other).0, FieldOutcome::PartialMatch);
+            }
+        }
+    }
+
+    #[test]
+    fn overall_code_agrees_with_fields(
+        f1 in NAME, l1 in NAME, f2 in NAME, l2 in NAME,
+        d1 in date_strategy(), d2 in date_strategy(),
+        g1 in proptest::option::of(prop_oneof![Just("M"), Just("female"), Just("F")]),
+        g2 in proptest::option::of(prop_oneof![Just("m"), Just("Male"), Just("F")]),
+        lenient in any::<bool>(),
+    ) {
+        let mut s = record(&f1, None, &l1, &d1);
+        let mut a = record(&f2, None, &l2, &d2);
+        s.gender = g1.map(Into::into);
+        a.gender = g2.map(Into::into);
+        let aggregation = if lenient { Aggregation::Lenient } else { Aggregation::Strict };
+        let cfg = MatchConfig { aggregation, ..MatchConfig::default() };
+        let r = match_request(&request(s, a), &cfg).expect("valid");
+        let act = r.actions;
+        let fields = [act.names, act.dob, act.gender, act.phone_number];
+        let compared: Vec<_> = fields.iter().filter(|o| **o != FieldOutcome::NotProvided).collect();
+        let expected = if compared.iter().all(|o| **o == FieldOutcome::ExactMatch) {
+            ResultCode::ExactMatch
+        } else if (!lenient && compared.iter().any(|o| **o == FieldOutcome::NoMatch))
+            || (lenient && compared.iter().all(|o| **o == FieldOutcome::NoMatch))
+        {
+            ResultCode::NoMatch
+        } else {
+            ResultCode::PartialMatch
+        };
+        prop_assert_eq!(r.code, expected);
+        prop_assert_eq!(overall(&fields, aggregation), expected);
+        prop_assert_eq!(r.text, r.code.text());
+        prop_assert_eq!(act.id_verification, r.code.text());
+    }
+}
