@@ -8,3 +8,5 @@
 
 pub mod catalog;
 pub mod features;
+pub mod normalize;
+pub mod signals;
