@@ -166,6 +166,24 @@ impl<'de> Deserialize<'de> for FeatureValue {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<FeatureValue, E> {
                 Ok(FeatureValue::Number(Decimal::from(v)))
             }
+            // A `serde_json::Value` (with `arbitrary_precision`) hands a number over as f64 only
+            // when the f64's shortest form is the number's exact text, and as u128/i128 when it
+            // is a big integer; both convert exactly or fail (never round).
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<FeatureValue, E> {
+                Decimal::from_str_exact(&v.to_string())
+                    .map(FeatureValue::Number)
+                    .map_err(|e| E::custom(format!("number {v}: {e}")))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<FeatureValue, E> {
+                Decimal::try_from_i128_with_scale(v, 0)
+                    .map(FeatureValue::Number)
+                    .map_err(|e| E::custom(format!("number {v}: {e}")))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<FeatureValue, E> {
+                i128::try_from(v)
+                    .map_err(|e| E::custom(format!("number {v}: {e}")))
+                    .and_then(|v| self.visit_i128(v))
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<FeatureValue, E> {
                 if v == "never" {
                     return Ok(FeatureValue::Never);
