@@ -73,7 +73,8 @@ impl fmt::Display for Band {
 ///
 /// JSON form (used by the CLI and for round trips): `null` for missing, a number for numbers,
 /// `"never"` for an event that never happened, the band text (`"A3"`) for bands, and
-/// `{"text": "..."}` for other strings (so no string can be mistaken for a band or "never").
+/// `{"text": "..."}` for other strings (so no string can be mistaken for a band or "never"),
+/// and `true`/`false` for booleans.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum FeatureValue {
     /// Unknown: absent from the payload, or `null` where the kind gives `null` no meaning.
@@ -87,6 +88,8 @@ pub enum FeatureValue {
     Band(Band),
     /// A string value of an unknown signal that is not band-shaped.
     Text(Box<str>),
+    /// A boolean (derived features and rule results; never from a payload).
+    Bool(bool),
 }
 
 impl FeatureValue {
@@ -121,6 +124,7 @@ impl fmt::Display for FeatureValue {
             FeatureValue::Number(n) => write!(f, "{n}"),
             FeatureValue::Band(b) => write!(f, "{b}"),
             FeatureValue::Text(t) => write!(f, "{t:?}"),
+            FeatureValue::Bool(b) => write!(f, "{b}"),
         }
     }
 }
@@ -134,6 +138,7 @@ impl Serialize for FeatureValue {
                 rust_decimal::serde::arbitrary_precision::serialize(n, serializer)
             }
             FeatureValue::Band(b) => serializer.collect_str(b),
+            FeatureValue::Bool(b) => serializer.serialize_bool(*b),
             FeatureValue::Text(t) => {
                 let mut map = serializer.serialize_map(Some(1))?;
                 map.serialize_entry("text", t)?;
@@ -159,6 +164,9 @@ impl<'de> Deserialize<'de> for FeatureValue {
             }
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<FeatureValue, D::Error> {
                 d.deserialize_any(self)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<FeatureValue, E> {
+                Ok(FeatureValue::Bool(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<FeatureValue, E> {
                 Ok(FeatureValue::Number(Decimal::from(v)))
@@ -436,6 +444,7 @@ mod tests {
             FeatureValue::Number(Decimal::from(7)),
             FeatureValue::Band(Band::parse("A3").expect("band")),
             FeatureValue::Text("never".into()),
+            FeatureValue::Bool(true),
         ] {
             let json = serde_json::to_string(&value).expect("serialize");
             let back: FeatureValue = serde_json::from_str(&json).expect("deserialize");

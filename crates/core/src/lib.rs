@@ -9,4 +9,5 @@
 pub mod catalog;
 pub mod features;
 pub mod normalize;
+pub mod policy;
 pub mod signals;

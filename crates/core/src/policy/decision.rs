@@ -1,0 +1,108 @@
+//! What a decision is: outcome, score, reasons, the policy it came from, and its trace.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::FeatureValue;
+use crate::signals::SignalStatus;
+
+/// The three outcomes, ordered by severity: `Approve < Review < Reject`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Grant the credit.
+    Approve,
+    /// Send to a human.
+    Review,
+    /// Decline.
+    Reject,
+}
+
+impl Outcome {
+    /// The lower-case name (`"approve"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approve => "approve",
+            Outcome::Review => "review",
+            Outcome::Reject => "reject",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A reason given for a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Reason {
+    /// Stable code.
+    pub code: String,
+    /// Human-readable text.
+    pub text: String,
+}
+
+/// Which policy made a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyId {
+    /// Policy name.
+    pub name: String,
+    /// Policy version.
+    pub version: String,
+    /// SHA-256 of the policy file bytes, lower-case hex.
+    pub hash: String,
+}
+
+/// One evaluated rule, bin or derived feature, with the inputs it read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceEntry {
+    /// What was evaluated: `knockout`, `bin`, `derived`, `fallback`.
+    pub kind: TraceKind,
+    /// Rule id, `characteristic#bin` for bins, or the derived feature's name.
+    pub id: String,
+    /// The result: `true`/`false` for conditions, the value for derived features.
+    pub result: FeatureValue,
+    /// Feature (or `kyc.*`) values the expression read, by the name the policy uses.
+    pub read: Vec<(String, FeatureValue)>,
+}
+
+/// Kinds of trace entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceKind {
+    /// A derived feature was computed.
+    Derived,
+    /// A knock-out rule was evaluated.
+    Knockout,
+    /// A scorecard bin condition was evaluated.
+    Bin,
+    /// The signals were unavailable or empty and the policy's fallback applied.
+    Fallback,
+}
+
+/// A credit decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    /// approve / review / reject.
+    pub decision: Outcome,
+    /// The scorecard score (absent when the policy has no scorecard or it did not run).
+    pub score: Option<i64>,
+    /// Reasons: fired knock-outs in policy order, then fallback, then scorecard reasons.
+    pub reasons: Vec<Reason>,
+    /// The policy's name, version and content hash.
+    pub policy: PolicyId,
+    /// The provider's status for the signals this decision rests on.
+    pub signals_status: SignalStatus,
+    /// Every rule, bin and derived feature evaluated (empty when tracing is off).
+    pub trace: Vec<TraceEntry>,
+}
+
+impl Decision {
+    /// The reason codes, in order.
+    pub fn reason_codes(&self) -> Vec<&str> {
+        self.reasons.iter().map(|r| r.code.as_str()).collect()
+    }
+}

@@ -1,0 +1,157 @@
+//! KYC outcomes as policy expressions see them: `kyc.result`, `kyc.names`, `kyc.dob`, ...
+//!
+//! The facts are plain strings spelled as in the Basic KYC reference (`"Exact Match"`,
+//! `"No Match"`, `"1022"`, ...), so rule authors compare against the words they see in the
+//! provider's documentation. When a decision is made without KYC, `kyc.provided` is `false` and
+//! every other field is `()` (missing).
+
+use underwrite_kyc::{match_request, KycRequest, KycResult, MatchConfig};
+
+/// The fields `kyc.<field>` can name, in index order.
+pub const KYC_FIELDS: [&str; 9] = [
+    "provided",
+    "result",
+    "code",
+    "verify_id_number",
+    "names",
+    "dob",
+    "gender",
+    "phone_number",
+    "id_verification",
+];
+
+/// Index of `kyc.provided`.
+pub const PROVIDED: usize = 0;
+
+/// The KYC facts a decision can use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KycFacts {
+    provided: bool,
+    fields: [Option<String>; KYC_FIELDS.len()],
+}
+
+/// A KYC input that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("kyc.{field}: {message}")]
+pub struct KycInputError {
+    /// The field at fault (`ResultCode`, `Actions.Names`, `submitted.dob`, ...).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl KycFacts {
+    /// No KYC was run: `kyc.provided` is false, everything else missing.
+    pub fn none() -> KycFacts {
+        KycFacts::default()
+    }
+
+    /// Facts from a KYC result (as `underwrite-kyc` produces it).
+    pub fn from_result(result: &KycResult) -> KycFacts {
+        let a = &result.actions;
+        let fields = [
+            None,
+            Some(result.text.as_str()),
+            Some(result.code.as_str()),
+            Some(a.verify_id_number.as_str()),
+            Some(a.names.as_str()),
+            Some(a.dob.as_str()),
+            Some(a.gender.as_str()),
+            Some(a.phone_number.as_str()),
+            Some(a.id_verification.as_str()),
+        ];
+        KycFacts {
+            provided: true,
+            fields: fields.map(|f| f.map(str::to_string)),
+        }
+    }
+
+    /// Facts from JSON holding either a KYC request (`submitted` / `authority`), which is
+    /// matched here with `underwrite-kyc`'s default configuration, or a result in the
+    /// reference's shape (`ResultCode`, `ResultText`, `Actions`, ...).
+    pub fn from_json(text: &str) -> Result<KycFacts, KycInputError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| KycInputError {
+            field: "kyc".into(),
+            message: format!("not JSON: {e}"),
+        })?;
+        if value.get("submitted").is_some() {
+            let request = KycRequest::from_json(text).map_err(|e| KycInputError {
+                field: "request".into(),
+                message: e.to_string(),
+            })?;
+            let result =
+                match_request(&request, &MatchConfig::default()).map_err(|e| KycInputError {
+                    field: e.field().to_string(),
+                    message: e.to_string(),
+                })?;
+            Ok(KycFacts::from_result(&result))
+        } else {
+            let result: KycResult = serde_json::from_value(value).map_err(|e| KycInputError {
+                field: "result".into(),
+                message: format!("not a KYC request or result: {e}"),
+            })?;
+            Ok(KycFacts::from_result(&result))
+        }
+    }
+
+    /// Whether KYC was run.
+    pub fn provided(&self) -> bool {
+        self.provided
+    }
+
+    /// The value of field `index` of [`KYC_FIELDS`] (`None` when missing or for `provided`).
+    pub fn field(&self, index: usize) -> Option<&str> {
+        self.fields.get(index).and_then(|f| f.as_deref())
+    }
+
+    /// Index of a field name.
+    pub fn index_of(field: &str) -> Option<usize> {
+        KYC_FIELDS.iter().position(|f| *f == field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field<'a>(f: &'a KycFacts, name: &str) -> Option<&'a str> {
+        f.field(KycFacts::index_of(name).expect("known field"))
+    }
+
+    #[test]
+    fn reads_the_reference_result_shape() {
+        let f = KycFacts::from_json(
+            r#"{"ResultCode":"1022","ResultText":"No Match","Actions":{"Verify_ID_Number":"Verified",
+            "Names":"No Match","DOB":"Exact Match","Gender":"Exact Match","Phone_Number":"Not Provided",
+            "ID_Verification":"No Match","Return_Personal_Info":"Not Applicable"}}"#,
+        )
+        .expect("facts");
+        assert!(f.provided());
+        assert_eq!(field(&f, "names"), Some("No Match"));
+        assert_eq!(field(&f, "code"), Some("1022"));
+        assert_eq!(field(&f, "phone_number"), Some("Not Provided"));
+    }
+
+    #[test]
+    fn matches_a_request() {
+        let f = KycFacts::from_json(
+            r#"{"submitted":{"first_name":"Joe","middle_name":"Doe","last_name":"Leo","dob":"2000-09-20"},
+                "authority":{"first_name":"Joe","middle_name":"Doe","last_name":"Leo","dob":"2000-09-20"}}"#,
+        )
+        .expect("facts");
+        assert_eq!(field(&f, "result"), Some("Exact Match"));
+        assert_eq!(field(&f, "code"), Some("1020"));
+    }
+
+    #[test]
+    fn bad_kyc_input_names_the_field() {
+        let err = KycFacts::from_json(r#"{"ResultCode": 1022}"#).expect_err("number code");
+        assert_eq!(err.field, "result");
+        let err = KycFacts::from_json(
+            r#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-02-30"},"authority":null}"#,
+        )
+        .expect_err("bad date");
+        assert_eq!(err.field, "submitted.dob");
+        assert!(!KycFacts::none().provided());
+    }
+}

@@ -1,0 +1,283 @@
+//! The sandboxed Rhai engine every policy expression is compiled and run in.
+//!
+//! Why these choices:
+//! * **Limits** bound the work any expression can do (operations, call and expression depth,
+//!   string/array/map sizes), so a hostile policy stops with a typed error instead of hanging.
+//! * **No side doors**: no modules (the `no_module` feature), no `eval`, no `print`/`debug`
+//!   output (a library never prints), no clock or randomness (`no_time`): a decision is a pure
+//!   function of its inputs.
+//! * **Missing is explicit**: a missing value is Rhai `()`. Rhai's built-in operators quietly
+//!   answer `false` when `()` is compared with a number; we turn fast operators off so that our
+//!   overloads run first and make every such comparison (and any arithmetic) an error that says
+//!   what to do (`x ?? 0`, `is_missing(x)`). "Never happened" ([`Never`]) and amount bands
+//!   ([`Band`]) are custom types with the same guard, so neither silently reads as a number.
+
+use rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, INT};
+use rust_decimal::Decimal;
+
+use crate::features::Band;
+
+/// Upper bound on Rhai operations for one expression evaluation.
+pub const MAX_OPERATIONS: u64 = 50_000;
+/// Upper bound on nested function calls.
+pub const MAX_CALL_LEVELS: usize = 16;
+/// Upper bound on expression nesting (global, inside functions).
+pub const MAX_EXPR_DEPTH: (usize, usize) = (64, 32);
+/// Upper bound on any string built at run time.
+pub const MAX_STRING_SIZE: usize = 4 * 1024;
+/// Upper bound on any array built at run time.
+pub const MAX_ARRAY_SIZE: usize = 1_024;
+/// Upper bound on any object map built at run time.
+pub const MAX_MAP_SIZE: usize = 256;
+/// Upper bound on the text of one expression, checked before Rhai sees it.
+pub const MAX_EXPRESSION_LEN: usize = 4 * 1024;
+
+/// The Rhai value of a "days since last" signal whose event never happened.
+///
+/// Comparing it with a number is an error: say what "never" means (`never_as(x, 9999)`) or test
+/// it (`is_never(x)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Never;
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn missing_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
+    Err(
+        "a missing value was used in a comparison or arithmetic; say what missing means \
+         (`x ?? 0`) or test it (`is_missing(x)`)"
+            .into(),
+    )
+}
+
+fn never_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
+    Err(
+        "an event that never happened was compared as a number; say what never means \
+         (`never_as(x, 9999)`) or test it (`is_never(x)`)"
+            .into(),
+    )
+}
+
+fn band_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
+    Err(
+        "an amount band (like \"A3\") was used as a number; compare it with a band \
+         (`x >= \"A3\"`) or use `band_level(x)`"
+            .into(),
+    )
+}
+
+fn mixed_error(a: Dynamic, b: Dynamic) -> RhaiResult<bool> {
+    Err(format!(
+        "a {} was compared with a {}; compare like with like",
+        a.type_name(),
+        b.type_name()
+    )
+    .into())
+}
+
+/// Register comparisons between a number type and `$ty` (both orders) as errors: Rhai would
+/// quietly answer `false`, which in a credit rule is a silent wrong answer.
+macro_rules! guard_comparisons {
+    ($engine:expr, $ty:ty) => {
+        for op in COMPARISONS {
+            $engine.register_fn(op, |a: $ty, b: INT| {
+                mixed_error(Dynamic::from(a), Dynamic::from(b))
+            });
+            $engine.register_fn(op, |a: INT, b: $ty| {
+                mixed_error(Dynamic::from(a), Dynamic::from(b))
+            });
+            $engine.register_fn(op, |a: $ty, b: Decimal| {
+                mixed_error(Dynamic::from(a), Dynamic::from(b))
+            });
+            $engine.register_fn(op, |a: Decimal, b: $ty| {
+                mixed_error(Dynamic::from(a), Dynamic::from(b))
+            });
+        }
+    };
+}
+
+const COMPARISONS: [&str; 6] = ["==", "!=", ">", ">=", "<", "<="];
+const ARITHMETIC: [&str; 5] = ["+", "-", "*", "/", "%"];
+
+/// Register `op(a, b)` for both argument orders of `A` with every number type, failing with `f`.
+macro_rules! guard_ops {
+    ($engine:expr, $ty:ty, $f:expr) => {
+        for op in COMPARISONS.iter().chain(ARITHMETIC.iter()) {
+            $engine.register_fn(*op, |a: $ty, b: INT| $f(Dynamic::from(a), Dynamic::from(b)));
+            $engine.register_fn(*op, |a: INT, b: $ty| $f(Dynamic::from(a), Dynamic::from(b)));
+            $engine.register_fn(*op, |a: $ty, b: Decimal| {
+                $f(Dynamic::from(a), Dynamic::from(b))
+            });
+            $engine.register_fn(*op, |a: Decimal, b: $ty| {
+                $f(Dynamic::from(a), Dynamic::from(b))
+            });
+        }
+    };
+}
+
+fn band_cmp(a: Band, text: &str) -> RhaiResult<std::cmp::Ordering> {
+    Band::parse(text)
+        .map(|b| a.cmp(&b))
+        .ok_or_else(|| format!("{text:?} is not a band like \"A3\"").into())
+}
+
+/// Build the sandboxed engine. Called once per policy load.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(MAX_CALL_LEVELS)
+        .set_max_expr_depths(MAX_EXPR_DEPTH.0, MAX_EXPR_DEPTH.1)
+        .set_max_string_size(MAX_STRING_SIZE)
+        .set_max_array_size(MAX_ARRAY_SIZE)
+        .set_max_map_size(MAX_MAP_SIZE)
+        .set_max_variables(256)
+        .set_max_functions(0)
+        .set_allow_looping(false)
+        .set_allow_anonymous_fn(false)
+        .set_allow_shadowing(false)
+        .set_strict_variables(true)
+        .set_fast_operators(false)
+        .set_optimization_level(OptimizationLevel::Simple);
+    for symbol in [
+        "eval", "print", "debug", "Fn", "call", "curry", "fn", "import", "export",
+    ] {
+        engine.disable_symbol(symbol);
+    }
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+
+    engine.register_type_with_name::<Never>("Never");
+    engine.register_type_with_name::<Band>("Band");
+    guard_ops!(engine, (), missing_error);
+    guard_ops!(engine, Never, never_error);
+    guard_ops!(engine, Band, band_error);
+    guard_comparisons!(engine, rhai::ImmutableString);
+    guard_comparisons!(engine, bool);
+
+    // Helpers that make missing, never and bands explicit.
+    engine.register_fn("is_missing", |x: Dynamic| x.is_unit());
+    engine.register_fn("is_never", |x: Dynamic| x.is::<Never>());
+    engine.register_fn(
+        "never_as",
+        |x: Dynamic, days: Dynamic| {
+            if x.is::<Never>() {
+                days
+            } else {
+                x
+            }
+        },
+    );
+    engine.register_fn("is_band", |x: Dynamic| x.is::<Band>());
+    engine.register_fn("band_level", |b: Band| INT::from(b.level()));
+    engine.register_fn("to_string", |b: &mut Band| b.to_string());
+    engine.register_fn("to_string", |_: &mut Never| "never".to_string());
+
+    // Bands compare with bands and with band text.
+    engine.register_fn("==", |a: Band, b: Band| a == b);
+    engine.register_fn("!=", |a: Band, b: Band| a != b);
+    engine.register_fn(">", |a: Band, b: Band| a > b);
+    engine.register_fn(">=", |a: Band, b: Band| a >= b);
+    engine.register_fn("<", |a: Band, b: Band| a < b);
+    engine.register_fn("<=", |a: Band, b: Band| a <= b);
+    engine.register_fn("==", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_eq()));
+    engine.register_fn("!=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_ne()));
+    engine.register_fn(">", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_gt()));
+    engine.register_fn(">=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_ge()));
+    engine.register_fn("<", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_lt()));
+    engine.register_fn("<=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_le()));
+    engine.register_fn("==", |a: Never, b: Never| a == b);
+    engine
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rhai::Scope;
+
+    fn eval(src: &str) -> Result<Dynamic, String> {
+        let engine = engine();
+        let mut scope = Scope::new();
+        scope.push("n", Decimal::new(35, 1));
+        scope.push("m", ());
+        scope.push("nv", Never);
+        scope.push("b", Band::parse("A3").expect("band"));
+        let ast = engine
+            .compile_expression_with_scope(&scope, src)
+            .map_err(|e| e.to_string())?;
+        engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
+            .map_err(|e| e.to_string())
+    }
+
+    fn truth(src: &str) -> bool {
+        eval(src).expect(src).as_bool().expect("bool")
+    }
+
+    #[test]
+    fn numbers_mix_int_and_decimal() {
+        assert!(truth("n > 3"));
+        assert!(truth("n == 3.5"));
+        assert!(truth("n + 1 == 4.5"));
+    }
+
+    #[test]
+    fn missing_values_never_compare_silently() {
+        for src in [
+            "m > 3", "m < 3", "m == 3", "3 != m", "m + 1", "m > 3.5", "1.5 * m",
+        ] {
+            let err = eval(src).expect_err(src);
+            assert!(err.contains("missing value"), "{src}: {err}");
+        }
+        assert!(truth("(m ?? 5) > 3"));
+        assert!(truth("is_missing(m)"));
+        assert!(!truth("is_missing(n)"));
+        assert!(truth("m == ()"));
+    }
+
+    #[test]
+    fn never_is_not_a_number() {
+        for src in ["nv > 30", "nv < 30", "nv == 0", "nv + 1"] {
+            let err = eval(src).expect_err(src);
+            assert!(err.contains("never"), "{src}: {err}");
+        }
+        assert!(truth("is_never(nv)"));
+        assert!(truth("never_as(nv, 9999) > 180"));
+        assert!(truth("never_as(n, 9999) < 4"));
+    }
+
+    #[test]
+    fn bands_compare_as_bands() {
+        assert!(truth("b >= \"A3\""));
+        assert!(truth("b < \"A10\""));
+        assert!(truth("band_level(b) == 3"));
+        assert!(eval("b > 1000").is_err());
+        assert!(eval("b > \"zz\"").is_err());
+    }
+
+    #[test]
+    fn numbers_never_compare_silently_with_text_or_booleans() {
+        for src in [
+            "n > \"A3\"",
+            "\"A3\" <= n",
+            "n == true",
+            "3 != \"x\"",
+            "false < n",
+        ] {
+            let err = eval(src).expect_err(src);
+            assert!(err.contains("compared with"), "{src}: {err}");
+        }
+    }
+
+    #[test]
+    fn sandbox_blocks_side_doors() {
+        assert!(eval("eval(\"1\")").is_err());
+        assert!(eval("print(1)").is_err());
+        assert!(eval("undefined_variable > 1").is_err());
+        let engine = engine();
+        assert!(engine.compile("while true {}").is_err());
+        assert!(engine.compile("loop {}").is_err());
+        assert!(engine.compile("fn f() { f() }").is_err());
+        let big = eval("\"x\".pad(100000, \"y\")");
+        assert!(big.is_err(), "string size limit");
+    }
+}
