@@ -95,16 +95,20 @@ fn from_dynamic(value: Dynamic) -> Result<FeatureValue, String> {
     ))
 }
 
-fn from_val(v: Val<'_>) -> FeatureValue {
-    match v {
+/// The result of a native evaluation as a feature value; like [`from_dynamic`], a string result
+/// is refused.
+fn from_val(v: Val<'_>) -> Result<FeatureValue, String> {
+    Ok(match v {
         Val::Unit => FeatureValue::Missing,
         Val::Never => FeatureValue::Never,
         Val::Int(i) => FeatureValue::Number(i.into()),
         Val::Dec(d) => FeatureValue::Number(d),
         Val::Band(b) => FeatureValue::Band(b),
         Val::Bool(b) => FeatureValue::Bool(b),
-        Val::Str(s) => FeatureValue::Text(s.into()),
-    }
+        Val::Str(_) => {
+            return Err("gives a string, but only numbers, true/false or () are allowed".into())
+        }
+    })
 }
 
 impl<'a> Frame<'a> {
@@ -169,7 +173,12 @@ impl<'a> Frame<'a> {
     ) -> Result<FeatureValue, DecideError> {
         if let Some(tree) = &expr.native {
             match tree.eval(&*self) {
-                Eval::Value(v) => return Ok(from_val(v)),
+                Eval::Value(v) => {
+                    return from_val(v).map_err(|message| DecideError::Rule {
+                        rule: rule.to_string(),
+                        message,
+                    })
+                }
                 Eval::Error(message) => {
                     return Err(DecideError::Rule {
                         rule: rule.to_string(),
@@ -398,7 +407,7 @@ impl<'a> Frame<'a> {
     /// Test hook: evaluate natively only (`None` = deferred or not lowered).
     pub(crate) fn eval_native_only(&self, expr: &CompiledExpr) -> Option<Result<FeatureValue, ()>> {
         match expr.native.as_ref()?.eval(self) {
-            Eval::Value(v) => Some(Ok(from_val(v))),
+            Eval::Value(v) => Some(from_val(v).map_err(|_| ())),
             Eval::Error(_) => Some(Err(())),
             Eval::Defer => None,
         }
