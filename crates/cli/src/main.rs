@@ -27,6 +27,12 @@ enum Command {
     Features(cmd::features::Args),
     /// Match a KYC request (submitted vs authority record) and print the result.
     Kyc(cmd::kyc::Args),
+    /// Decide on a signals payload with a policy (JSON decision on stdout).
+    Decide(cmd::decide::Args),
+    /// Load policies and report every problem in each (file:line:column: rule: message).
+    Check(cmd::check::Args),
+    /// Run the `tests:` of every policy given (default `rules/`).
+    Test(cmd::test::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +40,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Features(args) => cmd::features::run(args),
         Command::Kyc(args) => cmd::kyc::run(args),
+        Command::Decide(args) => cmd::decide::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Test(args) => cmd::test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,7 @@
 //! One module per subcommand; each exposes `Args` (clap) and `run`.
 
+pub mod check;
+pub mod decide;
 pub mod features;
 pub mod kyc;
+pub mod test;

@@ -65,8 +65,30 @@ pub struct TraceEntry {
     pub id: String,
     /// The result: `true`/`false` for conditions, the value for derived features.
     pub result: FeatureValue,
-    /// Feature (or `kyc.*`) values the expression read, by the name the policy uses.
+    /// Feature (or `kyc.*`) values the expression read, by the name the policy uses
+    /// (serialized as a JSON object in reading order).
+    #[serde(serialize_with = "serialize_reads")]
     pub read: Vec<(String, FeatureValue)>,
+}
+
+fn serialize_reads<S: serde::Serializer>(
+    reads: &[(String, FeatureValue)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(reads.iter().map(|(k, v)| (k, PlainText(v))))
+}
+
+/// In a trace, KYC outcomes read as their plain text (`"Exact Match"`), not `{"text": ...}`:
+/// the trace is read by people, and no band or "never" can be confused with them there.
+struct PlainText<'a>(&'a FeatureValue);
+
+impl Serialize for PlainText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            FeatureValue::Text(t) => serializer.serialize_str(t),
+            other => other.serialize(serializer),
+        }
+    }
 }
 
 /// Kinds of trace entries.
