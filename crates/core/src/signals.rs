@@ -38,12 +38,13 @@ mod wire;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::catalog::SignalKind;
 use crate::features::Band;
-use wire::{Data, Field, Item, Top};
+use wire::{Data, Entries, Field, Item, Items, Top};
 
 /// Why the signals are unavailable (the provider's `resultCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -122,6 +123,19 @@ impl fmt::Display for SignalStatus {
 impl Serialize for SignalStatus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SignalStatus {
+    /// From the `resultCode` spelling, e.g. in a policy test's input.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = Cow::<'de, str>::deserialize(deserializer)?;
+        SignalStatus::from_result_code(&code).ok_or_else(|| {
+            de::Error::unknown_variant(
+                &code,
+                &["SUCCESS", "NO_DATA", "SYSTEM_ERROR", "SERVICE_UNAVAILABLE"],
+            )
+        })
     }
 }
 
@@ -600,8 +614,8 @@ fn read_data(data: Data<'_>) -> Result<Payload<'_>, SignalError> {
     };
     if status != SignalStatus::Success {
         let ignored = match (&items, &result) {
-            (Some(Field::Ok(items)), _) => items.len(),
-            (_, Some(Field::Ok(result))) => result.0.len(),
+            (Some(Field::Ok(items)), _) => items.0.count,
+            (_, Some(Field::Ok(result))) => result.0.count,
             _ => 0,
         };
         return Ok(Payload {
@@ -612,113 +626,103 @@ fn read_data(data: Data<'_>) -> Result<Payload<'_>, SignalError> {
         });
     }
     let (shape, signals) = match (items, result) {
-        (Some(items), _) => (PayloadShape::Items, read_items(items)?),
-        (None, Some(result)) => (PayloadShape::Result, read_result(result)?),
+        (Some(Field::Ok(Items(list))), _) => (PayloadShape::Items, list),
+        (Some(Field::Wrong(found)), _) => return Err(wrong_type("items", "an array", found)),
+        (None, Some(Field::Ok(Entries(list)))) => (PayloadShape::Result, list),
+        (None, Some(Field::Wrong(found))) => return Err(wrong_type("result", "an object", found)),
         (None, None) => return Err(SignalError::NoSignals),
     };
+    if let Some(error) = signals.error {
+        return Err(error);
+    }
     Ok(Payload {
         status,
         shape: Some(shape),
-        signals,
+        signals: signals.signals,
         ignored: 0,
     })
 }
 
-fn read_items<'a>(items: Field<Vec<Field<Item<'a>>>>) -> Result<Vec<Signal<'a>>, SignalError> {
-    let items = match items {
-        Field::Ok(items) => items,
-        Field::Wrong(found) => return Err(wrong_type("items", "an array", found)),
-    };
-    let mut signals = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let item = match item {
-            Field::Ok(item) => item,
-            Field::Wrong(found) => {
-                return Err(wrong_type(format!("items[{index}]"), "an object", found))
-            }
-        };
-        if let Some(field) = item.duplicate {
-            return Err(SignalError::DuplicateField {
-                field: format!("items[{index}].{field}"),
-            });
+/// Check one element of `data.items` (called by the parser as it reads the array).
+fn read_item(index: usize, item: Field<Item<'_>>) -> Result<Signal<'_>, SignalError> {
+    let item = match item {
+        Field::Ok(item) => item,
+        Field::Wrong(found) => {
+            return Err(wrong_type(format!("items[{index}]"), "an object", found))
         }
-        let name = match item.name {
-            None => {
-                return Err(SignalError::MissingField {
-                    field: format!("items[{index}].name"),
-                })
-            }
-            Some(Field::Wrong(found)) => {
-                return Err(wrong_type(
-                    format!("items[{index}].name"),
-                    "a string",
-                    found,
-                ))
-            }
-            Some(Field::Ok(name)) if name.is_empty() => {
-                return Err(SignalError::EmptyName {
-                    field: format!("items[{index}].name"),
-                })
-            }
-            Some(Field::Ok(name)) => name,
-        };
-        let value_type = match item.value_type {
-            None => {
-                return Err(SignalError::MissingSignalField {
-                    signal: name.into_owned(),
-                    field: "valueType",
-                })
-            }
-            Some(Field::Wrong(found)) => {
-                return Err(SignalError::ValueTypeNotString {
-                    signal: name.into_owned(),
-                    found,
-                })
-            }
-            Some(Field::Ok(t)) => match &*t {
-                "NUMBER" => ValueType::Number,
-                "STRING" => ValueType::String,
-                other => {
-                    return Err(SignalError::UnknownValueType {
-                        signal: name.into_owned(),
-                        value_type: excerpt(other),
-                    })
-                }
-            },
-        };
-        let Some(value) = item.value else {
-            return Err(SignalError::MissingSignalField {
-                signal: name.into_owned(),
-                field: "value",
-            });
-        };
-        signals.push(Signal {
-            name,
-            value,
-            value_type: Some(value_type),
+    };
+    if let Some(field) = item.duplicate {
+        return Err(SignalError::DuplicateField {
+            field: format!("items[{index}].{field}"),
         });
     }
-    Ok(signals)
+    let name = match item.name {
+        None => {
+            return Err(SignalError::MissingField {
+                field: format!("items[{index}].name"),
+            })
+        }
+        Some(Field::Wrong(found)) => {
+            return Err(wrong_type(
+                format!("items[{index}].name"),
+                "a string",
+                found,
+            ))
+        }
+        Some(Field::Ok(name)) if name.is_empty() => {
+            return Err(SignalError::EmptyName {
+                field: format!("items[{index}].name"),
+            })
+        }
+        Some(Field::Ok(name)) => name,
+    };
+    let value_type = match item.value_type {
+        None => {
+            return Err(SignalError::MissingSignalField {
+                signal: name.into_owned(),
+                field: "valueType",
+            })
+        }
+        Some(Field::Wrong(found)) => {
+            return Err(SignalError::ValueTypeNotString {
+                signal: name.into_owned(),
+                found,
+            })
+        }
+        Some(Field::Ok(t)) => match &*t {
+            "NUMBER" => ValueType::Number,
+            "STRING" => ValueType::String,
+            other => {
+                return Err(SignalError::UnknownValueType {
+                    signal: name.into_owned(),
+                    value_type: excerpt(other),
+                })
+            }
+        },
+    };
+    let Some(value) = item.value else {
+        return Err(SignalError::MissingSignalField {
+            signal: name.into_owned(),
+            field: "value",
+        });
+    };
+    Ok(Signal {
+        name,
+        value,
+        value_type: Some(value_type),
+    })
 }
 
-fn read_result(result: Field<wire::ResultMap<'_>>) -> Result<Vec<Signal<'_>>, SignalError> {
-    let entries = match result {
-        Field::Ok(map) => map.0,
-        Field::Wrong(found) => return Err(wrong_type("result", "an object", found)),
-    };
-    entries
-        .into_iter()
-        .map(|(name, value)| {
-            if name.is_empty() {
-                return Err(SignalError::EmptyName {
-                    field: "result".to_owned(),
-                });
-            }
-            Ok(Signal {
-                name,
-                value,
-                value_type: None,
-            })
-        })
-        .collect()
+/// Check one entry of `data.result` (called by the parser as it reads the object).
+fn result_entry<'a>(name: Cow<'a, str>, value: &'a RawValue) -> Result<Signal<'a>, SignalError> {
+    if name.is_empty() {
+        return Err(SignalError::EmptyName {
+            field: "result".to_owned(),
+        });
+    }
+    Ok(Signal {
+        name,
+        value,
+        value_type: None,
+    })
 }

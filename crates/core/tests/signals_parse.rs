@@ -282,6 +282,8 @@ fn unavailable_is_an_outcome_not_an_error() {
         assert_eq!(n.status, SignalStatus::Unavailable(reason));
         assert_eq!(n.status.as_str(), code);
         assert_eq!(serde_json::to_value(n.status).unwrap(), code);
+        let back: SignalStatus = serde_json::from_value(code.into()).unwrap();
+        assert_eq!(back, n.status);
         assert!(all_missing(&n));
     }
 }

@@ -2,14 +2,15 @@
 //! structs.
 //!
 //! Every field whose JSON type the provider might get wrong is read as a [`Field`], which is
-//! either the expected value or the [`JsonType`] found instead. Nothing here returns an error of
-//! its own, so the only errors out of serde are serde_json's syntax errors (with line and
-//! column); every shape problem is turned into a typed [`super::SignalError`] afterwards, by
-//! `super::validate`, where the field and signal names are known.
+//! either the expected value or the [`JsonType`] found instead. Nothing here fails through
+//! serde, so the only serde errors are serde_json's syntax errors (with line and column); shape
+//! problems become typed [`SignalError`]s where the field and signal names are known: each
+//! signal as it is read (`super::read_item`, `super::result_entry`, so the signal list is built
+//! once, in its final form), the envelope and status fields afterwards (`super::parse`).
 //!
-//! Keys are read as borrowed `Cow<str>` (owned only when the key has escapes) and matched to
-//! [`Key`]; fields we do not use are skipped with [`IgnoredAny`], so a large `requestMeta` costs a
-//! scan and no allocation. Signal values are kept as `&RawValue` so numbers stay exact text.
+//! Keys are read as borrowed `Cow<str>` (owned only when the key has escapes); fields we do not
+//! use are skipped with [`IgnoredAny`], so a large `requestMeta` costs a scan and no allocation.
+//! Signal values are kept as `&RawValue` so numbers stay exact text.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,7 +20,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::JsonType;
+use super::{JsonType, Signal, SignalError};
 
 /// The key serde_json (with `arbitrary_precision`) uses to hand a number to `visit_map`.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
@@ -198,8 +199,8 @@ pub(super) struct Data<'de> {
     pub result_code: Option<Field<Cow<'de, str>>>,
     /// Kept raw: only decoded for the message of an error.
     pub result_message: Option<&'de RawValue>,
-    pub items: Option<Field<Vec<Field<Item<'de>>>>>,
-    pub result: Option<Field<ResultMap<'de>>>,
+    pub items: Option<Field<Items<'de>>>,
+    pub result: Option<Field<Entries<'de>>>,
     /// The first key that appeared twice.
     pub duplicate: Option<&'static str>,
 }
@@ -302,13 +303,35 @@ impl<'de> Shape<'de> for Item<'de> {
     }
 }
 
-impl<'de> Shape<'de> for Vec<Field<Item<'de>>> {
-    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
-        let mut items = Vec::with_capacity(initial_capacity(seq.size_hint()));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+/// The signals of `data.items` or `data.result`, checked one by one as they are read (so the
+/// list is built once, in its final form): the signals in document order, duplicates
+/// included, or the first bad one's error (the rest is still read, for syntax).
+#[derive(Debug, Default)]
+pub(super) struct SignalList<'de> {
+    pub signals: Vec<Signal<'de>>,
+    /// How many entries there were.
+    pub count: usize,
+    /// The first entry that is not a valid signal.
+    pub error: Option<SignalError>,
+}
+
+impl<'de> SignalList<'de> {
+    fn with_hint(hint: Option<usize>) -> Self {
+        SignalList {
+            signals: Vec::with_capacity(initial_capacity(hint)),
+            count: 0,
+            error: None,
         }
-        Ok(Some(items))
+    }
+
+    fn push(&mut self, signal: Result<Signal<'de>, SignalError>) {
+        self.count += 1;
+        if self.error.is_none() {
+            match signal {
+                Ok(signal) => self.signals.push(signal),
+                Err(error) => self.error = Some(error),
+            }
+        }
     }
 }
 
@@ -318,22 +341,36 @@ fn initial_capacity(hint: Option<usize>) -> usize {
     hint.unwrap_or(48).min(256)
 }
 
-/// `data.result`: `name → value` in document order, duplicates kept (they are an error later,
-/// naming the signal, rather than silently keeping the last).
+/// `data.items: [{name, value, valueType}]` (an array).
 #[derive(Debug, Default)]
-pub(super) struct ResultMap<'de>(pub Vec<(Cow<'de, str>, &'de RawValue)>);
+pub(super) struct Items<'de>(pub SignalList<'de>);
 
-impl<'de> Shape<'de> for ResultMap<'de> {
+impl<'de> Shape<'de> for Items<'de> {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
+        let mut list = SignalList::with_hint(seq.size_hint());
+        while let Some(item) = seq.next_element::<Field<Item<'de>>>()? {
+            let index = list.count;
+            list.push(super::read_item(index, item));
+        }
+        Ok(Some(Items(list)))
+    }
+}
+
+/// `data.result: {name: value}` (an object).
+#[derive(Debug, Default)]
+pub(super) struct Entries<'de>(pub SignalList<'de>);
+
+impl<'de> Shape<'de> for Entries<'de> {
     fn from_map<A: MapAccess<'de>>(
         first: Option<Cow<'de, str>>,
         map: A,
     ) -> Result<Option<Self>, A::Error> {
-        let mut entries = Vec::with_capacity(initial_capacity(map.size_hint()));
-        each_key(first, map, |key, map| {
+        let mut list = SignalList::with_hint(map.size_hint());
+        each_key(first, map, |name, map| {
             let value: &'de RawValue = map.next_value()?;
-            entries.push((key, value));
+            list.push(super::result_entry(name, value));
             Ok(())
         })?;
-        Ok(Some(ResultMap(entries)))
+        Ok(Some(Entries(list)))
     }
 }
