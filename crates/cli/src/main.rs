@@ -33,6 +33,8 @@ enum Command {
     Check(cmd::check::Args),
     /// Run the `tests:` of every policy given (default `rules/`).
     Test(cmd::test::Args),
+    /// Decide a JSON Lines file of applications in parallel (progress bar on stderr).
+    Batch(cmd::batch::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Decide(args) => cmd::decide::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Test(args) => cmd::test::run(args),
+        Command::Batch(args) => cmd::batch::run(args),
     };
     match result {
         Ok(code) => code,

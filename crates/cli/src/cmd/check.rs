@@ -21,7 +21,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut bad = 0usize;
     for path in &args.policies {
         let name = InputName::File(path.clone());
-        let loaded = read_all(&name).and_then(|bytes| Ok(Policy::load(&bytes)));
+        let loaded = read_all(&name).map(|bytes| Policy::load(&bytes));
         match loaded {
             Err(e) => {
                 bad += 1;

@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes `Args` (clap) and `run`.
 
+pub mod batch;
 pub mod check;
 pub mod decide;
 pub mod features;

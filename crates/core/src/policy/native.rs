@@ -640,6 +640,7 @@ impl Parser<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 
