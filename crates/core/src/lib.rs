@@ -1,9 +1,64 @@
 //! # underwrite-core
 //!
-//! Turns a risk-signals API response into a credit decision.
+//! Turns a risk-signals API response (and a Basic KYC result) into a credit decision:
+//! **approve / review / reject**, with reasons, a score, the policy's identity and a trace.
+//!
+//! ```text
+//! payload bytes ─► signals::parse ─► normalize::normalize ─► FeatureVector ─┐
+//!                  (typed, borrowing)  (catalog kinds, nulls)                 ├─► Policy::decide ─► Decision
+//! KYC request/result ─► policy::kyc::KycFacts (via underwrite-kyc) ───────────┘
+//! ```
 //!
 //! * [`catalog`]: every documented phone signal and the naming scheme it follows.
-//! * [`features`]: the typed, dense feature vector that policies read.
+//! * [`signals`]: the provider's envelope, statuses and both payload shapes, parsed without an
+//!   intermediate `serde_json::Value`.
+//! * [`normalize`]: payload → typed [`features::FeatureVector`], with what `null` means decided
+//!   per signal kind.
+//! * [`features`]: the dense, slot-indexed feature vector and its schema.
+//! * [`policy`]: YAML + Rhai policies, compiled once, decided many times.
+//!
+//! # Why it is built this way
+//!
+//! * **Missing is never zero by accident.** A count's `null` is 0 events, a "days since last"
+//!   `null` is *never* (not 0 = today), an amount's `null` is missing; policies must say what
+//!   missing means before they compare it, or the decision fails with an error naming the rule.
+//! * **Money is exact.** Numbers go from JSON text straight to `rust_decimal::Decimal`; Rhai is
+//!   built with `decimal` and without floats.
+//! * **Compile once, decide cheaply.** Names are resolved to slots and expressions compiled at
+//!   load; simple expressions run natively, the rest in a sandboxed Rhai engine. A
+//!   [`policy::Policy`] is `Send + Sync`.
+//! * **No I/O, no printing, no panics on input.** Every failure is a typed error naming the
+//!   signal, field or rule; the CLI crate is the only one that touches files and terminals.
+//!
+//! # Example
+//!
+//! ```
+//! use underwrite_core::policy::{kyc::KycFacts, DecideOptions, Outcome, Policy};
+//!
+//! let policy = Policy::load(br#"
+//! name: example
+//! version: "1"
+//! knockouts:
+//!   - id: kyc_no_match
+//!     when: kyc.provided && kyc.result == "No Match"
+//!     outcome: reject
+//!     reason: { code: KYC_NO_MATCH, text: Identity does not match }
+//!   - id: overdue
+//!     when: events_overdue_day30 > 0
+//!     outcome: review
+//!     reason: { code: OVERDUE, text: Overdue in the last 30 days }
+//! "#)?;
+//! let kyc = KycFacts::from_json(r#"{
+//!   "submitted": {"first_name": "Joe", "last_name": "Leo", "dob": "2000-09-20"},
+//!   "authority": {"first_name": "JOE", "last_name": "Leo", "dob": "2000-09-20"}}"#)?;
+//! let payload = br#"{"code": "OK", "message": "ok", "requestId": "r1",
+//!   "data": {"status": "COMPLETED", "resultCode": "SUCCESS",
+//!            "items": [{"name": "events_overdue_day30", "value": 1, "valueType": "NUMBER"}]}}"#;
+//! let decision = policy.decide_payload(payload, Some(&kyc), DecideOptions { trace: false })?;
+//! assert_eq!(decision.decision, Outcome::Review);
+//! assert_eq!(decision.reason_codes(), ["OVERDUE"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod catalog;
