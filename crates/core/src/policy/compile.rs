@@ -27,6 +27,11 @@ use super::Policy;
 pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
 /// Most rules, bins, derived features and tests together.
 pub const MAX_ITEMS: usize = 2_000;
+/// Most diagnostics reported for one file: past this, a hostile file full of mistakes would only
+/// cost time (each one locates its line in the file), and nobody reads the thousandth.
+const MAX_DIAGNOSTICS: usize = 100;
+/// Bound on the work YAML flow collections (`[`, `{`) can cost the parser: see [`flow_work`].
+const MAX_FLOW_WORK: usize = 64 * 1024 * 1024;
 
 /// Where a variable's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +149,13 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
             "YAML aliases (`*name`) are not allowed in policies; write the value out".into(),
         ));
     }
+    if flow_work(source) > MAX_FLOW_WORK {
+        return Err(fail(
+            "YAML flow collections (`[...]`, `{...}`) are nested too deeply for the parser; \
+             write them in block style (one item per indented line)"
+                .into(),
+        ));
+    }
     let spec: PolicySpec = serde_yaml::from_str(source).map_err(|e| LoadError {
         diagnostics: vec![Diagnostic {
             line: e.location().map(|l| l.line()),
@@ -162,6 +174,108 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+/// An upper bound on the work deep flow collections cost the YAML parser.
+///
+/// libyaml's scanner walks an entry per open flow collection on every token, so `[[[[...`
+/// nested a few hundred thousand deep takes hours. This bounds the real nesting depth at every
+/// byte from above and sums the bound over the file; real policies, whose flow collections are
+/// shallow, cost a few times their size.
+///
+/// Every `[`/`{` counts as an open. A `]`/`}` cancels one only when the scan can be sure it is a
+/// real close: after an open, the text is tokenized as YAML flow context (plain scalars, quoted
+/// scalars skipped whole, indicators), and anything that could hide a bracket from that model
+/// (at a token start: a comment, tag, anchor, alias or reserved indicator; anywhere: non-ASCII
+/// text, a document marker at the start of a line, a `:` the scanner rejects) is a barrier: no
+/// open before it is cancelled any more. Over-counting is harmless (a needlessly deep bound);
+/// a bracket mistaken for a close is what this is built to avoid.
+fn flow_work(source: &str) -> usize {
+    let bytes = source.as_bytes();
+    let (mut depth, mut cancellable, mut work) = (0usize, 0usize, 0usize);
+    // In the flow-context model (only while `cancellable > 0`): at a token start, or inside a
+    // plain scalar.
+    let mut token_start = false;
+    let mut column = 0usize;
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied();
+        let mut skip_to = i + 1;
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                cancellable += 1;
+                token_start = true;
+            }
+            _ if cancellable == 0 => {}
+            b']' | b'}' => {
+                depth -= 1;
+                cancellable -= 1;
+                token_start = true;
+            }
+            b',' => token_start = true,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            b'?' if token_start => {}
+            b':' if token_start || matches!(next, None | Some(b' ' | b'\t' | b'\r' | b'\n')) => {
+                token_start = true;
+            }
+            b':' if matches!(next, Some(b',' | b'?' | b'[' | b']' | b'{' | b'}')) => {
+                cancellable = 0;
+            }
+            b'"' | b'\'' if token_start => {
+                // A quoted scalar: skip it whole, still counting any opens inside it.
+                let mut j = i + 1;
+                loop {
+                    match bytes.get(j) {
+                        None => break,
+                        Some(b'\\') if b == b'"' => j += 2,
+                        Some(&c) if c == b => {
+                            if b == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
+                                j += 2;
+                            } else {
+                                j += 1;
+                                break;
+                            }
+                        }
+                        Some(b'[' | b'{') => {
+                            depth += 1;
+                            j += 1;
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+                skip_to = j;
+            }
+            b'-' | b'.' | b'%' if column == 0 => cancellable = 0,
+            b'#' if token_start
+                || matches!(
+                    i.checked_sub(1).and_then(|p| bytes.get(p)),
+                    Some(b' ' | b'\t' | b'\n' | b'\r')
+                ) =>
+            {
+                cancellable = 0;
+            }
+            b'!' | b'&' | b'*' | b'|' | b'>' | b'@' | b'`' | b'%' if token_start => {
+                cancellable = 0;
+            }
+            c if !c.is_ascii() => cancellable = 0,
+            _ => token_start = false,
+        }
+        // Columns only matter for markers at the start of a line.
+        for &c in bytes.get(i..skip_to).unwrap_or(&[]) {
+            column = if c == b'\n' || c == b'\r' {
+                0
+            } else {
+                column + 1
+            };
+        }
+        work = work.saturating_add(depth.saturating_mul(skip_to - i));
+        if work > MAX_FLOW_WORK {
+            break;
+        }
+        i = skip_to;
+    }
+    work
 }
 
 /// Whether the YAML text uses an alias (`*name` in value position). Anchors alone are harmless.
@@ -229,6 +343,18 @@ impl<'s> Compiler<'s> {
         needle: Option<&str>,
         message: impl Into<String>,
     ) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            return;
+        }
+        if self.diagnostics.len() == MAX_DIAGNOSTICS - 1 {
+            self.diagnostics.push(Diagnostic {
+                line: None,
+                column: None,
+                rule: None,
+                message: format!("more than {MAX_DIAGNOSTICS} problems; the rest are not shown"),
+            });
+            return;
+        }
         let lines: Vec<&str> = self.source.lines().collect();
         let anchor_line = anchor
             .and_then(|a| lines.iter().position(|l| l.contains(a)))
@@ -522,7 +648,11 @@ impl<'s> Compiler<'s> {
             .map(String::as_str)
             .chain(self.derived_index.keys().map(String::as_str))
             .chain(self.schema.defs().iter().map(|d| &*d.name));
+        let len = name.chars().count();
         let best = candidates
+            // The length difference bounds the distance from below: skip hopeless candidates
+            // before paying for a table.
+            .filter(|c| c.chars().count().abs_diff(len) <= 3)
             .map(|c| (edit_distance(name, c), c))
             .filter(|(d, _)| *d <= 3)
             .min();
@@ -570,6 +700,7 @@ impl<'s> Compiler<'s> {
                         Some(slot) => {
                             self.variable_for(&name, Source::Feature(slot));
                         }
+                        None if self.diagnostics.len() >= MAX_DIAGNOSTICS => {}
                         None => {
                             let hint = self.suggest(&name);
                             self.error_at(
@@ -955,6 +1086,40 @@ mod tests {
         assert!(!has_yaml_alias("when: \"a * b > 1\"\n"));
         assert!(!has_yaml_alias("when: a * b > 1\n"));
         assert!(!has_yaml_alias("# *comment\n"));
+    }
+
+    #[test]
+    fn flow_work_is_small_for_flat_collections() {
+        for policy in [
+            include_str!("../../../../rules/starter.yaml"),
+            "a: [1, \"x]\", 'y]', {b: \"c\", d: [e, f]}]\nb: {\"k\": \"v\", \"l\": [\"m\"]}\n",
+            "tests:\n  - signals: {\"result\": {\"a\": 1,\n      \"b\": null}}\n",
+        ] {
+            assert!(flow_work(policy) <= 3 * policy.len(), "{policy}");
+        }
+    }
+
+    #[test]
+    fn flow_work_never_cancels_a_bracket_it_cannot_be_sure_of() {
+        // Each unit opens a real collection and hides a close where YAML does not see one.
+        for unit in [
+            "[ \"]\" ",
+            "[ ']' ",
+            "[ 'it''s]' ",
+            "[ \"\\\"]\" ",
+            "[ # ]\n",
+            "[ !<a]> ",
+            "[ &a ]",
+            "[ é] ",
+        ] {
+            let deep = unit.repeat(1_000);
+            assert!(
+                flow_work(&deep) >= 1_000 * 999 / 2,
+                "{unit:?}: {}",
+                flow_work(&deep)
+            );
+        }
+        assert!(flow_work(&"[".repeat(100_000)) > MAX_FLOW_WORK);
     }
 
     #[test]

@@ -1,0 +1,374 @@
+//! Hostile policies: each is rejected at load or stopped at run time with a typed error, within
+//! a bounded time (a hang guard, not a performance measurement) and without unbounded memory.
+//!
+//! Memory: inputs over the documented limits ([`MAX_POLICY_BYTES`], [`MAX_ITEMS`], the
+//! sandbox's string and array sizes, YAML aliases and nesting) are refused before they are
+//! expanded or built. (The workspace forbids `unsafe`, so there is no counting allocator here.)
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use underwrite_core::policy::kyc::KycFacts;
+use underwrite_core::policy::{
+    DecideError, DecideOptions, Decision, LoadError, Policy, MAX_ITEMS, MAX_POLICY_BYTES,
+};
+
+/// How long any single hostile input may take before the test calls it a hang. Generous: debug
+/// builds on a shared two-core machine; a real hang never finishes at all.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(what.to_string())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .unwrap();
+    match rx.recv_timeout(DEADLINE) {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
+    }
+}
+
+fn load(what: &str, yaml: String) -> Result<Policy, LoadError> {
+    within(what, move || Policy::load(yaml.as_bytes()))
+}
+
+/// Load must fail, with a diagnostic whose message contains `needle`.
+fn rejected(what: &str, yaml: String, needle: &str) -> LoadError {
+    let err = match load(what, yaml) {
+        Ok(_) => panic!("{what}: loaded"),
+        Err(e) => e,
+    };
+    assert!(
+        err.diagnostics.iter().any(|d| d.message.contains(needle)),
+        "{what}: expected a diagnostic containing {needle:?}, got: {err}"
+    );
+    err
+}
+
+/// A policy with one knock-out whose condition is `when` (YAML-quoted by the caller if needed).
+fn knockout(when: &str) -> String {
+    format!(
+        "name: hostile\nversion: \"1\"\nknockouts:\n  - id: ko\n    when: {when}\n    \
+         outcome: reject\n    reason: {{ code: KO, text: hostile }}\n"
+    )
+}
+
+const CLEAN: &[u8] = include_bytes!("../../../testdata/signals/clean.json");
+
+fn decide(what: &str, policy: Policy) -> Result<Decision, DecideError> {
+    within(what, move || {
+        policy.decide_payload(CLEAN, Some(&KycFacts::none()), DecideOptions::default())
+    })
+}
+
+/// Load must succeed and every decision fail with a typed rule error containing `needle`.
+fn stopped_at_run_time(what: &str, yaml: String, needle: &str) {
+    let policy = load(what, yaml).unwrap_or_else(|e| panic!("{what}: did not load: {e}"));
+    match decide(what, policy) {
+        Err(DecideError::Rule { rule, message }) => {
+            assert_eq!(rule, "ko", "{what}");
+            assert!(
+                message.to_lowercase().contains(needle),
+                "{what}: expected {needle:?} in {message:?}"
+            );
+        }
+        other => panic!("{what}: expected a rule error, got {other:?}"),
+    }
+}
+
+/// Rejected at load with `needle`, or stopped at run time with `needle`: the policy author
+/// finds out either way, and nothing hangs.
+fn refused(what: &str, yaml: String, needle: &str) {
+    match load(what, yaml) {
+        Err(e) => assert!(
+            e.to_string().to_lowercase().contains(needle),
+            "{what}: expected {needle:?} in load error {e}"
+        ),
+        Ok(policy) => match decide(what, policy) {
+            Err(DecideError::Rule { message, .. }) => assert!(
+                message.to_lowercase().contains(needle),
+                "{what}: expected {needle:?} in {message:?}"
+            ),
+            other => panic!("{what}: expected a rule error, got {other:?}"),
+        },
+    }
+}
+
+#[test]
+fn loops_and_recursion_are_refused_at_load() {
+    for (what, when) in [
+        ("while loop", "\"while true {}\""),
+        ("loop", "\"loop { }\""),
+        ("for loop", "\"for x in 0..10000000000 { }\""),
+        ("recursive function", "\"fn f(x) { f(x) } f(1)\""),
+        ("closure", "\"|x| x\""),
+        ("eval", "\"eval(\\\"1\\\")\""),
+    ] {
+        let err = match load(what, knockout(when)) {
+            Ok(_) => panic!("{what}: loaded"),
+            Err(e) => e,
+        };
+        assert!(
+            err.diagnostics
+                .iter()
+                .any(|d| d.rule.as_deref() == Some("ko")),
+            "{what}: the diagnostic names the rule: {err}"
+        );
+    }
+}
+
+#[test]
+fn deep_expression_nesting_is_refused_at_load() {
+    // Within the expression length limit, but deeper than the sandbox's expression depth.
+    let depth = 1_000;
+    let parens = format!("\"{}true{}\"", "(".repeat(depth), ")".repeat(depth));
+    rejected("deep parentheses", knockout(&parens), "");
+    let nots = format!("\"{}true\"", "!".repeat(2_000));
+    rejected("deep negation", knockout(&nots), "");
+    let ifs = format!(
+        "\"{}true{}\"",
+        "if true { ".repeat(400),
+        " } else { false }".repeat(400)
+    );
+    rejected("deep if", knockout(&ifs), "");
+    // Longer than the expression length limit: refused before Rhai parses it.
+    let long = format!("\"{}true{}\"", "(".repeat(5_000), ")".repeat(5_000));
+    rejected("very deep parentheses", knockout(&long), "the limit is");
+}
+
+#[test]
+fn huge_strings_and_arrays_are_stopped_at_run_time() {
+    for (what, when, needle) in [
+        (
+            "padded string",
+            "\"\\\"x\\\".pad(100000000, \\\"y\\\") == \\\"z\\\"\"",
+            "too large",
+        ),
+        (
+            "padded array",
+            "\"[1].pad(100000000, 0).len() > 1\"",
+            "too large",
+        ),
+        ("blob", "\"blob(100000000).len() > 1\"", "too large"),
+        (
+            "blob with a value",
+            "\"blob(100000000, 255).len() > 1\"",
+            "too large",
+        ),
+    ] {
+        stopped_at_run_time(what, knockout(when), needle);
+    }
+}
+
+#[test]
+fn division_by_zero_and_overflow_are_stopped_at_run_time() {
+    let base = |when: &str| {
+        format!(
+            "name: hostile\nversion: \"1\"\nfeatures:\n  aliases:\n    apps: events_application_reception_day30\n\
+             knockouts:\n  - id: ko\n    when: {when}\n    outcome: reject\n    \
+             reason: {{ code: KO, text: hostile }}\n"
+        )
+    };
+    for (what, when, needle) in [
+        ("feature / 0", "\"apps / 0 > 1\"", "zero"),
+        ("feature % 0", "\"apps % 0 > 1\"", "zero"),
+        ("constant / 0", "\"1 / 0 > apps\"", "zero"),
+        (
+            "integer overflow",
+            "\"9223372036854775807 + 1 > apps\"",
+            "overflow",
+        ),
+        (
+            "decimal overflow",
+            "\"apps + 79228162514264337593543950335 * 10 > 1\"",
+            "overflow",
+        ),
+        (
+            "negation overflow",
+            "\"-(-9223372036854775807 - 1) > apps\"",
+            "overflow",
+        ),
+    ] {
+        refused(what, base(when), needle);
+    }
+}
+
+#[test]
+fn unknown_features_are_refused_at_load_naming_the_rule() {
+    let err = rejected(
+        "unknown feature",
+        knockout("overdue_31 > 1"),
+        "unknown feature `overdue_31`",
+    );
+    let d = err
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("overdue_31"))
+        .unwrap();
+    assert_eq!(d.rule.as_deref(), Some("ko"));
+    assert_eq!(d.line, Some(5), "{d}");
+    rejected(
+        "unknown KYC field",
+        knockout("kyc.passport == \"x\""),
+        "unknown KYC field `kyc.passport`",
+    );
+}
+
+#[test]
+fn yaml_aliases_billion_laughs_are_refused() {
+    // The classic: nine levels of ten references each, 10^9 strings once expanded.
+    let mut yaml = String::from("name: lol\nversion: \"1\"\ndescription: &a0 \"lol\"\nx:\n");
+    for i in 1..=9 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        yaml.push_str(&format!("  l{i}: &a{i} [{refs}]\n"));
+    }
+    rejected("billion laughs", yaml, "aliases");
+    // Block-style aliases (each on its own line) too.
+    let mut block = String::from("name: lol\nversion: \"1\"\ndescription: &a0 \"lol\"\nx:\n");
+    for i in 1..=9 {
+        block.push_str(&format!("  l{i}: &a{i}\n"));
+        for _ in 0..10 {
+            block.push_str(&format!("    - *a{}\n", i - 1));
+        }
+    }
+    rejected("billion laughs, block style", block, "aliases");
+    // An alias alone on its line, after a key on the line before.
+    let mut own_line = String::from("name: lol\nversion: \"1\"\ndescription: &a0 \"lol\"\nx:\n");
+    for i in 1..=9 {
+        own_line.push_str(&format!("  l{i}: &a{i}\n    [\n"));
+        for _ in 0..10 {
+            own_line.push_str(&format!("      *a{},\n", i - 1));
+        }
+        own_line.push_str("    ]\n");
+    }
+    let err = match load("billion laughs, alias on its own line", own_line) {
+        Ok(_) => panic!("loaded"),
+        Err(e) => e,
+    };
+    assert!(!err.diagnostics.is_empty());
+}
+
+#[test]
+fn a_100_mb_policy_is_refused_by_size_before_parsing() {
+    let mut yaml = knockout("\"true\"");
+    yaml.push_str("# ");
+    yaml.push_str(&"x".repeat(100 * 1024 * 1024));
+    let err = rejected("100 MB policy", yaml, "the limit is");
+    assert!(err.to_string().contains(&MAX_POLICY_BYTES.to_string()));
+    // Just over the limit is refused too; at the limit it is read.
+    let mut at_limit = knockout("\"true\"");
+    at_limit.push_str("# ");
+    at_limit.push_str(&"x".repeat(MAX_POLICY_BYTES - at_limit.len() - 1));
+    at_limit.push('\n');
+    assert_eq!(at_limit.len(), MAX_POLICY_BYTES);
+    load("policy at the size limit", at_limit.clone()).unwrap();
+    at_limit.push('\n');
+    rejected("policy one byte over", at_limit, "the limit is");
+}
+
+#[test]
+fn deeply_nested_yaml_is_refused() {
+    // Deep flow collections are refused before the YAML parser sees them (its cost grows with
+    // depth × size), whatever tries to hide the brackets from the check.
+    let budget = MAX_POLICY_BYTES - 100;
+    let doc = |body: String| format!("name: deep\nversion: \"1\"\ndescription: {body}\n");
+    for (what, unit) in [
+        ("flow sequences", "["),
+        ("flow maps", "{a: "),
+        ("closes in double quotes", "[ \"]\" "),
+        ("closes in single quotes", "[ ']' "),
+        ("closes in comments", "[ # ]\n"),
+        ("closes in tags", "[ !<a]> "),
+    ] {
+        let yaml = doc(unit.repeat(budget / unit.len()));
+        rejected(what, yaml, "nested too deeply");
+    }
+    // Moderately deep flow nesting passes that check and meets the deserializer's depth limit.
+    let moderate = format!(
+        "name: deep\nversion: \"1\"\ntests:\n  - name: t\n    signals: {}1{}\n    \
+         expect: {{decision: approve}}\n",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    rejected("moderately deep flow", moderate, "recursion limit");
+    // Deep block nesting (its indentation makes it large quickly).
+    let mut block = String::from(
+        "name: deep\nversion: \"1\"\ntests:\n  - name: t\n    expect: {decision: approve}\n    signals:\n",
+    );
+    for i in 0..1_000 {
+        block.push_str(&" ".repeat(2 * i + 6));
+        block.push_str("a:\n");
+    }
+    rejected("deep block maps", block, "recursion limit");
+    let compact = format!(
+        "name: deep\nversion: \"1\"\ntests:\n  - name: t\n    expect: {{decision: approve}}\n    signals:\n      {}1\n",
+        "- ".repeat(budget / 2 - 100)
+    );
+    rejected("deep compact sequences", compact, "recursion limit");
+}
+
+#[test]
+fn large_flat_yaml_loads_or_fails_in_bounded_time() {
+    let doc = |body: String| format!("name: flat\nversion: \"1\"\ndescription: {body}\n");
+    let budget = MAX_POLICY_BYTES - 100;
+    rejected(
+        "wide flow sequence",
+        doc(format!("[{}1]", "1,".repeat(budget / 2 - 10))),
+        "invalid type",
+    );
+    rejected(
+        "wide flow map with quoted values",
+        doc(format!("{{{}}}", "k: \"v\", ".repeat(budget / 10 - 10))),
+        "invalid type",
+    );
+    load("long plain scalar", doc("x".repeat(budget - 40))).unwrap();
+}
+
+#[test]
+fn too_many_rules_are_refused_at_load() {
+    let mut yaml = String::from("name: many\nversion: \"1\"\nknockouts:\n");
+    for i in 0..=MAX_ITEMS {
+        yaml.push_str(&format!(
+            "  - {{id: k{i}, when: \"true\", outcome: reject, reason: {{code: K, text: t}}}}\n"
+        ));
+    }
+    rejected("too many rules", yaml, "the limit is");
+}
+
+#[test]
+fn a_policy_full_of_unknown_names_loads_or_fails_in_bounded_time() {
+    // Every expression reads hundreds of distinct unknown names: each is a diagnostic with a
+    // "did you mean" hint, so the cost must not grow with names × file size.
+    let mut yaml = String::from("name: noisy\nversion: \"1\"\nknockouts:\n");
+    let mut n = 0usize;
+    while yaml.len() < MAX_POLICY_BYTES - 8_000 {
+        let names: Vec<String> = (0..500)
+            .map(|_| {
+                n += 1;
+                format!("u{n}")
+            })
+            .collect();
+        yaml.push_str(&format!(
+            "  - id: k{n}\n    when: \"{}\"\n    outcome: reject\n    reason: {{code: K, text: t}}\n",
+            names.join("+")
+        ));
+    }
+    let err = rejected("many unknown names", yaml, "unknown feature");
+    assert!(err.to_string().len() < 1 << 20, "the error is readable");
+    // Long identifiers: the hint search stays cheap.
+    let mut yaml = String::from("name: long\nversion: \"1\"\nknockouts:\n");
+    let mut i = 0;
+    while yaml.len() < MAX_POLICY_BYTES - 8_000 {
+        i += 1;
+        yaml.push_str(&format!(
+            "  - id: k{i}\n    when: \"{}{i} > 1\"\n    outcome: reject\n    reason: {{code: K, text: t}}\n",
+            "a".repeat(4_000)
+        ));
+    }
+    rejected("long unknown names", yaml, "unknown feature");
+}
