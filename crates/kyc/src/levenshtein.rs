@@ -11,11 +11,12 @@
 //! 4. for larger `k`, a bit-parallel Myers/Hyyrö kernel on one 64-bit word when the shorter side
 //!    has at most 64 symbols, and a diagonal band (Ukkonen) DP beyond that.
 //!
-//! ASCII pairs are compared as bytes; anything else as `char`s collected into stack buffers (64
-//! symbols each), falling back to the heap only for longer strings.
+//! ASCII pairs are compared as bytes; anything else as `char`s collected into stack buffers (32
+//! symbols each) only where a kernel needs random access (k > 3), falling back to the heap for
+//! longer strings.
 
 /// Stack capacity (in `char`s) for the non-ASCII path before it falls back to the heap.
-const STACK_CHARS: usize = 64;
+const STACK_CHARS: usize = 32;
 
 /// Levenshtein distance between `a` and `b` counted in Unicode scalar values, if it is at most
 /// `k`; `None` if it is larger.
@@ -31,12 +32,22 @@ const STACK_CHARS: usize = 64;
 /// ```
 #[must_use]
 pub fn bounded(a: &str, b: &str, k: usize) -> Option<usize> {
-    if a.len() == b.len() && a == b {
-        return Some(0);
-    }
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    if ab.is_ascii() && bb.is_ascii() {
+    if ab.len() <= 16 && bb.len() <= 16 {
+        let (la, lb) = (load16(ab), load16(bb));
+        // Both ASCII iff no byte has its high bit set.
+        if (la | lb) & HIGH_BITS == 0 {
+            return if ab.len() <= bb.len() {
+                bounded_ascii16(la, ab.len(), lb, bb, k)
+            } else {
+                bounded_ascii16(lb, bb.len(), la, ab, k)
+            };
+        }
+    } else if ab.is_ascii() && bb.is_ascii() {
         return bounded_slices(ab, bb, k);
+    }
+    if a == b {
+        return Some(0);
     }
     // Strip the common affix on bytes first: identical byte runs end on identical character
     // boundaries, so only the differing middle has to be decoded.
@@ -47,14 +58,163 @@ pub fn bounded(a: &str, b: &str, k: usize) -> Option<usize> {
     let a_end = ceil_char_boundary(a, a.len() - suffix);
     let b_end = b.len() - (a.len() - a_end);
     let (a, b) = (a.get(..a_end).unwrap_or(""), b.get(..b_end).unwrap_or(""));
-    let mut abuf = CharBuf::new();
-    let mut bbuf = CharBuf::new();
-    // The character counts bound the answer from below: skip decoding when they differ by > k.
+    // The character counts bound the answer from below: stop when they differ by more than k.
     let (an, bn) = (a.chars().count(), b.chars().count());
     if an.abs_diff(bn) > k {
         return None;
     }
+    if an == 0 || bn == 0 {
+        return Some(an.max(bn));
+    }
+    if k <= 3 {
+        // The edit-script enumeration only walks forward: run it on the `char` iterators
+        // directly, without decoding into a buffer.
+        return if an <= bn {
+            mbleven(a.chars(), an, b.chars(), bn, k)
+        } else {
+            mbleven(b.chars(), bn, a.chars(), an, k)
+        };
+    }
+    let mut abuf = CharBuf::new();
+    let mut bbuf = CharBuf::new();
     bounded_slices(abuf.fill(a, an), bbuf.fill(b, bn), k)
+}
+
+/// The high bit of every byte of a 128-bit word.
+const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
+
+/// The low `len` bytes of a 128-bit word.
+#[inline]
+fn low_bytes(len: usize) -> u128 {
+    u128::MAX
+        .checked_shr(128 - 8 * len.min(16) as u32)
+        .unwrap_or(0)
+}
+
+/// `x[xi..xi + len] == y[yi..yi + len]` for byte strings packed little-endian in words.
+#[inline]
+fn same_bytes(x: u128, xi: usize, y: u128, yi: usize, len: usize) -> bool {
+    let shift = |w: u128, i: usize| w.checked_shr(8 * i as u32).unwrap_or(0);
+    (shift(x, xi) ^ shift(y, yi)) & low_bytes(len) == 0
+}
+
+/// The ASCII path for names up to 16 bytes (nearly all), in registers: the short side `sa`
+/// (`n` bytes, packed) against `long` (packed as `lb`). The common prefix and suffix come from
+/// the trailing / leading zero bytes of XORs; for `k <= 2` the few edit scripts that can remain
+/// are then checked as masked word comparisons (no loop at all); larger `k` runs a bit-parallel
+/// kernel whose match masks are SWAR byte comparisons.
+fn bounded_ascii16(sa: u128, n: usize, lb: u128, long: &[u8], k: usize) -> Option<usize> {
+    let m = long.len();
+    let diff = m - n;
+    if diff > k {
+        return None;
+    }
+    let prefix = ((sa ^ lb).trailing_zeros() as usize / 8).min(n);
+    // Right-align both (last byte at the top) and count equal bytes from the top.
+    let right = |w: u128, len: usize| w.checked_shl(8 * (16 - len) as u32).unwrap_or(0);
+    let suffix = ((right(sa, n) ^ right(lb, m)).leading_zeros() as usize / 8).min(n - prefix);
+    let np = n - prefix - suffix;
+    if np == 0 {
+        return Some(diff);
+    }
+    // Here the remainders differ in their first and in their last byte, so every edit script
+    // of cost <= 2 starts at the first byte and ends at the last.
+    let p = sa.checked_shr(8 * prefix as u32).unwrap_or(0) & low_bytes(np);
+    let t = lb.checked_shr(8 * prefix as u32).unwrap_or(0) & low_bytes(np + diff);
+    match (k, diff) {
+        (0, _) => None,
+        (_, 0) if np == 1 => Some(1),
+        (1, _) => None,
+        // Two substitutions; or delete the first, insert the last; or the other way round.
+        (2, 0) => (same_bytes(p, 1, t, 1, np - 2)
+            || same_bytes(p, 0, t, 1, np - 1)
+            || same_bytes(p, 1, t, 0, np - 1))
+        .then_some(2),
+        // Skip the long side's first byte and substitute the last, or the other way round.
+        (2, 1) => (same_bytes(p, 0, t, 1, np - 1) || same_bytes(p, 1, t, 1, np - 1)).then_some(2),
+        // Skip the long side's first and last bytes.
+        (2, _) => same_bytes(p, 0, t, 1, np).then_some(2),
+        _ => {
+            let text = long.get(prefix..m - suffix).unwrap_or(&[]);
+            // Pad the pattern with 0xFF, which no ASCII byte equals.
+            let pattern = p | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);
+            if np <= 8 {
+                myers_swar::<false>(pattern, np, text, k)
+            } else {
+                myers_swar::<true>(pattern, np, text, k)
+            }
+        }
+    }
+}
+
+/// `s` (at most 16 bytes) as a little-endian word, `s[0]` the lowest byte, zero-padded: two
+/// overlapping loads instead of a byte loop.
+#[inline]
+fn load16(s: &[u8]) -> u128 {
+    let len = s.len();
+    let read8 = |at: usize| -> u128 {
+        s.get(at..at + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, |b| u128::from(u64::from_le_bytes(b)))
+    };
+    let read4 = |at: usize| -> u128 {
+        s.get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u128::from(u32::from_le_bytes(b)))
+    };
+    if len >= 8 {
+        read8(0) | (read8(len - 8) << (8 * (len - 8)))
+    } else if len >= 4 {
+        read4(0) | (read4(len - 4) << (8 * (len - 4)))
+    } else {
+        s.iter()
+            .enumerate()
+            .fold(0u128, |acc, (i, &c)| acc | (u128::from(c) << (8 * i)))
+    }
+}
+
+/// Bit mask (bit i = byte i) of the bytes of `w` equal to `c`, exact for any byte values.
+#[inline]
+fn swar_eq(w: u64, c: u8) -> u64 {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (0x0101_0101_0101_0101u64.wrapping_mul(u64::from(c)));
+    // High bit of each byte set iff that byte of x is non-zero.
+    let nonzero = ((x & LO7).wrapping_add(LO7)) | x;
+    let zero = !nonzero & HI;
+    // Gather the eight high bits into the top byte (distinct positions: no carries).
+    (zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Hyyrö's bit-parallel distance between a packed ASCII `pattern` of `n` (1..=16) bytes and
+/// `text`; `WIDE` when the pattern needs its second 64-bit half. Stops as soon as the distance
+/// cannot come back under `k`.
+#[inline]
+fn myers_swar<const WIDE: bool>(pattern: u128, n: usize, text: &[u8], k: usize) -> Option<usize> {
+    let w0 = pattern as u64;
+    let w1 = (pattern >> 64) as u64;
+    let last = 1u64 << (n - 1);
+    let (mut pv, mut mv, mut score) = (!0u64, 0u64, n);
+    let m = text.len();
+    for (j, &c) in text.iter().enumerate() {
+        let mut eq = swar_eq(w0, c);
+        if WIDE {
+            eq |= swar_eq(w1, c) << 8;
+        }
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        score = score + usize::from(ph & last != 0) - usize::from(mh & last != 0);
+        let ph = (ph << 1) | 1;
+        let mh = mh << 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+        if score > k + (m - j - 1) {
+            return None;
+        }
+    }
+    (score <= k).then_some(score)
 }
 
 /// [`bounded`] on any slices of comparable symbols (bytes, `char`s, tokens).
@@ -79,7 +239,7 @@ pub fn bounded_slices<T: Eq + Copy>(a: &[T], b: &[T], k: usize) -> Option<usize>
     // Never more than the longer length: keeps the kernels' arithmetic small.
     let k = k.min(b.len());
     if k <= 3 {
-        mbleven(a, b, k)
+        mbleven(a.iter().copied(), a.len(), b.iter().copied(), b.len(), k)
     } else if a.len() <= 64 {
         myers64(a, b, k)
     } else {
@@ -164,11 +324,18 @@ const MBLEVEN: [[u8; 7]; 9] = [
     [0x15, 0, 0, 0, 0, 0, 0],                   // diff 3
 ];
 
-/// Exact distance if `<= k` (k in 1..=3) for `short`/`long` with common affixes stripped.
-fn mbleven<T: Eq + Copy>(short: &[T], long: &[T], k: usize) -> Option<usize> {
-    let diff = long.len() - short.len();
+/// Exact distance if `<= k` (k in 0..=3) between `short` and `long` (`short_len <= long_len`
+/// symbols, both non-empty), `None` if larger. Works on forward iterators: every script is one
+/// simultaneous scan of both sequences.
+fn mbleven<T, I>(short: I, short_len: usize, long: I, long_len: usize, k: usize) -> Option<usize>
+where
+    T: Eq + Copy,
+    I: Iterator<Item = T> + Clone,
+{
+    let diff = long_len - short_len;
     if k == 0 {
-        return None; // the strings differ (affixes are stripped and `short` is not empty)
+        // Only called on differing inputs.
+        return None;
     }
     let row = MBLEVEN.get(k * (k + 1) / 2 + diff - 1)?;
     let mut best = k + 1;
@@ -177,9 +344,13 @@ fn mbleven<T: Eq + Copy>(short: &[T], long: &[T], k: usize) -> Option<usize> {
             break;
         }
         let mut ops = script;
+        let (mut l, mut s) = (long.clone(), short.clone());
+        let (mut x, mut y) = (l.next(), s.next());
         let (mut i, mut j, mut cost) = (0usize, 0usize, 0usize);
-        while let (Some(x), Some(y)) = (long.get(i), short.get(j)) {
-            if x == y {
+        while let (Some(cx), Some(cy)) = (x, y) {
+            if cx == cy {
+                x = l.next();
+                y = s.next();
                 i += 1;
                 j += 1;
                 continue;
@@ -189,14 +360,16 @@ fn mbleven<T: Eq + Copy>(short: &[T], long: &[T], k: usize) -> Option<usize> {
                 break;
             }
             if ops & 1 != 0 {
+                x = l.next();
                 i += 1;
             }
             if ops & 2 != 0 {
+                y = s.next();
                 j += 1;
             }
             ops >>= 2;
         }
-        cost += (long.len() - i.min(long.len())) + (short.len() - j.min(short.len()));
+        cost += (long_len - i.min(long_len)) + (short_len - j.min(short_len));
         best = best.min(cost);
     }
     (best <= k).then_some(best)

@@ -223,9 +223,9 @@ const AUTHORITY: Side = Side {
     country: "authority.country",
 };
 
-/// A value that is present and not blank.
+/// A value that is present and not blank (stops at the first non-whitespace character).
 fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
-    v.as_deref().filter(|s| !s.trim().is_empty())
+    v.as_deref().filter(|s| !s.chars().all(char::is_whitespace))
 }
 
 /// A record with its fields validated and names normalized.
@@ -246,14 +246,16 @@ impl<'a> Prepared<'a> {
         let first = name(&r.first_name);
         let last = name(&r.last_name);
         if names_required {
-            if first.as_str().is_empty() {
+            if first.is_empty() {
                 return Err(KycError::MissingName { field: side.first });
             }
-            if last.as_str().is_empty() {
+            if last.is_empty() {
                 return Err(KycError::MissingName { field: side.last });
             }
         }
-        let middle = Some(name(&r.middle_name)).filter(|m| !m.as_str().is_empty());
+        let middle = present(&r.middle_name)
+            .map(normalize_name)
+            .filter(|m| !m.is_empty());
         let dob = present(&r.dob)
             .map(|s| {
                 Date::parse(s).map_err(|reason| KycError::InvalidDate {

@@ -55,6 +55,16 @@ impl NormalizedName<'_> {
         }
     }
 
+    /// True when the normalized name is empty (the input was blank).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        match &self.repr {
+            Repr::Borrowed(s) => s.is_empty(),
+            Repr::Inline { len, .. } => *len == 0,
+            Repr::Owned(s) => s.is_empty(),
+        }
+    }
+
     /// True when the input was returned unchanged (no copy was made).
     #[must_use]
     pub fn is_borrowed(&self) -> bool {
@@ -86,7 +96,7 @@ pub fn normalize_name(s: &str) -> NormalizedName<'_> {
                 repr: Repr::Borrowed(s),
             };
         }
-        return collect(bytes.iter().map(|&b| char::from(b.to_ascii_lowercase())));
+        return collect_ascii(bytes);
     }
     collect(s.nfd().default_case_fold().nfc())
 }
@@ -108,6 +118,44 @@ fn is_clean_ascii(bytes: &[u8]) -> bool {
         }
     }
     !prev_space || bytes.is_empty()
+}
+
+/// The ASCII path of [`collect`]: lowercase bytes straight into the buffer.
+fn collect_ascii<'a>(bytes: &[u8]) -> NormalizedName<'a> {
+    let mut buf = [0u8; INLINE_BYTES];
+    let mut len = 0usize;
+    let mut pending_space = false;
+    for &b in bytes {
+        if is_ascii_ws(b) {
+            pending_space = len > 0;
+            continue;
+        }
+        if pending_space {
+            pending_space = false;
+            match buf.get_mut(len) {
+                Some(slot) => *slot = b' ',
+                None => return collect_ascii_spilled(bytes),
+            }
+            len += 1;
+        }
+        match buf.get_mut(len) {
+            Some(slot) => *slot = b.to_ascii_lowercase(),
+            // Longer than the inline buffer: take the general path, which spills to the heap.
+            None => return collect_ascii_spilled(bytes),
+        }
+        len += 1;
+    }
+    NormalizedName {
+        repr: Repr::Inline {
+            buf,
+            len: u8::try_from(len).unwrap_or(0),
+        },
+    }
+}
+
+/// ASCII names longer than the inline buffer.
+fn collect_ascii_spilled<'a>(bytes: &[u8]) -> NormalizedName<'a> {
+    collect(bytes.iter().map(|&b| char::from(b.to_ascii_lowercase())))
 }
 
 /// Collapse whitespace and trim while writing `chars` into the inline buffer (or a `String`
@@ -210,6 +258,12 @@ mod tests {
     fn long_names_spill_to_the_heap_intact() {
         let long = "Ä".repeat(50);
         assert_eq!(normalize_name(&long).as_str(), "ä".repeat(50));
+        // The space that overflows the buffer is at byte 64.
+        let at_boundary = format!("{} B", "A".repeat(64));
+        assert_eq!(
+            normalize_name(&at_boundary).as_str(),
+            format!("{} b", "a".repeat(64))
+        );
         let long_ascii = "AB ".repeat(40);
         assert_eq!(
             normalize_name(&long_ascii).as_str(),

@@ -39,36 +39,35 @@ pub struct PhoneDetails {
 /// Parse an ISO 3166-1 alpha-2 country code, any case, surrounding whitespace ignored.
 #[must_use]
 pub fn parse_country(s: &str) -> Option<Country> {
-    let t = s.trim().as_bytes();
-    let [a, b] = t else {
+    let [a, b] = s.trim().as_bytes() else {
         return None;
     };
-    let up = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
-    std::str::from_utf8(&up).ok()?.parse().ok()
+    let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
+        return None;
+    }
+    let index = usize::from(a - b'A') * 26 + usize::from(b - b'A');
+    country_table().get(index).copied().flatten()
 }
 
-/// Up to 24 digits on the stack; `None` when there are more (not a phone number).
-struct Digits {
-    buf: [u8; 24],
-    len: usize,
-}
-
-impl Digits {
-    fn of(s: &str) -> Option<Self> {
-        let mut d = Digits {
-            buf: [0; 24],
-            len: 0,
-        };
-        for b in s.bytes().filter(u8::is_ascii_digit) {
-            *d.buf.get_mut(d.len)? = b;
-            d.len += 1;
+/// Every two-letter code the phone metadata knows, indexed by `(first - 'A') * 26 + (second -
+/// 'A')`: built once, so that validating a country is an array lookup rather than the metadata's
+/// string match.
+fn country_table() -> &'static [Option<Country>; 676] {
+    static TABLE: std::sync::OnceLock<[Option<Country>; 676]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = [None; 676];
+        for (i, slot) in table.iter_mut().enumerate() {
+            let code = [b'A' + (i / 26) as u8, b'A' + (i % 26) as u8];
+            *slot = std::str::from_utf8(&code).ok().and_then(|c| c.parse().ok());
         }
-        Some(d)
-    }
+        table
+    })
+}
 
-    fn as_slice(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or(&[])
-    }
+/// The ASCII digits of `s`, in order.
+fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().filter(u8::is_ascii_digit)
 }
 
 /// True when `s` contains at least one ASCII digit (the minimum to be a phone number at all).
@@ -93,10 +92,8 @@ pub fn compare_phone(
     b_country: Option<Country>,
 ) -> (FieldOutcome, PhoneDetails) {
     let detail = |rule| PhoneDetails { rule };
-    if let (Some(da), Some(db)) = (Digits::of(a), Digits::of(b)) {
-        if da.len > 0 && da.as_slice() == db.as_slice() {
-            return (FieldOutcome::ExactMatch, detail(PhoneRule::SameDigits));
-        }
+    if has_digits(a) && digits(a).eq(digits(b)) {
+        return (FieldOutcome::ExactMatch, detail(PhoneRule::SameDigits));
     }
     let parse = |s: &str, own: Option<Country>, other: Option<Country>| {
         phonenumber::parse(own.or(other), s).ok()

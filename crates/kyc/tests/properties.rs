@@ -83,6 +83,11 @@ proptest! {
     }
 
     #[test]
+    fn levenshtein_matches_dp_around_the_16_byte_register_path((a, b) in near_pair("abc", 18), k in 0usize..5) {
+        prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
+    }
+
+    #[test]
     fn levenshtein_matches_dp_on_long_strings((a, b) in near_pair("ab", 150), k in 0usize..12) {
         prop_assert_eq!(bounded(&a, &b, k), expected(&a, &b, k));
     }
