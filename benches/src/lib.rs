@@ -1,1 +1,2 @@
 //! stub
+pub mod kyc_data;
