@@ -295,20 +295,26 @@ fn convert(
             }
             number(signal, kind, text)
         }
-        JsonType::String => string(signal, kind, &json_string(text)),
+        JsonType::String => string(signal, kind, &json_string(signal, text)?),
     }
 }
 
-/// The contents of a JSON string literal (borrowed unless it has escapes).
-fn json_string(literal: &str) -> Cow<'_, str> {
+/// The contents of a JSON string literal (borrowed unless it has escapes). The parser checked
+/// the literal's syntax but not that its escapes make valid Unicode: a lone surrogate is an
+/// error, never the raw escape text.
+fn json_string<'a>(signal: &Signal<'_>, literal: &'a str) -> Result<Cow<'a, str>, SignalError> {
     let inner = literal
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(literal);
     if inner.contains('\\') {
-        serde_json::from_str::<String>(literal).map_or(Cow::Borrowed(inner), Cow::Owned)
+        serde_json::from_str::<String>(literal)
+            .map(Cow::Owned)
+            .map_err(|_| SignalError::InvalidString {
+                signal: signal.name.to_string(),
+            })
     } else {
-        Cow::Borrowed(inner)
+        Ok(Cow::Borrowed(inner))
     }
 }
 

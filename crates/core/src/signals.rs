@@ -426,6 +426,15 @@ pub enum SignalError {
         /// The signal.
         signal: String,
     },
+    /// A string value escapes a character that is not valid Unicode (a lone surrogate such
+    /// as `"\ud800"`).
+    #[error(
+        "signal {signal:?}: the string value escapes a lone surrogate, which is not valid Unicode"
+    )]
+    InvalidString {
+        /// The signal.
+        signal: String,
+    },
 }
 
 impl SignalError {
@@ -441,7 +450,8 @@ impl SignalError {
             | SignalError::OutOfRange { signal, .. }
             | SignalError::InvalidValue { signal, .. }
             | SignalError::BandNotAllowed { signal, .. }
-            | SignalError::DuplicateSignal { signal } => Some(signal),
+            | SignalError::DuplicateSignal { signal }
+            | SignalError::InvalidString { signal } => Some(signal),
             _ => None,
         }
     }
@@ -474,9 +484,23 @@ pub(crate) fn excerpt(text: &str) -> String {
     }
 }
 
-/// Decode a raw JSON value for a message: a string's contents, else the JSON text.
+/// At most this many characters of a provider's message are kept in an error.
+const MESSAGE_CHARS: usize = 300;
+
+/// Decode a raw JSON value for a message: a string's contents, else the JSON text; shortened,
+/// so that a hostile megabyte of "message" does not become a megabyte of error.
 fn raw_message(raw: Option<&RawValue>) -> Option<String> {
-    raw.map(|raw| serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| excerpt(raw.get())))
+    raw.map(|raw| match serde_json::from_str::<String>(raw.get()) {
+        Ok(text) => match text.char_indices().nth(MESSAGE_CHARS) {
+            None => text,
+            Some((cut, _)) => format!(
+                "{}… ({} characters)",
+                text.get(..cut).unwrap_or(""),
+                text.chars().count()
+            ),
+        },
+        Err(_) => excerpt(raw.get()),
+    })
 }
 
 /// Parse a signals payload (an envelope or a bare `data` object) from JSON bytes.
@@ -532,7 +556,7 @@ fn envelope_data(top: Top<'_>) -> Result<Data<'_>, SignalError> {
         Some(Field::Wrong(found)) => return Err(wrong_type("code", "a string", found)),
         Some(Field::Ok(code)) if code != "OK" => {
             return Err(SignalError::Provider {
-                code: code.into_owned(),
+                code: excerpt(&code),
                 message: raw_message(top.message).unwrap_or_default(),
             })
         }
@@ -584,7 +608,7 @@ fn read_data(data: Data<'_>) -> Result<Payload<'_>, SignalError> {
         "ERROR" => {
             return Err(SignalError::Failed {
                 result_code: match data.result_code {
-                    Some(Field::Ok(code)) => Some(code.into_owned()),
+                    Some(Field::Ok(code)) => Some(excerpt(&code)),
                     _ => None,
                 },
                 message: raw_message(data.result_message),

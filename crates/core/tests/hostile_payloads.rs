@@ -1,0 +1,311 @@
+//! Hostile signals payloads: each gets a typed error or the correct result, within a bounded
+//! time (a hang guard, not a performance measurement), and never a panic.
+//!
+//! Memory: parsing borrows from the input (names, raw values), so a payload costs a bounded
+//! multiple of its own size; error messages quote at most a short excerpt of a hostile value.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use underwrite_core::features::{FeatureValue, Schema};
+use underwrite_core::normalize::{normalize, Normalized};
+use underwrite_core::policy::{DecideError, DecideOptions, Outcome, Policy};
+use underwrite_core::signals::{JsonType, SignalError, SignalStatus};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(what.to_string())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .unwrap();
+    match rx.recv_timeout(DEADLINE) {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
+    }
+}
+
+fn norm(what: &str, payload: Vec<u8>) -> Result<Normalized, SignalError> {
+    within(what, move || {
+        normalize(&payload, &Arc::new(Schema::phone_catalog()))
+    })
+}
+
+fn error(what: &str, payload: Vec<u8>) -> SignalError {
+    match norm(what, payload) {
+        Ok(n) => panic!("{what}: accepted: {:?}", n.status),
+        Err(e) => {
+            // Clear: one short line, whatever the input's size.
+            let text = e.to_string();
+            assert!(text.len() < 400, "{what}: message is {} bytes", text.len());
+            assert!(!text.contains('\n'), "{what}: message spans lines");
+            e
+        }
+    }
+}
+
+fn alpha(result: &str) -> Vec<u8> {
+    format!(r#"{{"status":"COMPLETED","resultCode":"SUCCESS","result":{{{result}}}}}"#).into_bytes()
+}
+
+fn beta(items: &str) -> Vec<u8> {
+    format!(r#"{{"status":"COMPLETED","resultCode":"SUCCESS","items":[{items}]}}"#).into_bytes()
+}
+
+fn is_json_error(e: &SignalError) -> bool {
+    matches!(e, SignalError::Json { .. })
+}
+
+#[test]
+fn deep_json_nesting_gets_a_typed_error_or_is_skipped() {
+    let n = 1_000_000;
+    let deep = || format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    // Not an object at all: refused before anything is read.
+    let e = error("top level", deep().into_bytes());
+    assert!(
+        matches!(e, SignalError::WrongType { ref field, found: JsonType::Array, .. } if field == "payload"),
+        "{e:?}"
+    );
+    // A signal's value is checked for its type without being built.
+    let e = error("signal value", alpha(&format!(r#""x": {}"#, deep())));
+    assert_eq!(
+        e,
+        SignalError::WrongJsonType {
+            signal: "x".into(),
+            found: JsonType::Array
+        }
+    );
+    // Fields nobody reads are skipped, however deep: the payload means what it says.
+    let ignored = format!(
+        r#"{{"code":"OK","requestMeta":{},"data":{{"status":"COMPLETED","resultCode":"NO_DATA"}}}}"#,
+        deep()
+    );
+    let got = norm("ignored envelope field", ignored.into_bytes()).unwrap();
+    assert_eq!(got.status, SignalStatus::NoData);
+    let item = beta(&format!(
+        r#"{{"name":"custom","value":1,"valueType":"NUMBER","meta":{}}}"#,
+        deep()
+    ));
+    match norm("item field", item) {
+        Ok(got) => assert_eq!(got.unknown[0].value, FeatureValue::Number(Decimal::ONE)),
+        Err(e) => assert!(is_json_error(&e), "{e:?}"),
+    }
+    // Nested envelopes: the inner `data` is an unknown field of the outer one, skipped.
+    let e = error(
+        "deep envelopes",
+        format!("{}1{}", "{\"data\":".repeat(n), "}".repeat(n)).into_bytes(),
+    );
+    assert_eq!(
+        e,
+        SignalError::MissingField {
+            field: "status".into()
+        }
+    );
+}
+
+#[test]
+fn a_hundred_thousand_items_are_all_kept_or_the_duplicate_named() {
+    let n = 100_000;
+    let items: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"name":"custom_{i}","value":{i},"valueType":"NUMBER"}}"#))
+        .collect();
+    let got = norm("100k unknown items", beta(&items.join(","))).unwrap();
+    assert_eq!(got.unknown.len(), n);
+    assert_eq!(got.warnings.len(), n);
+    assert_eq!(
+        got.unknown[n - 1].value,
+        FeatureValue::Number(Decimal::from(n - 1))
+    );
+
+    let mut dup = items.clone();
+    dup.push(r#"{"name":"custom_5","value":1,"valueType":"NUMBER"}"#.into());
+    let e = error("100k items with a duplicate", beta(&dup.join(",")));
+    assert_eq!(e.signal(), Some("custom_5"));
+    assert!(matches!(e, SignalError::DuplicateSignal { .. }));
+
+    let alpha_items: Vec<String> = (0..n).map(|i| format!(r#""custom_{i}": {i}"#)).collect();
+    let got = norm("100k alpha entries", alpha(&alpha_items.join(","))).unwrap();
+    assert_eq!(got.unknown.len(), n);
+
+    let known = vec![r#"{"name":"events_overdue_day30","value":1,"valueType":"NUMBER"}"#; n];
+    let e = error("100k copies of one known signal", beta(&known.join(",")));
+    assert_eq!(e.signal(), Some("events_overdue_day30"));
+}
+
+#[test]
+fn megabyte_strings_are_kept_or_refused_with_a_short_message() {
+    let big = "A".repeat(1 << 20);
+    // Text of an unknown signal is kept, exactly.
+    let got = norm(
+        "1 MB text value",
+        beta(&format!(
+            r#"{{"name":"custom","value":"{big}","valueType":"STRING"}}"#
+        )),
+    )
+    .unwrap();
+    assert_eq!(got.unknown[0].value, FeatureValue::Text(big.clone().into()));
+    // A 1 MB string where a number belongs: refused, quoting an excerpt.
+    let e = error(
+        "1 MB string for a count",
+        beta(&format!(
+            r#"{{"name":"events_overdue_day30","value":"{big}","valueType":"NUMBER"}}"#
+        )),
+    );
+    assert!(matches!(e, SignalError::NotANumber { .. }), "{e:?}");
+    // A 1 MB signal name is kept as an unknown signal.
+    let got = norm(
+        "1 MB name",
+        alpha(&format!(r#""{}": 1"#, "n".repeat(1 << 20))),
+    )
+    .unwrap();
+    assert_eq!(got.unknown[0].name.len(), 1 << 20);
+    // 1 MB in the status fields and the envelope: refused, briefly.
+    for (what, payload) in [
+        (
+            "1 MB status",
+            format!(r#"{{"status":"{big}","resultCode":"SUCCESS","result":{{}}}}"#),
+        ),
+        (
+            "1 MB resultCode",
+            format!(r#"{{"status":"COMPLETED","resultCode":"{big}","result":{{}}}}"#),
+        ),
+        (
+            "1 MB valueType",
+            String::from_utf8(beta(&format!(
+                r#"{{"name":"x","value":1,"valueType":"{big}"}}"#
+            )))
+            .unwrap(),
+        ),
+        (
+            "1 MB provider code",
+            format!(r#"{{"code":"{big}","message":"m","data":{{}}}}"#),
+        ),
+        (
+            "1 MB provider message",
+            format!(r#"{{"code":"E1","message":"{big}","data":{{}}}}"#),
+        ),
+        (
+            "1 MB error message",
+            format!(r#"{{"status":"ERROR","resultCode":"E","resultMessage":"{big}"}}"#),
+        ),
+    ] {
+        error(what, payload.into_bytes());
+    }
+}
+
+#[test]
+fn numbers_with_ten_thousand_digits_are_out_of_range() {
+    let digits = "9".repeat(10_000);
+    for (what, value) in [
+        ("10,000 digits", digits.clone()),
+        ("10,000 fraction digits", format!("0.{digits}")),
+        ("negative", format!("-{digits}")),
+        ("huge exponent", "1e999999999999".to_string()),
+        ("tiny exponent", "1e-999999999999".to_string()),
+        ("10,000-digit exponent", format!("1e{digits}")),
+        ("as a string", format!("\"{digits}\"")),
+    ] {
+        let e = error(what, alpha(&format!(r#""events_overdue_day30": {value}"#)));
+        assert_eq!(e.signal(), Some("events_overdue_day30"), "{what}: {e}");
+        assert!(
+            matches!(
+                e,
+                SignalError::OutOfRange { .. } | SignalError::InvalidValue { .. }
+            ),
+            "{what}: {e:?}"
+        );
+    }
+    // Leading zeros and trailing fraction zeros that still fit are exact.
+    let got = norm(
+        "long but exact",
+        alpha(&format!(
+            r#""events_overdue_day30": 3.{}"#,
+            "0".repeat(10_000)
+        )),
+    );
+    // 10,000 fraction digits exceed Decimal's 28 places even when they are zeros: refused,
+    // never rounded.
+    assert!(
+        got.is_err()
+            || got.unwrap().features.get_by_name("events_overdue_day30")
+                == Some(&FeatureValue::Number(Decimal::from(3)))
+    );
+}
+
+#[test]
+fn invalid_utf8_and_nul_bytes_are_json_errors_or_kept_exactly() {
+    let mut bad = alpha(r#""custom": "x""#);
+    let at = bad.iter().position(|&b| b == b'x').unwrap();
+    bad[at] = 0xFF;
+    assert!(is_json_error(&error("invalid UTF-8 in a value", bad)));
+    let mut bad_name = alpha(r#""cxstom": 1"#);
+    let at = bad_name.iter().position(|&b| b == b'x').unwrap();
+    bad_name[at..at + 1].copy_from_slice(&[0xC3]);
+    assert!(is_json_error(&error("invalid UTF-8 in a name", bad_name)));
+    // A lone surrogate escape passes JSON syntax but is not Unicode: refused by signal.
+    let e = error("a lone surrogate", alpha(r#""custom": "a\ud800""#));
+    assert_eq!(
+        e,
+        SignalError::InvalidString {
+            signal: "custom".into()
+        }
+    );
+    let e = error(
+        "a lone surrogate in a count",
+        alpha(r#""events_overdue_day30": "\udfff""#),
+    );
+    assert_eq!(e.signal(), Some("events_overdue_day30"));
+    assert!(is_json_error(&error(
+        "a lone surrogate in a name",
+        alpha(r#""c\ud800": 1"#)
+    )));
+    // A raw NUL is not JSON; an escaped one is a character like any other.
+    assert!(is_json_error(&error(
+        "raw NUL",
+        alpha("\"custom\": \"a\0b\"")
+    )));
+    assert!(is_json_error(&error("NUL payload", vec![0; 1024])));
+    let got = norm("escaped NUL", alpha(r#""cus\u0000tom": "a\u0000b""#)).unwrap();
+    assert_eq!(got.unknown[0].name, "cus\0tom");
+    assert_eq!(got.unknown[0].value, FeatureValue::Text("a\0b".into()));
+    assert!(is_json_error(&error("empty", Vec::new())));
+    assert!(is_json_error(&error("BOM only", vec![0xEF, 0xBB, 0xBF])));
+}
+
+#[test]
+fn hostile_payloads_through_a_policy_never_approve_by_accident() {
+    let policy = Policy::load(include_bytes!("../../../rules/starter.yaml")).unwrap();
+    let policy = Arc::new(policy);
+    let decide = |what: &str, payload: Vec<u8>| {
+        let p = Arc::clone(&policy);
+        within(what, move || {
+            p.decide_payload(&payload, None, DecideOptions::default())
+        })
+    };
+    let deep = alpha(&format!(
+        r#""x": {}1{}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    ));
+    assert!(matches!(
+        decide("deep", deep),
+        Err(DecideError::Signals(SignalError::WrongJsonType { .. }))
+    ));
+    let items: Vec<String> = (0..100_000)
+        .map(|i| format!(r#"{{"name":"custom_{i}","value":{i},"valueType":"NUMBER"}}"#))
+        .collect();
+    // Nothing the starter reads was sent: its rules say missing values are an error, so there
+    // is no decision (and certainly no approval).
+    match decide("100k unknown items", beta(&items.join(","))) {
+        Err(DecideError::Rule { message, .. }) => assert!(message.contains("missing value")),
+        Ok(d) => assert_ne!(d.decision, Outcome::Approve),
+        Err(e) => panic!("{e:?}"),
+    }
+}
