@@ -1,0 +1,418 @@
+//! Hostile KYC requests: each gets a typed error naming the field or the correct result, within
+//! a bounded time (a hang guard, not a performance measurement), and never a panic.
+//!
+//! "Correct" is the contract's: names are compared after NFC, full case folding, trimming and
+//! collapsing whitespace, and nothing else. Zero-width characters, bidi marks and NUL are not
+//! whitespace, so they count as characters (one edit each), never silently vanish.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use underwrite_kyc::{
+    match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig, Record,
+    ResultCode,
+};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
+fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(what.replace('\0', "\\0"))
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .unwrap();
+    match rx.recv_timeout(DEADLINE) {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
+    }
+}
+
+fn record(first: &str, last: &str) -> Record<'static> {
+    Record::named(first.to_string(), last.to_string())
+}
+
+fn run(
+    what: &str,
+    submitted: Record<'static>,
+    authority: Record<'static>,
+) -> Result<KycResult, KycError> {
+    within(what, move || {
+        let request = KycRequest {
+            submitted,
+            authority: Some(authority),
+            issuer_unavailable: false,
+        };
+        match_request(&request, &MatchConfig::default())
+    })
+}
+
+/// The `Names` outcome and the straight first-name distance of two first names (same last).
+fn names(what: &str, a: &str, b: &str) -> (FieldOutcome, Option<usize>) {
+    let r = run(what, record(a, "leo"), record(b, "leo")).unwrap();
+    let d = r.details.unwrap().names.unwrap().straight.first.distance;
+    (r.actions.names, d)
+}
+
+fn json(what: &str, text: Vec<u8>) -> Result<KycRequest<'static>, String> {
+    within(what, move || {
+        let text: &'static [u8] = Box::leak(text.into_boxed_slice());
+        KycRequest::from_json_slice(text).map_err(|e| e.to_string())
+    })
+}
+
+#[test]
+fn deep_json_and_floods_of_fields_are_json_errors() {
+    let n = 1_000_000;
+    let deep = format!(
+        r#"{{"submitted": {}1{}, "authority": null}}"#,
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let e = json("deep submitted", deep.into_bytes()).unwrap_err();
+    assert!(
+        e.contains("recursion limit") || e.contains("invalid type"),
+        "{e}"
+    );
+    let deep_extra = format!(
+        r#"{{"submitted": {{"first_name": "a", "last_name": "b"}}, "authority": null, "x": {}1{}}}"#,
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let e = json("deep unknown field", deep_extra.into_bytes()).unwrap_err();
+    assert!(e.contains("unknown field"), "{e}");
+    let fields: Vec<String> = (0..100_000).map(|i| format!(r#""f{i}": "x""#)).collect();
+    let flood = format!(
+        r#"{{"submitted": {{{}}}, "authority": null}}"#,
+        fields.join(",")
+    );
+    let e = json("100k fields", flood.into_bytes()).unwrap_err();
+    assert!(e.contains("unknown field `f0`"), "{e}");
+    let mut bad =
+        br#"{"submitted": {"first_name": "Jxe", "last_name": "b"}, "authority": null}"#.to_vec();
+    let at = bad.iter().position(|&b| b == b'x').unwrap();
+    bad[at] = 0xFF;
+    assert!(json("invalid UTF-8", bad).is_err());
+    let raw_nul =
+        b"{\"submitted\": {\"first_name\": \"J\0e\", \"last_name\": \"b\"}, \"authority\": null}";
+    assert!(json("raw NUL", raw_nul.to_vec()).is_err());
+    assert!(json(
+        "lone surrogate",
+        br#"{"submitted": {"first_name": "\ud800", "last_name": "b"}, "authority": null}"#.to_vec()
+    )
+    .is_err());
+}
+
+#[test]
+fn a_hundred_thousand_requests_and_name_parts_are_matched() {
+    let outcomes = within("100k requests", || {
+        (0..100_000)
+            .map(|i| {
+                let request = KycRequest {
+                    submitted: record(&format!("joe{i}"), "leo"),
+                    authority: Some(record(&format!("JOE{}", i + 1), "Leo")),
+                    issuer_unavailable: false,
+                };
+                match_request(&request, &MatchConfig::default()).map(|r| r.actions.names)
+            })
+            .filter(|o| *o != Ok(FieldOutcome::PartialMatch))
+            .count()
+    });
+    // i vs i + 1 is one substitution, or more across a carry: 99 → 100 is three edits, so
+    // exactly the i ending in 99 are not partial matches.
+    assert_eq!(outcomes, (0..100_000).filter(|i| i % 100 == 99).count());
+    let parts = "a ".repeat(100_000);
+    let (o, d) = names("100k name parts", &parts, &parts.to_uppercase());
+    assert_eq!((o, d), (FieldOutcome::ExactMatch, Some(0)));
+    let (o, _) = names("100k parts, one differs", &parts, &format!("{parts}b"));
+    assert_eq!(o, FieldOutcome::PartialMatch);
+}
+
+#[test]
+fn megabyte_names_are_compared_exactly() {
+    let big = "ab".repeat(1 << 19);
+    assert_eq!(
+        names("1 MB equal", &big, &big.to_uppercase()),
+        (FieldOutcome::ExactMatch, Some(0))
+    );
+    let one_off = format!("{big}c");
+    assert_eq!(
+        names("1 MB, one insertion", &big, &one_off),
+        (FieldOutcome::PartialMatch, Some(1))
+    );
+    let mut mid = big.clone();
+    mid.replace_range(1000..1003, "xyz");
+    assert_eq!(
+        names("1 MB, three substitutions", &big, &mid),
+        (FieldOutcome::NoMatch, None)
+    );
+    // Shifted by one: "abab…ab" → "baba…ba" is one deletion and one insertion.
+    let shifted = "ba".repeat(1 << 19);
+    assert_eq!(
+        names("1 MB, shifted", &big, &shifted),
+        (FieldOutcome::PartialMatch, Some(2))
+    );
+    let other = "cd".repeat(1 << 19);
+    assert_eq!(
+        names("1 MB, all different", &big, &other),
+        (FieldOutcome::NoMatch, None)
+    );
+    // Non-ASCII: folded and composed, and counted in characters.
+    let greek = "Σίσυφος ".repeat(1 << 16);
+    let lower = "σίσυφοσ ".repeat(1 << 16);
+    assert_eq!(
+        names("1 MB Greek", &greek, &lower).0,
+        FieldOutcome::ExactMatch
+    );
+    let decomposed = "e\u{301}".repeat(1 << 18);
+    let composed = "\u{e9}".repeat(1 << 18);
+    assert_eq!(
+        names("1 MB combining marks", &decomposed, &composed),
+        (FieldOutcome::ExactMatch, Some(0))
+    );
+    let mut changed = composed.clone();
+    changed.push('x');
+    assert_eq!(
+        names("1 MB é, one more", &decomposed, &changed),
+        (FieldOutcome::PartialMatch, Some(1))
+    );
+}
+
+#[test]
+fn invisible_and_control_characters_are_characters() {
+    // Each mark is one character: one edit from the plain name (contract: only whitespace is
+    // trimmed and collapsed).
+    for mark in [
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{200F}', '\u{202E}', '\u{2066}',
+        '\u{FEFF}', '\0',
+    ] {
+        let marked = format!("Jo{mark}e");
+        assert_eq!(
+            names(&format!("{mark:?}"), "Joe", &marked),
+            (FieldOutcome::PartialMatch, Some(1)),
+            "{mark:?}"
+        );
+        let trailing = format!("Joe{mark}");
+        assert_eq!(
+            names(&format!("trailing {mark:?}"), "Joe", &trailing),
+            (FieldOutcome::PartialMatch, Some(1))
+        );
+    }
+    // Three marks are three edits: no longer a match.
+    assert_eq!(
+        names("three marks", "Joe", "J\u{200B}o\u{200B}e\u{200B}"),
+        (FieldOutcome::NoMatch, None)
+    );
+    // An override reverses how text looks, not what it is.
+    assert_eq!(
+        names("RTL override", "Joe", "\u{202E}eoJ").0,
+        FieldOutcome::NoMatch
+    );
+    // Unicode whitespace is whitespace: trimmed and collapsed.
+    assert_eq!(
+        names(
+            "odd spaces",
+            "Mary Ann",
+            "\u{3000}Mary\u{a0}\u{2003}Ann\u{85}"
+        ),
+        (FieldOutcome::ExactMatch, Some(0))
+    );
+    // A name of only invisible characters is present (not whitespace), and matches nothing.
+    let r = run(
+        "only a zero-width space",
+        record("\u{200B}", "leo"),
+        record("joe", "leo"),
+    )
+    .unwrap();
+    assert_eq!(r.actions.names, FieldOutcome::NoMatch);
+    // A name of only whitespace is missing.
+    let e = run(
+        "only whitespace",
+        record("\u{3000}\u{a0}\t", "leo"),
+        record("joe", "leo"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        KycError::MissingName {
+            field: "submitted.first_name"
+        }
+    );
+}
+
+#[test]
+fn impossible_dates_are_errors_naming_the_field() {
+    let dob = |s: &str, a: &str| {
+        let mut sub = record("joe", "leo");
+        sub.dob = Some(s.to_string().into());
+        let mut auth = record("joe", "leo");
+        auth.dob = Some(a.to_string().into());
+        run(&format!("dob {s} / {a}"), sub, auth)
+    };
+    let invalid = |field, reason| Err(KycError::InvalidDate { field, reason });
+    assert_eq!(
+        dob("0000-00-00", "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Year)
+    );
+    assert_eq!(
+        dob("2000-01-01", "9999-99-99").map(|r| r.code),
+        invalid("authority.dob", DateError::Month)
+    );
+    assert_eq!(
+        dob("2001-02-29", "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Day)
+    );
+    assert_eq!(
+        dob("1900-02-29", "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Day)
+    );
+    assert_eq!(
+        dob("2000-04-31", "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Day)
+    );
+    for bad in [
+        "",
+        "2000-1-01",
+        "2000-01-01\0",
+        "２０００-01-01",
+        "+200-01-01",
+        "-200-01-01",
+        "2000-01-01T00:00",
+    ] {
+        if bad.is_empty() {
+            continue;
+        }
+        assert_eq!(
+            dob(bad, "2000-01-01").map(|r| r.code),
+            invalid("submitted.dob", DateError::Format),
+            "{bad:?}"
+        );
+    }
+    let long = "9".repeat(10_000);
+    assert_eq!(
+        dob(&long, "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Format)
+    );
+    let huge = format!("2000-01-01{}", " ".repeat(1 << 20));
+    assert_eq!(
+        dob(&huge, "2000-01-01").map(|r| r.code),
+        invalid("submitted.dob", DateError::Format)
+    );
+    // The extremes that do exist compare by the rules.
+    assert_eq!(
+        dob("9999-12-31", "9999-12-31").unwrap().actions.dob,
+        FieldOutcome::ExactMatch
+    );
+    assert_eq!(
+        dob("0001-01-01", "0001-01-02").unwrap().actions.dob,
+        FieldOutcome::PartialMatch
+    );
+    assert_eq!(
+        dob("2000-02-29", "2000-02-29").unwrap().actions.dob,
+        FieldOutcome::ExactMatch
+    );
+    assert_eq!(
+        dob("9999-12-31", "0001-01-01").unwrap().actions.dob,
+        FieldOutcome::NoMatch
+    );
+}
+
+#[test]
+fn hostile_phones_genders_and_countries_are_errors_or_no_match() {
+    let phone = |a: &str, b: &str| {
+        let mut sub = record("joe", "leo");
+        sub.phone_number = Some(a.to_string().into());
+        sub.country = Some("NG".into());
+        let mut auth = record("joe", "leo");
+        auth.phone_number = Some(b.to_string().into());
+        run("phone", sub, auth)
+    };
+    let digits = "9".repeat(10_000);
+    assert_eq!(
+        phone(&digits, &digits).unwrap().actions.phone_number,
+        FieldOutcome::ExactMatch
+    );
+    let other = format!("{}8", "9".repeat(9_999));
+    assert_eq!(
+        phone(&digits, &other).unwrap().actions.phone_number,
+        FieldOutcome::NoMatch
+    );
+    let mb = "1".repeat(1 << 20);
+    assert_eq!(
+        phone(&mb, "+234 803 123 4567")
+            .unwrap()
+            .actions
+            .phone_number,
+        FieldOutcome::NoMatch
+    );
+    let padded = format!("+234 803 123 4567{}", " ".repeat(1 << 20));
+    assert_eq!(
+        phone(&padded, "08031234567").unwrap().actions.phone_number,
+        FieldOutcome::ExactMatch
+    );
+    assert_eq!(
+        phone("\u{202E}+234\0", "+234")
+            .unwrap()
+            .actions
+            .phone_number,
+        FieldOutcome::ExactMatch
+    );
+    assert_eq!(
+        phone("+", "+234").unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number"
+        }
+    );
+    assert_eq!(
+        phone("٠٨٠٣", "+234").unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number"
+        }
+    );
+
+    let mut sub = record("joe", "leo");
+    sub.gender = Some("M\0".into());
+    let e = run("gender with NUL", sub, record("joe", "leo")).unwrap_err();
+    assert_eq!(
+        e,
+        KycError::InvalidGender {
+            field: "submitted.gender"
+        }
+    );
+    let mut sub = record("joe", "leo");
+    sub.country = Some("N\u{200B}G".into());
+    let e = run("country with a zero-width space", sub, record("joe", "leo")).unwrap_err();
+    assert_eq!(
+        e,
+        KycError::InvalidCountry {
+            field: "submitted.country"
+        }
+    );
+    let mut sub = record("joe", "leo");
+    sub.country = Some("NG".repeat(1 << 19).into());
+    let e = run("1 MB country", sub, record("joe", "leo")).unwrap_err();
+    assert_eq!(
+        e,
+        KycError::InvalidCountry {
+            field: "submitted.country"
+        }
+    );
+}
+
+#[test]
+fn errors_never_echo_personal_data() {
+    let secret = "SECRET-DOB-1999";
+    let mut sub = record("joe", "leo");
+    sub.dob = Some(secret.into());
+    let e = run("bad dob", sub, record("joe", "leo")).unwrap_err();
+    assert!(!e.to_string().contains(secret), "{e}");
+    assert_eq!(
+        run("no authority", record("joe", "leo"), record("", ""))
+            .unwrap()
+            .code,
+        ResultCode::NoMatch
+    );
+}
