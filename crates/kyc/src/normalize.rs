@@ -91,12 +91,44 @@ fn is_ascii_ws(b: u8) -> bool {
 pub fn normalize_name(s: &str) -> NormalizedName<'_> {
     let bytes = s.as_bytes();
     if bytes.is_ascii() {
+        // Common case: no whitespace at all (one-word names), checked without branching per
+        // byte. Then normalization is just lowercasing: borrow, or copy and lowercase in bulk.
+        if !bytes.iter().any(|&b| is_ascii_ws(b)) {
+            if !bytes.iter().any(u8::is_ascii_uppercase) {
+                return NormalizedName {
+                    repr: Repr::Borrowed(s),
+                };
+            }
+            let mut buf = [0u8; INLINE_BYTES];
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+                dst.make_ascii_lowercase();
+                return NormalizedName {
+                    repr: Repr::Inline {
+                        buf,
+                        len: u8::try_from(bytes.len()).unwrap_or(0),
+                    },
+                };
+            }
+        }
         if is_clean_ascii(bytes) {
             return NormalizedName {
                 repr: Repr::Borrowed(s),
             };
         }
         return collect_ascii(bytes);
+    }
+    // Latin text (every character below U+0250: ASCII, Latin-1, Latin Extended-A/B) is already
+    // in NFC and free of combining marks, so folding it character by character gives the same
+    // result as the full NFD → fold → NFC pipeline, provided the folded text is itself NFC
+    // (it is not when `İ` leaves a combining dot; that case takes the full pipeline).
+    if s.chars().all(|c| u32::from(c) < 0x250) {
+        let folded = collect(s.chars().default_case_fold());
+        if unicode_normalization::is_nfc_quick(folded.as_str().chars())
+            == unicode_normalization::IsNormalized::Yes
+        {
+            return folded;
+        }
     }
     collect(s.nfd().default_case_fold().nfc())
 }

@@ -104,6 +104,37 @@ proptest! {
     }
 }
 
+/// Normalization by the book: NFD, full case folding, NFC, whitespace collapsed.
+fn reference_normalize(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = caseless::default_case_fold_str(&s.nfd().collect::<String>())
+        .nfc()
+        .collect();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn normalization_fast_paths_agree_with_the_reference(s in "[ \t]{0,2}[a-zA-Z .'-]{0,70}[ \n]{0,2}") {
+        let got = normalize_name(&s);
+        prop_assert_eq!(got.as_str(), reference_normalize(&s));
+    }
+
+    #[test]
+    fn latin_normalization_agrees_with_the_reference(s in "[ a-zA-Z\u{b5}\u{c0}-\u{24f}\u{300}-\u{36f}\u{130}\u{3a3}\u{1e9e}]{0,20}") {
+        let got = normalize_name(&s);
+        prop_assert_eq!(got.as_str(), reference_normalize(&s));
+    }
+
+    #[test]
+    fn unicode_normalization_agrees_with_the_reference(s in "\\PC{0,40}") {
+        let got = normalize_name(&s);
+        prop_assert_eq!(got.as_str(), reference_normalize(&s));
+    }
+}
+
 fn record<'a>(first: &'a str, middle: Option<&'a str>, last: &'a str, dob: &'a str) -> Record<'a> {
     let mut r = Record::named(first, last);
     r.middle_name = middle.map(Into::into);
