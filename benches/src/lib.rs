@@ -1,2 +1,3 @@
 //! stub
+pub mod decide_data;
 pub mod kyc_data;
