@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz smoke run and regression replay for every target (see README.md).
 #
-#   fuzz/run.sh [SECONDS]     SECONDS per target, default 30
+#   fuzz/run.sh [SECONDS]     SECONDS per target, default 30; 0 = replay only
 #
 # 1. builds every target once (cargo-fuzz, libFuzzer, AddressSanitizer; RUSTC_BOOTSTRAP=1 lets
 #    the stable toolchain take the sanitizer flags);
@@ -28,6 +28,7 @@ scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
 for t in "${targets[@]}"; do
+    [ "$secs" -gt 0 ] || break
     echo "=== fuzz $t for ${secs}s"
     mkdir -p "$scratch/$t"
     cargo fuzz run "$t" "$scratch/$t" "corpus/$t" -- \
