@@ -43,4 +43,4 @@ for t in "${targets[@]}"; do
     echo "=== replay $t: ${dirs[*]}"
     cargo fuzz run "$t" "${dirs[@]}" -- -runs=0 "${limits[@]}"
 done
-echo "fuzz: ${#targets[@]} targets fuzzed for ${secs}s each; corpora and regressions replayed"
+echo "fuzz: ${#targets[@]} targets, ${secs}s of fuzzing each, corpora and regressions replayed: no finding"
