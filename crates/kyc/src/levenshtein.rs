@@ -37,11 +37,7 @@ pub fn bounded(a: &str, b: &str, k: usize) -> Option<usize> {
         let (la, lb) = (load16(ab), load16(bb));
         // Both ASCII iff no byte has its high bit set.
         if (la | lb) & HIGH_BITS == 0 {
-            return if ab.len() <= bb.len() {
-                bounded_ascii16(la, ab.len(), lb, bb, k)
-            } else {
-                bounded_ascii16(lb, bb.len(), la, ab, k)
-            };
+            return bounded_packed(la, ab.len(), lb, bb.len(), k);
         }
     } else if ab.is_ascii() && bb.is_ascii() {
         return bounded_slices(ab, bb, k);
@@ -80,12 +76,23 @@ pub fn bounded(a: &str, b: &str, k: usize) -> Option<usize> {
     bounded_slices(abuf.fill(a, an), bbuf.fill(b, bn), k)
 }
 
+/// [`bounded`] for two ASCII strings of at most 16 bytes each (`an`, `bn`), packed little-endian
+/// and zero-padded, as [`crate::normalize::NameKey::Packed`] holds them.
+#[inline]
+pub(crate) fn bounded_packed(a: u128, an: usize, b: u128, bn: usize, k: usize) -> Option<usize> {
+    if an <= bn {
+        bounded_ascii16(a, an, b, bn, k)
+    } else {
+        bounded_ascii16(b, bn, a, an, k)
+    }
+}
+
 /// The high bit of every byte of a 128-bit word.
 const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 
 /// The low `len` bytes of a 128-bit word.
 #[inline]
-fn low_bytes(len: usize) -> u128 {
+pub(crate) fn low_bytes(len: usize) -> u128 {
     u128::MAX
         .checked_shr(128 - 8 * len.min(16) as u32)
         .unwrap_or(0)
@@ -99,12 +106,11 @@ fn same_bytes(x: u128, xi: usize, y: u128, yi: usize, len: usize) -> bool {
 }
 
 /// The ASCII path for names up to 16 bytes (nearly all), in registers: the short side `sa`
-/// (`n` bytes, packed) against `long` (packed as `lb`). The common prefix and suffix come from
+/// (`n` bytes, packed) against `long` (`m` bytes, packed as `lb`). The common prefix and suffix come from
 /// the trailing / leading zero bytes of XORs; for `k <= 2` the few edit scripts that can remain
 /// are then checked as masked word comparisons (no loop at all); larger `k` runs a bit-parallel
 /// kernel whose match masks are SWAR byte comparisons.
-fn bounded_ascii16(sa: u128, n: usize, lb: u128, long: &[u8], k: usize) -> Option<usize> {
-    let m = long.len();
+fn bounded_ascii16(sa: u128, n: usize, lb: u128, m: usize, k: usize) -> Option<usize> {
     let diff = m - n;
     if diff > k {
         return None;
@@ -135,6 +141,7 @@ fn bounded_ascii16(sa: u128, n: usize, lb: u128, long: &[u8], k: usize) -> Optio
         // Skip the long side's first and last bytes.
         (2, _) => same_bytes(p, 0, t, 1, np).then_some(2),
         _ => {
+            let long = lb.to_le_bytes();
             let text = long.get(prefix..m - suffix).unwrap_or(&[]);
             // Pad the pattern with 0xFF, which no ASCII byte equals.
             let pattern = p | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);

@@ -63,8 +63,10 @@ pub mod request;
 use serde::{Deserialize, Serialize};
 
 pub use date::{Date, DateError, DobDetails, DobRule};
-pub use names::{ComponentDetails, ComponentRule, NameComparison, NameDetails, NameParts};
-pub use normalize::{normalize_name, NormalizedName};
+pub use names::{
+    ComponentDetails, ComponentRule, KeyParts, NameComparison, NameDetails, NameParts,
+};
+pub use normalize::{normalize_name, NameKey, NormalizedName};
 pub use outcome::{
     Actions, Details, FieldOutcome, KycResult, ResultCode, ResultText, ResultType,
     ReturnPersonalInfo, VerifyIdNumber,
@@ -230,9 +232,9 @@ fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
 
 /// A record with its fields validated and names normalized.
 struct Prepared<'a> {
-    first: NormalizedName<'a>,
-    middle: Option<NormalizedName<'a>>,
-    last: NormalizedName<'a>,
+    first: NameKey<'a>,
+    middle: Option<NameKey<'a>>,
+    last: NameKey<'a>,
     dob: Option<Date>,
     gender: Option<Gender>,
     phone: Option<&'a str>,
@@ -242,7 +244,7 @@ struct Prepared<'a> {
 impl<'a> Prepared<'a> {
     fn new(r: &'a Record<'_>, side: &Side, names_required: bool) -> Result<Self, KycError> {
         let name =
-            |v: &'a Option<std::borrow::Cow<'_, str>>| normalize_name(v.as_deref().unwrap_or(""));
+            |v: &'a Option<std::borrow::Cow<'_, str>>| NameKey::new(v.as_deref().unwrap_or(""));
         let first = name(&r.first_name);
         let last = name(&r.last_name);
         if names_required {
@@ -254,7 +256,7 @@ impl<'a> Prepared<'a> {
             }
         }
         let middle = present(&r.middle_name)
-            .map(normalize_name)
+            .map(NameKey::new)
             .filter(|m| !m.is_empty());
         let dob = present(&r.dob)
             .map(|s| {
@@ -291,11 +293,11 @@ impl<'a> Prepared<'a> {
         })
     }
 
-    fn names(&self) -> NameParts<'_> {
-        NameParts {
-            first: self.first.as_str(),
-            middle: self.middle.as_ref().map(NormalizedName::as_str),
-            last: self.last.as_str(),
+    fn names(&self) -> KeyParts<'_, 'a> {
+        KeyParts {
+            first: &self.first,
+            middle: self.middle.as_ref(),
+            last: &self.last,
         }
     }
 }
@@ -384,7 +386,7 @@ pub fn match_request(
 }
 
 fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResult {
-    let (names, name_details) = names::compare_names(&s.names(), &a.names(), config);
+    let (names, name_details) = names::compare_name_keys(&s.names(), &a.names(), config);
     let (dob, dob_details) = match (s.dob, a.dob) {
         (Some(x), Some(y)) => date::compare_dob(x, y),
         _ => (FieldOutcome::NotProvided, DobDetails::not_provided()),

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::levenshtein::bounded;
+use crate::levenshtein::{bounded, bounded_packed};
+use crate::normalize::NameKey;
 use crate::outcome::FieldOutcome;
 use crate::MatchConfig;
 
@@ -54,8 +55,9 @@ pub struct NameComparison {
 pub struct NameDetails {
     /// first↔first, middle↔middle, last↔last.
     pub straight: NameComparison,
-    /// first↔last, middle↔middle, last↔first.
-    pub swapped: NameComparison,
+    /// first↔last, middle↔middle, last↔first. `None` when it was not computed because the
+    /// straight comparison is an Exact Match (which decides `Names` on its own).
+    pub swapped: Option<NameComparison>,
 }
 
 /// Normalized names of one side. `first` and `last` may be empty on the authority side
@@ -79,42 +81,90 @@ fn char_len(s: &str) -> usize {
     }
 }
 
+/// The details of a component missing on either side.
+fn missing() -> ComponentDetails {
+    ComponentDetails {
+        outcome: FieldOutcome::NoMatch,
+        rule: ComponentRule::MissingOnAuthority,
+        distance: None,
+        threshold: 0,
+    }
+}
+
+/// The details of a bounded distance `d` under `threshold`.
+fn within(d: Option<usize>, threshold: usize) -> ComponentDetails {
+    let (outcome, rule) = match d {
+        Some(0) => (FieldOutcome::ExactMatch, ComponentRule::Equal),
+        Some(_) => (FieldOutcome::PartialMatch, ComponentRule::WithinDistance),
+        None => (FieldOutcome::NoMatch, ComponentRule::TooFar),
+    };
+    ComponentDetails {
+        outcome,
+        rule,
+        distance: d,
+        threshold,
+    }
+}
+
 /// Compare two normalized components; `b` empty means missing on the authority side.
 #[must_use]
 pub fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
     if b.is_empty() || a.is_empty() {
-        return ComponentDetails {
-            outcome: FieldOutcome::NoMatch,
-            rule: ComponentRule::MissingOnAuthority,
-            distance: None,
-            threshold: 0,
-        };
+        return missing();
     }
     let threshold = if config.length_scaled {
         config.threshold_for(char_len(a).min(char_len(b)))
     } else {
         config.max_distance
     };
-    match bounded(a, b, threshold) {
-        Some(0) => ComponentDetails {
-            outcome: FieldOutcome::ExactMatch,
-            rule: ComponentRule::Equal,
-            distance: Some(0),
-            threshold,
-        },
-        Some(d) => ComponentDetails {
-            outcome: FieldOutcome::PartialMatch,
-            rule: ComponentRule::WithinDistance,
-            distance: Some(d),
-            threshold,
-        },
-        None => ComponentDetails {
-            outcome: FieldOutcome::NoMatch,
-            rule: ComponentRule::TooFar,
-            distance: None,
-            threshold,
-        },
+    within(bounded(a, b, threshold), threshold)
+}
+
+/// [`compare_component`] on [`NameKey`]s: packed ASCII pairs are compared in registers (equal
+/// words, else the packed bounded distance); anything else as text. Same result.
+#[must_use]
+pub fn compare_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
+    match (a, b) {
+        (NameKey::Packed { word: wa, len: na }, NameKey::Packed { word: wb, len: nb }) => {
+            let (na, nb) = (usize::from(*na), usize::from(*nb));
+            if na == 0 || nb == 0 {
+                return missing();
+            }
+            let threshold = if config.length_scaled {
+                config.threshold_for(na.min(nb))
+            } else {
+                config.max_distance
+            };
+            let d = if wa == wb && na == nb {
+                Some(0)
+            } else {
+                bounded_packed(*wa, na, *wb, nb, threshold)
+            };
+            within(d, threshold)
+        }
+        _ => a.with_str(|x| b.with_str(|y| compare_component(x, y, config))),
     }
+}
+
+/// [`initial`] of a packed ASCII name.
+fn packed_initial(word: u128, len: u8) -> Option<char> {
+    let [c, second, ..] = word.to_le_bytes();
+    ((len == 1 || (len == 2 && second == b'.')) && c.is_ascii_alphabetic()).then_some(char::from(c))
+}
+
+/// [`compare_middle`] on [`NameKey`]s. Same result.
+#[must_use]
+pub fn compare_middle_keys(
+    a: &NameKey<'_>,
+    b: &NameKey<'_>,
+    config: &MatchConfig,
+) -> ComponentDetails {
+    if let (NameKey::Packed { word: wa, len: na }, NameKey::Packed { word: wb, len: nb }) = (a, b) {
+        if packed_initial(*wa, *na).is_none() && packed_initial(*wb, *nb).is_none() {
+            return compare_keys(a, b, config);
+        }
+    }
+    a.with_str(|x| b.with_str(|y| compare_middle(x, y, config)))
 }
 
 /// The letter of a middle initial: one character, optionally followed by `.`.
@@ -179,6 +229,41 @@ fn orientation(
     }
 }
 
+/// A name component as the comparison reads it: normalized text or a [`NameKey`].
+trait Component {
+    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails;
+    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails;
+}
+
+impl Component for str {
+    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
+        compare_component(self, other, config)
+    }
+    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
+        compare_middle(self, other, config)
+    }
+}
+
+impl Component for NameKey<'_> {
+    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
+        compare_keys(self, other, config)
+    }
+    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
+        compare_middle_keys(self, other, config)
+    }
+}
+
+/// Normalized names of one side as [`NameKey`]s (see [`NameParts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct KeyParts<'k, 'a> {
+    /// First name (empty if missing).
+    pub first: &'k NameKey<'a>,
+    /// Middle name.
+    pub middle: Option<&'k NameKey<'a>>,
+    /// Last name (empty if missing).
+    pub last: &'k NameKey<'a>,
+}
+
 /// Compare submitted names with the authority's: the `Names` outcome and its details.
 #[must_use]
 pub fn compare_names(
@@ -186,20 +271,50 @@ pub fn compare_names(
     authority: &NameParts<'_>,
     config: &MatchConfig,
 ) -> (FieldOutcome, NameDetails) {
-    let middle = match (submitted.middle, authority.middle) {
-        (Some(a), Some(b)) => Some(compare_middle(a, b, config)),
+    compare_parts::<str>(
+        (submitted.first, submitted.middle, submitted.last),
+        (authority.first, authority.middle, authority.last),
+        config,
+    )
+}
+
+/// [`compare_names`] on [`NameKey`]s (the matcher's path). Same result.
+#[must_use]
+pub fn compare_name_keys(
+    submitted: &KeyParts<'_, '_>,
+    authority: &KeyParts<'_, '_>,
+    config: &MatchConfig,
+) -> (FieldOutcome, NameDetails) {
+    compare_parts(
+        (submitted.first, submitted.middle, submitted.last),
+        (authority.first, authority.middle, authority.last),
+        config,
+    )
+}
+
+/// The rules of [`compare_names`]. The swapped orientation is only computed when the straight
+/// one is not an Exact Match: otherwise `Names` is Exact Match whatever it says.
+#[allow(clippy::type_complexity)]
+fn compare_parts<T: Component + ?Sized>(
+    (sf, sm, sl): (&T, Option<&T>, &T),
+    (af, am, al): (&T, Option<&T>, &T),
+    config: &MatchConfig,
+) -> (FieldOutcome, NameDetails) {
+    let middle = match (sm, am) {
+        (Some(a), Some(b)) => Some(a.middle(b, config)),
         _ => None,
     };
-    let straight = orientation(
-        compare_component(submitted.first, authority.first, config),
-        middle,
-        compare_component(submitted.last, authority.last, config),
-    );
-    let swapped = orientation(
-        compare_component(submitted.first, authority.last, config),
-        middle,
-        compare_component(submitted.last, authority.first, config),
-    );
+    let straight = orientation(sf.component(af, config), middle, sl.component(al, config));
+    if straight.outcome == FieldOutcome::ExactMatch {
+        return (
+            FieldOutcome::ExactMatch,
+            NameDetails {
+                straight,
+                swapped: None,
+            },
+        );
+    }
+    let swapped = orientation(sf.component(al, config), middle, sl.component(af, config));
     let outcome = match (straight.outcome, swapped.outcome) {
         (FieldOutcome::ExactMatch, _) => FieldOutcome::ExactMatch,
         (_, FieldOutcome::ExactMatch) => FieldOutcome::Transposed,
@@ -207,7 +322,13 @@ pub fn compare_names(
         (_, FieldOutcome::PartialMatch) => FieldOutcome::Transposed,
         _ => FieldOutcome::NoMatch,
     };
-    (outcome, NameDetails { straight, swapped })
+    (
+        outcome,
+        NameDetails {
+            straight,
+            swapped: Some(swapped),
+        },
+    )
 }
 
 #[cfg(test)]

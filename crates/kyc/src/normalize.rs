@@ -72,6 +72,113 @@ impl NormalizedName<'_> {
     }
 }
 
+/// A normalized name as the matcher holds it. ASCII names of at most 16 bytes with no
+/// whitespace or control bytes (nearly all names) are packed into one little-endian word and
+/// lowercased in registers, with no copy into a buffer and no UTF-8 re-validation later;
+/// everything else is a [`NormalizedName`].
+///
+/// [`NameKey::with_str`] gives the same text as [`normalize_name`] either way (property-tested).
+#[derive(Debug, Clone)]
+pub enum NameKey<'a> {
+    /// Lowercase ASCII packed little-endian (`word` byte `i` is character `i`), zero-padded.
+    Packed {
+        /// The bytes.
+        word: u128,
+        /// How many of them (0..=16).
+        len: u8,
+    },
+    /// Any other name, normalized as text.
+    Text(NormalizedName<'a>),
+}
+
+/// The high bit of every byte of a 128-bit word.
+const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
+/// `0x01` in every byte.
+const ONES: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+
+/// `s` (at most 16 bytes) as a little-endian word, zero-padded.
+#[inline]
+fn load16(s: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    if let Some(dst) = bytes.get_mut(..s.len()) {
+        dst.copy_from_slice(s);
+    }
+    u128::from_le_bytes(bytes)
+}
+
+impl<'a> NameKey<'a> {
+    /// Normalize `s` (see [`normalize_name`]) into a key.
+    #[must_use]
+    pub fn new(s: &'a str) -> Self {
+        let b = s.as_bytes();
+        if let Ok(len) = u8::try_from(b.len()) {
+            if len <= 16 {
+                let w = load16(b);
+                let live = crate::levenshtein::low_bytes(b.len());
+                // For ASCII bytes (high bit clear), adding 0x5F sets the high bit exactly when
+                // the byte is >= 0x21: so this finds spaces, tabs, newlines and control bytes
+                // in the name's bytes (the zero padding is masked off).
+                let low = !(w.wrapping_add(ONES * 0x5F)) & HIGH_BITS & live;
+                if w & HIGH_BITS == 0 && low == 0 {
+                    return NameKey::Packed {
+                        word: ascii_lowercase_word(w),
+                        len,
+                    };
+                }
+            }
+        }
+        let n = normalize_name(s);
+        let t = n.as_str().as_bytes();
+        if t.len() <= 16 && t.is_ascii() {
+            return NameKey::Packed {
+                word: load16(t),
+                len: u8::try_from(t.len()).unwrap_or(0),
+            };
+        }
+        NameKey::Text(n)
+    }
+
+    /// True when the normalized name is empty (the input was blank).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        match self {
+            NameKey::Packed { len, .. } => *len == 0,
+            NameKey::Text(n) => n.is_empty(),
+        }
+    }
+
+    /// True for the packed ASCII form.
+    #[must_use]
+    pub fn is_packed(&self) -> bool {
+        matches!(self, NameKey::Packed { .. })
+    }
+
+    /// Call `f` with the normalized text.
+    pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        match self {
+            NameKey::Packed { word, len } => {
+                let bytes = word.to_le_bytes();
+                let text = bytes
+                    .get(..usize::from(*len))
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .unwrap_or("");
+                f(text)
+            }
+            NameKey::Text(n) => f(n.as_str()),
+        }
+    }
+}
+
+/// Lowercase the ASCII letters of a word of ASCII bytes (high bits clear), all bytes at once.
+#[inline]
+fn ascii_lowercase_word(w: u128) -> u128 {
+    // High bit set in a byte iff it is >= 'A' (0x41), resp. >= '[' (0x5B); no carries, since
+    // every byte is at most 0x7F.
+    let ge_a = w.wrapping_add(ONES * (0x80 - 0x41)) & HIGH_BITS;
+    let gt_z = w.wrapping_add(ONES * (0x80 - 0x5B)) & HIGH_BITS;
+    w | ((ge_a & !gt_z) >> 2)
+}
+
 /// Whitespace as `char::is_whitespace` defines it, restricted to ASCII.
 #[inline]
 fn is_ascii_ws(b: u8) -> bool {

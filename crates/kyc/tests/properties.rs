@@ -3,9 +3,13 @@
 use proptest::prelude::*;
 use underwrite_kyc::date::compare_dob;
 use underwrite_kyc::levenshtein::{bounded, bounded_slices};
+use underwrite_kyc::names::{
+    compare_component, compare_keys, compare_middle, compare_middle_keys, compare_name_keys,
+    compare_names,
+};
 use underwrite_kyc::{
-    match_request, normalize_name, overall, Aggregation, Date, FieldOutcome, KycRequest,
-    MatchConfig, Record, ResultCode,
+    match_request, normalize_name, overall, Aggregation, Date, FieldOutcome, KeyParts, KycRequest,
+    MatchConfig, NameKey, NameParts, Record, ResultCode,
 };
 
 /// Textbook Wagner–Fischer over Unicode scalar values: the reference the fast kernel must agree
@@ -249,5 +253,77 @@ proptest! {
         prop_assert_eq!(overall(&fields, aggregation), expected);
         prop_assert_eq!(r.text, r.code.text());
         prop_assert_eq!(act.id_verification, r.code.text());
+    }
+}
+
+/// Mixed-case ASCII with whitespace and a control byte, around the 16-byte packed-key limit.
+const RAW_NAME_ALPHABET: &str = "aAbBcCzZ@[`{ \t\u{0}";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The matcher's packed ASCII keys (lowercased in registers) hold exactly the text
+    /// `normalize_name` produces.
+    #[test]
+    fn name_keys_hold_the_normalized_text(s in "[ \t]{0,2}[a-zA-Z@\\[`{ .\u{0}\u{7f}-]{0,20}[ \n]{0,2}|\\PC{0,20}") {
+        let key = NameKey::new(&s);
+        let normalized = normalize_name(&s);
+        prop_assert!(key.with_str(|t| t == normalized.as_str()));
+        prop_assert_eq!(key.is_empty(), normalized.is_empty());
+    }
+
+    /// Case-insensitive distances on packed keys equal the distance of the normalized
+    /// (lowercased) strings, for every threshold and both threshold modes.
+    #[test]
+    fn packed_key_distance_matches_normalized_distance(
+        (a, b) in near_pair(RAW_NAME_ALPHABET, 18),
+        max_distance in 0usize..5,
+        length_scaled in any::<bool>(),
+    ) {
+        let cfg = MatchConfig { max_distance, length_scaled, ..MatchConfig::default() };
+        let (na, nb) = (normalize_name(&a), normalize_name(&b));
+        let (ka, kb) = (NameKey::new(&a), NameKey::new(&b));
+        prop_assert_eq!(compare_keys(&ka, &kb, &cfg), compare_component(na.as_str(), nb.as_str(), &cfg));
+        prop_assert_eq!(compare_middle_keys(&ka, &kb, &cfg), compare_middle(na.as_str(), nb.as_str(), &cfg));
+        if ka.is_packed() && kb.is_packed() {
+            let d = compare_keys(&ka, &kb, &cfg).distance;
+            if !na.is_empty() && !nb.is_empty() {
+                let lower = |s: &str| s.to_ascii_lowercase();
+                let reference = expected(na.as_str(), nb.as_str(), cfg.threshold_for(na.as_str().len().min(nb.as_str().len())));
+                prop_assert_eq!(d, reference);
+                prop_assert_eq!(na.as_str(), lower(na.as_str()));
+            }
+        }
+    }
+
+    /// The matcher's name comparison on keys (which skips the swapped orientation when the
+    /// straight one is exact) agrees with the plain comparison on normalized text.
+    #[test]
+    fn name_keys_compare_like_normalized_text(
+        f1 in NAME, l1 in NAME, f2 in NAME, l2 in NAME,
+        m1 in proptest::option::of("[aAbB]{1,3}\\.?"), m2 in proptest::option::of("[aAbB]{1,3}\\.?"),
+        max_distance in 0usize..4, length_scaled in any::<bool>(),
+    ) {
+        let cfg = MatchConfig { max_distance, length_scaled, ..MatchConfig::default() };
+        let norm = [&f1, &l1, &f2, &l2].map(|s| normalize_name(s));
+        let (nm1, nm2) = (m1.as_deref().map(normalize_name), m2.as_deref().map(normalize_name));
+        let (slow, slow_details) = compare_names(
+            &NameParts { first: norm[0].as_str(), middle: nm1.as_ref().map(|m| m.as_str()), last: norm[1].as_str() },
+            &NameParts { first: norm[2].as_str(), middle: nm2.as_ref().map(|m| m.as_str()), last: norm[3].as_str() },
+            &cfg,
+        );
+        let keys = [&f1, &l1, &f2, &l2].map(|s| NameKey::new(s));
+        let (km1, km2) = (m1.as_deref().map(NameKey::new), m2.as_deref().map(NameKey::new));
+        let (fast, fast_details) = compare_name_keys(
+            &KeyParts { first: &keys[0], middle: km1.as_ref(), last: &keys[1] },
+            &KeyParts { first: &keys[2], middle: km2.as_ref(), last: &keys[3] },
+            &cfg,
+        );
+        prop_assert_eq!(fast, slow);
+        prop_assert_eq!(fast_details.straight, slow_details.straight);
+        match fast_details.swapped {
+            None => prop_assert_eq!(fast_details.straight.outcome, FieldOutcome::ExactMatch),
+            Some(swapped) => prop_assert_eq!(Some(swapped), slow_details.swapped),
+        }
     }
 }
