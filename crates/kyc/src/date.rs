@@ -36,15 +36,6 @@ impl std::fmt::Display for DateError {
     }
 }
 
-fn digits<const N: usize>(b: &[u8]) -> Option<u16> {
-    if b.len() != N {
-        return None;
-    }
-    b.iter().try_fold(0u16, |acc, &d| {
-        d.is_ascii_digit().then(|| acc * 10 + u16::from(d - b'0'))
-    })
-}
-
 impl Date {
     /// Build a date from its components, validating them.
     pub fn new(year: u16, month: u8, day: u8) -> Result<Self, DateError> {
@@ -63,21 +54,25 @@ impl Date {
     /// Parse exactly `YYYY-MM-DD` (no surrounding whitespace, no time part).
     pub fn parse(s: &str) -> Result<Self, DateError> {
         let b = s.as_bytes();
-        let (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d), 10) = (
-            b.get(0..4),
-            b.get(4),
-            b.get(5..7),
-            b.get(7),
-            b.get(8..10),
-            b.len(),
-        ) else {
+        let (Some(head), Some(&[t0, t1]), 10) = (b.first_chunk::<8>(), b.get(8..10), b.len())
+        else {
             return Err(DateError::Format);
         };
-        let (Some(y), Some(m), Some(d)) = (digits::<4>(y), digits::<2>(m), digits::<2>(d)) else {
+        // XOR with "0000-00-" (little-endian): digits become 0..=9 and the dashes 0.
+        let x = u64::from_le_bytes(*head) ^ 0x2D30_302D_3030_3030;
+        let tail = u16::from_le_bytes([t0, t1]) ^ 0x3030;
+        // A byte is <= 9 iff adding 0x76 to its low seven bits leaves the high bit clear and
+        // it had no high bit itself (no carries between bytes: 0x7F + 0x76 < 0x100).
+        let over9 = |v: u64| ((v & 0x7F7F_7F7F_7F7F_7F7F) + 0x7676_7676_7676_7676) | v;
+        let digits_ok = (over9(x) | over9(u64::from(tail))) & 0x8080_8080_8080_8080 == 0;
+        if !digits_ok || x & 0xFF00_00FF_0000_0000 != 0 {
             return Err(DateError::Format);
-        };
-        // m, d < 100 by construction.
-        Self::new(y, m as u8, d as u8)
+        }
+        let [y0, y1, y2, y3, _, m0, m1, _] = x.to_le_bytes().map(u16::from);
+        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+        let [d0, d1] = tail.to_le_bytes();
+        // Month and day are below 100.
+        Self::new(year, (m0 * 10 + m1) as u8, d0 * 10 + d1)
     }
 
     /// The year.
@@ -229,6 +224,42 @@ pub fn compare_dob(a: Date, b: Date) -> (FieldOutcome, DobDetails) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn digits<const N: usize>(b: &[u8]) -> Option<u16> {
+        if b.len() != N {
+            return None;
+        }
+        b.iter().try_fold(0u16, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u16::from(d - b'0'))
+        })
+    }
+
+    /// The previous, plain parser: the reference for the byte-pattern one.
+    fn reference_parse(s: &str) -> Result<Date, DateError> {
+        let b = s.as_bytes();
+        let (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d), 10) = (
+            b.get(0..4),
+            b.get(4),
+            b.get(5..7),
+            b.get(7),
+            b.get(8..10),
+            b.len(),
+        ) else {
+            return Err(DateError::Format);
+        };
+        let (Some(y), Some(m), Some(d)) = (digits::<4>(y), digits::<2>(m), digits::<2>(d)) else {
+            return Err(DateError::Format);
+        };
+        Date::new(y, m as u8, d as u8)
+    }
+
+    proptest! {
+        #[test]
+        fn parse_agrees_with_the_plain_parser(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9/: -]{8,12}|\\PC{0,12}") {
+            prop_assert_eq!(Date::parse(&s), reference_parse(&s));
+        }
+    }
 
     fn d(s: &str) -> Date {
         Date::parse(s).expect("valid test date")

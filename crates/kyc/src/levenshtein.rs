@@ -157,7 +157,7 @@ fn bounded_ascii16(sa: u128, n: usize, lb: u128, m: usize, k: usize) -> Option<u
 /// `s` (at most 16 bytes) as a little-endian word, `s[0]` the lowest byte, zero-padded: two
 /// overlapping loads instead of a byte loop.
 #[inline]
-fn load16(s: &[u8]) -> u128 {
+pub(crate) fn load16(s: &[u8]) -> u128 {
     let len = s.len();
     let read8 = |at: usize| -> u128 {
         s.get(at..at + 8)

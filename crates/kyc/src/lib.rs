@@ -186,7 +186,12 @@ impl Gender {
     /// Parse `M`, `F`, `Male`, `Female` in any case, surrounding whitespace ignored.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        let t = s.trim();
+        // Fast path: no surrounding whitespace to trim (the usual "M", "Male", ...).
+        let t = if starts_and_ends_unblank(s) {
+            s
+        } else {
+            s.trim()
+        };
         if t.eq_ignore_ascii_case("m") || t.eq_ignore_ascii_case("male") {
             Some(Gender::Male)
         } else if t.eq_ignore_ascii_case("f") || t.eq_ignore_ascii_case("female") {
@@ -225,16 +230,33 @@ const AUTHORITY: Side = Side {
     country: "authority.country",
 };
 
-/// A value that is present and not blank (stops at the first non-whitespace character).
-fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
-    v.as_deref().filter(|s| !s.chars().all(char::is_whitespace))
+/// True when the first and the last byte of `s` are printable ASCII other than space, so that
+/// `s` is not blank and `s.trim() == s`.
+#[inline]
+pub(crate) fn starts_and_ends_unblank(s: &str) -> bool {
+    let printable = |b: &u8| (0x21..0x7F).contains(b);
+    let b = s.as_bytes();
+    b.first().is_some_and(printable) && b.last().is_some_and(printable)
 }
 
-/// A record with its fields validated and names normalized.
+/// A value that is present and not blank (stops at the first non-whitespace character).
+fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
+    v.as_deref().filter(|s| {
+        s.as_bytes()
+            .first()
+            .is_some_and(|b| (0x21..0x7F).contains(b))
+            || !s.chars().all(char::is_whitespace)
+    })
+}
+
+/// A record with its fields validated. Names stay raw here and are normalized into
+/// [`NameKey`]s only when the records are compared: a name is blank exactly when its
+/// normalized form is empty (normalization trims whitespace and never maps anything else to
+/// nothing), and keeping `Prepared` small keeps the `Result`s that carry it cheap to move.
 struct Prepared<'a> {
-    first: NameKey<'a>,
-    middle: Option<NameKey<'a>>,
-    last: NameKey<'a>,
+    first: &'a str,
+    middle: Option<&'a str>,
+    last: &'a str,
     dob: Option<Date>,
     gender: Option<Gender>,
     phone: Option<&'a str>,
@@ -243,21 +265,17 @@ struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn new(r: &'a Record<'_>, side: &Side, names_required: bool) -> Result<Self, KycError> {
-        let name =
-            |v: &'a Option<std::borrow::Cow<'_, str>>| NameKey::new(v.as_deref().unwrap_or(""));
-        let first = name(&r.first_name);
-        let last = name(&r.last_name);
+        let first = r.first_name.as_deref().unwrap_or("");
+        let last = r.last_name.as_deref().unwrap_or("");
         if names_required {
-            if first.is_empty() {
+            if present(&r.first_name).is_none() {
                 return Err(KycError::MissingName { field: side.first });
             }
-            if last.is_empty() {
+            if present(&r.last_name).is_none() {
                 return Err(KycError::MissingName { field: side.last });
             }
         }
-        let middle = present(&r.middle_name)
-            .map(NameKey::new)
-            .filter(|m| !m.is_empty());
+        let middle = present(&r.middle_name);
         let dob = present(&r.dob)
             .map(|s| {
                 Date::parse(s).map_err(|reason| KycError::InvalidDate {
@@ -291,14 +309,6 @@ impl<'a> Prepared<'a> {
             phone,
             country,
         })
-    }
-
-    fn names(&self) -> KeyParts<'_, 'a> {
-        KeyParts {
-            first: &self.first,
-            middle: self.middle.as_ref(),
-            last: &self.last,
-        }
     }
 }
 
@@ -386,7 +396,29 @@ pub fn match_request(
 }
 
 fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResult {
-    let (names, name_details) = names::compare_name_keys(&s.names(), &a.names(), config);
+    let (sf, sl, sm) = (
+        NameKey::new(s.first),
+        NameKey::new(s.last),
+        s.middle.map(NameKey::new),
+    );
+    let (af, al, am) = (
+        NameKey::new(a.first),
+        NameKey::new(a.last),
+        a.middle.map(NameKey::new),
+    );
+    let (names, name_details) = names::compare_name_keys(
+        &KeyParts {
+            first: &sf,
+            middle: sm.as_ref(),
+            last: &sl,
+        },
+        &KeyParts {
+            first: &af,
+            middle: am.as_ref(),
+            last: &al,
+        },
+        config,
+    );
     let (dob, dob_details) = match (s.dob, a.dob) {
         (Some(x), Some(y)) => date::compare_dob(x, y),
         _ => (FieldOutcome::NotProvided, DobDetails::not_provided()),

@@ -96,15 +96,7 @@ const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 /// `0x01` in every byte.
 const ONES: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
 
-/// `s` (at most 16 bytes) as a little-endian word, zero-padded.
-#[inline]
-fn load16(s: &[u8]) -> u128 {
-    let mut bytes = [0u8; 16];
-    if let Some(dst) = bytes.get_mut(..s.len()) {
-        dst.copy_from_slice(s);
-    }
-    u128::from_le_bytes(bytes)
-}
+use crate::levenshtein::load16;
 
 impl<'a> NameKey<'a> {
     /// Normalize `s` (see [`normalize_name`]) into a key.

@@ -39,7 +39,12 @@ pub struct PhoneDetails {
 /// Parse an ISO 3166-1 alpha-2 country code, any case, surrounding whitespace ignored.
 #[must_use]
 pub fn parse_country(s: &str) -> Option<Country> {
-    let [a, b] = s.trim().as_bytes() else {
+    let t = if crate::starts_and_ends_unblank(s) {
+        s
+    } else {
+        s.trim()
+    };
+    let [a, b] = t.as_bytes() else {
         return None;
     };
     let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
@@ -66,8 +71,26 @@ fn country_table() -> &'static [Option<Country>; 676] {
 }
 
 /// The ASCII digits of `s`, in order.
+#[cfg(test)]
 fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
     s.bytes().filter(u8::is_ascii_digit)
+}
+
+/// True when `a` has at least one ASCII digit and both have the same ASCII digits in the same
+/// order (`has_digits(a) && digits(a).eq(digits(b))`, in one pass over both).
+fn same_digits(a: &[u8], b: &[u8]) -> bool {
+    let mut rest = b.iter();
+    let mut any = false;
+    for &x in a {
+        if !x.is_ascii_digit() {
+            continue;
+        }
+        any = true;
+        if rest.find(|y| y.is_ascii_digit()) != Some(&x) {
+            return false;
+        }
+    }
+    any && !rest.any(u8::is_ascii_digit)
 }
 
 /// True when `s` contains at least one ASCII digit (the minimum to be a phone number at all).
@@ -92,7 +115,7 @@ pub fn compare_phone(
     b_country: Option<Country>,
 ) -> (FieldOutcome, PhoneDetails) {
     let detail = |rule| PhoneDetails { rule };
-    if has_digits(a) && digits(a).eq(digits(b)) {
+    if same_digits(a.as_bytes(), b.as_bytes()) {
         return (FieldOutcome::ExactMatch, detail(PhoneRule::SameDigits));
     }
     let parse = |s: &str, own: Option<Country>, other: Option<Country>| {
@@ -116,6 +139,16 @@ pub fn compare_phone(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn same_digits_agrees_with_comparing_digit_iterators(a in "[0-9 +()-]{0,14}", b in "[0-9 +()-]{0,14}|\\PC{0,8}") {
+            let plain = has_digits(&a) && digits(&a).eq(digits(&b));
+            prop_assert_eq!(same_digits(a.as_bytes(), b.as_bytes()), plain);
+            prop_assert_eq!(same_digits(a.as_bytes(), a.as_bytes()), has_digits(&a));
+        }
+    }
 
     fn cmp(a: &str, ac: &str, b: &str, bc: &str) -> (FieldOutcome, PhoneRule) {
         let (o, d) = compare_phone(a, parse_country(ac), b, parse_country(bc));

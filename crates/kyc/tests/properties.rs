@@ -327,3 +327,16 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The matcher rejects a blank required name from the raw text (before normalizing):
+    /// exactly when its normalized form is empty.
+    #[test]
+    fn missing_name_iff_normalized_name_is_empty(s in "[ \t\n\u{a0}\u{85}\u{2003}\u{3000}\u{200b}]{0,4}|\\PC{0,3}") {
+        let r = match_request(&request(record(&s, None, "leo", ""), record("joe", None, "leo", "")), &MatchConfig::default());
+        let missing = matches!(r, Err(underwrite_kyc::KycError::MissingName { .. }));
+        prop_assert_eq!(missing, normalize_name(&s).is_empty());
+    }
+}
