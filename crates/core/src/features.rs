@@ -5,12 +5,12 @@
 //! order plus a shared pointer to its schema: creating one per request costs one allocation, and
 //! reading a feature by slot costs an index. Lookup by name exists for tooling and tests.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -249,7 +249,10 @@ pub struct FeatureDef {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Schema {
     defs: Vec<FeatureDef>,
-    index: HashMap<Box<str>, Slot>,
+    /// FxHash, not SipHash: the keys are fixed when the schema is built (catalog and policy
+    /// names), so payload names only ever look up and cannot flood the table, and a decision
+    /// does one lookup per signal in the payload.
+    index: FxHashMap<Box<str>, Slot>,
 }
 
 impl Schema {
