@@ -93,16 +93,11 @@ const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 /// The low `len` bytes of a 128-bit word.
 #[inline]
 pub(crate) fn low_bytes(len: usize) -> u128 {
-    u128::MAX
-        .checked_shr(128 - 8 * len.min(16) as u32)
-        .unwrap_or(0)
-}
-
-/// `x[xi..xi + len] == y[yi..yi + len]` for byte strings packed little-endian in words.
-#[inline]
-fn same_bytes(x: u128, xi: usize, y: u128, yi: usize, len: usize) -> bool {
-    let shift = |w: u128, i: usize| w.checked_shr(8 * i as u32).unwrap_or(0);
-    (shift(x, xi) ^ shift(y, yi)) & low_bytes(len) == 0
+    if len >= 16 {
+        u128::MAX
+    } else {
+        (1u128 << (8 * len)) - 1
+    }
 }
 
 /// The ASCII path for names up to 16 bytes (nearly all), in registers: the short side `sa`
@@ -115,36 +110,52 @@ fn bounded_ascii16(sa: u128, n: usize, lb: u128, m: usize, k: usize) -> Option<u
     if diff > k {
         return None;
     }
-    let prefix = ((sa ^ lb).trailing_zeros() as usize / 8).min(n);
-    // Right-align both (last byte at the top) and count equal bytes from the top.
-    let right = |w: u128, len: usize| w.checked_shl(8 * (16 - len) as u32).unwrap_or(0);
-    let suffix = ((right(sa, n) ^ right(lb, m)).leading_zeros() as usize / 8).min(n - prefix);
+    let x = sa ^ lb;
+    if n == 0 || x == 0 {
+        // Empty short side, or (zero padding being equal too) the short side is a prefix of
+        // the long one: only insertions.
+        return Some(diff);
+    }
+    // Shifts below are by at most 8 * 15 bits: `wrapping_*` is the plain shift, never a panic.
+    let prefix = (x.trailing_zeros() as usize / 8).min(n);
+    // Align the two ends (the short side moved up by `diff` bytes, so both end at byte m - 1)
+    // and count equal bytes from the top: the leading zero bytes above byte m - 1 are 16 - m.
+    let ends = sa.wrapping_shl(8 * diff as u32) ^ lb;
+    let suffix = (ends.leading_zeros() as usize / 8 + m)
+        .saturating_sub(16)
+        .min(n - prefix);
     let np = n - prefix - suffix;
     if np == 0 {
         return Some(diff);
     }
     // Here the remainders differ in their first and in their last byte, so every edit script
-    // of cost <= 2 starts at the first byte and ends at the last.
-    let p = sa.checked_shr(8 * prefix as u32).unwrap_or(0) & low_bytes(np);
-    let t = lb.checked_shr(8 * prefix as u32).unwrap_or(0) & low_bytes(np + diff);
+    // of cost <= 2 starts at the first byte and ends at the last. The comparisons below mask
+    // to at most the remainders' lengths, so `p` and `t` need no masks of their own.
+    let p = sa.wrapping_shr(8 * prefix as u32);
+    let t = lb.wrapping_shr(8 * prefix as u32);
+    let same = |x: u128, y: u128, mask: u128| (x ^ y) & mask == 0;
     match (k, diff) {
         (0, _) => None,
         (_, 0) if np == 1 => Some(1),
         (1, _) => None,
         // Two substitutions; or delete the first, insert the last; or the other way round.
-        (2, 0) => (same_bytes(p, 1, t, 1, np - 2)
-            || same_bytes(p, 0, t, 1, np - 1)
-            || same_bytes(p, 1, t, 0, np - 1))
-        .then_some(2),
+        (2, 0) => {
+            let m1 = low_bytes(np - 1);
+            (same(p >> 8, t >> 8, m1 >> 8) || same(p, t >> 8, m1) || same(p >> 8, t, m1))
+                .then_some(2)
+        }
         // Skip the long side's first byte and substitute the last, or the other way round.
-        (2, 1) => (same_bytes(p, 0, t, 1, np - 1) || same_bytes(p, 1, t, 1, np - 1)).then_some(2),
+        (2, 1) => {
+            let m1 = low_bytes(np - 1);
+            (same(p, t >> 8, m1) || same(p >> 8, t >> 8, m1)).then_some(2)
+        }
         // Skip the long side's first and last bytes.
-        (2, _) => same_bytes(p, 0, t, 1, np).then_some(2),
+        (2, _) => same(p, t >> 8, low_bytes(np)).then_some(2),
         _ => {
             let long = lb.to_le_bytes();
             let text = long.get(prefix..m - suffix).unwrap_or(&[]);
             // Pad the pattern with 0xFF, which no ASCII byte equals.
-            let pattern = p | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);
+            let pattern = (p & low_bytes(np)) | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);
             if np <= 8 {
                 myers_swar::<false>(pattern, np, text, k)
             } else {

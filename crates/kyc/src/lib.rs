@@ -329,6 +329,7 @@ pub fn overall(outcomes: &[FieldOutcome], aggregation: Aggregation) -> ResultCod
 
 /// Build the result from the code, the ID lookup and the four field outcomes
 /// (names, DOB, gender, phone number).
+#[inline]
 fn assemble(
     code: ResultCode,
     verify_id_number: VerifyIdNumber,
@@ -395,6 +396,7 @@ pub fn match_request(
     Ok(compare(&submitted, &authority, config))
 }
 
+#[inline]
 fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResult {
     let (sf, sl, sm) = (
         NameKey::new(s.first),

@@ -123,6 +123,7 @@ pub fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDet
 /// [`compare_component`] on [`NameKey`]s: packed ASCII pairs are compared in registers (equal
 /// words, else the packed bounded distance); anything else as text. Same result.
 #[must_use]
+#[inline]
 pub fn compare_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
     match (a, b) {
         (NameKey::Packed { word: wa, len: na }, NameKey::Packed { word: wb, len: nb }) => {
@@ -142,8 +143,14 @@ pub fn compare_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> C
             };
             within(d, threshold)
         }
-        _ => a.with_str(|x| b.with_str(|y| compare_component(x, y, config))),
+        _ => compare_as_text(a, b, config),
     }
+}
+
+/// [`compare_component`] on the keys' text (at least one of them is not packed).
+#[inline(never)]
+fn compare_as_text(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
+    a.with_str(|x| b.with_str(|y| compare_component(x, y, config)))
 }
 
 /// [`initial`] of a packed ASCII name.

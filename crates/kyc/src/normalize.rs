@@ -101,24 +101,30 @@ use crate::levenshtein::load16;
 impl<'a> NameKey<'a> {
     /// Normalize `s` (see [`normalize_name`]) into a key.
     #[must_use]
+    #[inline]
     pub fn new(s: &'a str) -> Self {
         let b = s.as_bytes();
-        if let Ok(len) = u8::try_from(b.len()) {
-            if len <= 16 {
-                let w = load16(b);
-                let live = crate::levenshtein::low_bytes(b.len());
-                // For ASCII bytes (high bit clear), adding 0x5F sets the high bit exactly when
-                // the byte is >= 0x21: so this finds spaces, tabs, newlines and control bytes
-                // in the name's bytes (the zero padding is masked off).
-                let low = !(w.wrapping_add(ONES * 0x5F)) & HIGH_BITS & live;
-                if w & HIGH_BITS == 0 && low == 0 {
-                    return NameKey::Packed {
-                        word: ascii_lowercase_word(w),
-                        len,
-                    };
-                }
+        if b.len() <= 16 {
+            let w = load16(b);
+            let live = crate::levenshtein::low_bytes(b.len());
+            // For ASCII bytes (high bit clear), adding 0x5F sets the high bit exactly when the
+            // byte is >= 0x21: so this finds spaces, tabs, newlines and control bytes in the
+            // name's bytes (the zero padding is masked off).
+            let low = !(w.wrapping_add(ONES * 0x5F)) & HIGH_BITS & live;
+            if w & HIGH_BITS == 0 && low == 0 {
+                return NameKey::Packed {
+                    word: ascii_lowercase_word(w),
+                    // At most 16.
+                    len: b.len() as u8,
+                };
             }
         }
+        Self::normalized(s)
+    }
+
+    /// The general path of [`NameKey::new`]: [`normalize_name`], packed if the result allows.
+    #[inline(never)]
+    fn normalized(s: &'a str) -> Self {
         let n = normalize_name(s);
         let t = n.as_str().as_bytes();
         if t.len() <= 16 && t.is_ascii() {
