@@ -42,6 +42,14 @@ pub fn bounded(a: &str, b: &str, k: usize) -> Option<usize> {
     } else if ab.is_ascii() && bb.is_ascii() {
         return bounded_slices(ab, bb, k);
     }
+    bounded_unicode(a, b, k)
+}
+
+/// [`bounded`] when at least one side is not ASCII: kept out of line so that the ASCII
+/// register path stays small.
+#[inline(never)]
+fn bounded_unicode(a: &str, b: &str, k: usize) -> Option<usize> {
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
     if a == b {
         return Some(0);
     }
@@ -105,6 +113,7 @@ pub(crate) fn low_bytes(len: usize) -> u128 {
 /// the trailing / leading zero bytes of XORs; for `k <= 2` the few edit scripts that can remain
 /// are then checked as masked word comparisons (no loop at all); larger `k` runs a bit-parallel
 /// kernel whose match masks are SWAR byte comparisons.
+#[inline(always)]
 fn bounded_ascii16(sa: u128, n: usize, lb: u128, m: usize, k: usize) -> Option<usize> {
     let diff = m - n;
     if diff > k {
@@ -151,17 +160,28 @@ fn bounded_ascii16(sa: u128, n: usize, lb: u128, m: usize, k: usize) -> Option<u
         }
         // Skip the long side's first and last bytes.
         (2, _) => same(p, t >> 8, low_bytes(np)).then_some(2),
-        _ => {
-            let long = lb.to_le_bytes();
-            let text = long.get(prefix..m - suffix).unwrap_or(&[]);
-            // Pad the pattern with 0xFF, which no ASCII byte equals.
-            let pattern = (p & low_bytes(np)) | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);
-            if np <= 8 {
-                myers_swar::<false>(pattern, np, text, k)
-            } else {
-                myers_swar::<true>(pattern, np, text, k)
-            }
-        }
+        _ => ascii16_myers(p, np, lb, prefix..m - suffix, k),
+    }
+}
+
+/// The `k > 2` arm of [`bounded_ascii16`], out of line: the remainder `p` (`np` bytes) of the
+/// short side against bytes `range` of the long side `lb`.
+#[inline(never)]
+fn ascii16_myers(
+    p: u128,
+    np: usize,
+    lb: u128,
+    range: std::ops::Range<usize>,
+    k: usize,
+) -> Option<usize> {
+    let long = lb.to_le_bytes();
+    let text = long.get(range).unwrap_or(&[]);
+    // Pad the pattern with 0xFF, which no ASCII byte equals.
+    let pattern = (p & low_bytes(np)) | u128::MAX.checked_shl(8 * np as u32).unwrap_or(0);
+    if np <= 8 {
+        myers_swar::<false>(pattern, np, text, k)
+    } else {
+        myers_swar::<true>(pattern, np, text, k)
     }
 }
 
