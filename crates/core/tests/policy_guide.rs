@@ -32,7 +32,11 @@ fn guide_examples_load_and_pass_their_tests() {
     ))
     .unwrap();
     let blocks = yaml_blocks(&guide);
-    assert!(blocks.len() >= 6, "expected the guide's examples, found {}", blocks.len());
+    assert!(
+        blocks.len() >= 6,
+        "expected the guide's examples, found {}",
+        blocks.len()
+    );
     let mut policies = 0;
     for block in &blocks {
         serde_yaml::from_str::<serde_yaml::Value>(block)
@@ -43,7 +47,10 @@ fn guide_examples_load_and_pass_their_tests() {
         policies += 1;
         let policy = Policy::load(block.as_bytes())
             .unwrap_or_else(|e| panic!("guide policy does not load: {e}\n{block}"));
-        assert!(!policy.tests().is_empty(), "guide policy without tests:\n{block}");
+        assert!(
+            !policy.tests().is_empty(),
+            "guide policy without tests:\n{block}"
+        );
         for case in policy.tests() {
             let InputSource::Inline(_) = &case.signals else {
                 panic!("guide policies use inline signals");
@@ -53,5 +60,8 @@ fn guide_examples_load_and_pass_their_tests() {
             assert!(report.passed(), "{}: {:?}", report.name, report.failures);
         }
     }
-    assert!(policies >= 2, "expected at least two complete policies in the guide");
+    assert!(
+        policies >= 2,
+        "expected at least two complete policies in the guide"
+    );
 }
