@@ -4,10 +4,10 @@
 //!   of 10,000 realistic pairs (5–13 characters, 0–4 edits, one in ten non-ASCII), comparing this
 //!   crate's bounded kernel with `strsim` (full distance, then compare) and `rapidfuzz` (with a
 //!   score cutoff of 2). Each iteration processes the whole set.
-//! - `records`: full record matches (validation, normalization, names straight and swapped, DOB,
-//!   gender, phone) on an ASCII and a non-ASCII set of 1,000 record pairs; normalization alone on
-//!   both paths; the phone-number parser's slow path; and JSON in + match + JSON out, to show
-//!   where `underwrite kyc --jsonl` spends its time.
+//! - `records`: full record matches (validation, normalization, names straight and, unless that
+//!   is exact, swapped; DOB, gender, phone) on an ASCII and a non-ASCII set of 1,000 record pairs;
+//!   normalization alone on both paths; the phone-number parser's slow path; and JSON in + match +
+//!   JSON out, to show where `underwrite kyc --jsonl` spends its time.
 
 use std::hint::black_box;
 

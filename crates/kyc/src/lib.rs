@@ -10,10 +10,10 @@
 //!
 //! - **Speed first, exactness always.** KYC matching sits on the hot path of every application
 //!   and of bulk re-screening, so names are normalized without heap allocation in the common case
-//!   (ASCII input is borrowed when already clean, otherwise lowercased into a stack buffer), and
-//!   the edit distance is a *bounded* Levenshtein ([`levenshtein::bounded`]) that stops as soon as
-//!   the answer exceeds the threshold. It returns exactly the textbook distance whenever that is
-//!   within the bound (property-tested against a plain DP).
+//!   (short ASCII names are packed into one word and lowercased in registers, see [`NameKey`]),
+//!   and the edit distance is a *bounded* Levenshtein ([`levenshtein::bounded`]) that stops as
+//!   soon as the answer exceeds the threshold. It returns exactly the textbook distance whenever
+//!   that is within the bound (property-tested against a plain DP).
 //! - **Unicode-correct.** Non-ASCII names go through canonical decomposition, full case folding
 //!   (`ß` → `ss`) and composition, and distances count Unicode scalar values, not bytes.
 //! - **Errors name the field.** Missing required names, impossible dates (`2000-02-30`),
