@@ -185,6 +185,7 @@ pub enum Gender {
 impl Gender {
     /// Parse `M`, `F`, `Male`, `Female` in any case, surrounding whitespace ignored.
     #[must_use]
+    #[inline]
     pub fn parse(s: &str) -> Option<Self> {
         // Fast path: no surrounding whitespace to trim (the usual "M", "Male", ...).
         let t = if starts_and_ends_unblank(s) {
@@ -240,6 +241,7 @@ pub(crate) fn starts_and_ends_unblank(s: &str) -> bool {
 }
 
 /// A value that is present and not blank (stops at the first non-whitespace character).
+#[inline]
 fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
     v.as_deref().filter(|s| {
         s.as_bytes()
