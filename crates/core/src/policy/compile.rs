@@ -544,11 +544,11 @@ impl<'s> Compiler<'s> {
             });
         }
         Ok(Policy {
-            id: PolicyId {
+            id: Arc::new(PolicyId {
                 name: spec.name.clone(),
                 version: spec.version.clone(),
                 hash,
-            },
+            }),
             description: spec.description.clone(),
             owner: spec.owner.clone(),
             schema: Arc::new(self.schema),

@@ -1,6 +1,7 @@
 //! What a decision is: outcome, score, reasons, the policy it came from, and its trace.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -114,8 +115,9 @@ pub struct Decision {
     pub score: Option<i64>,
     /// Reasons: fired knock-outs in policy order, then fallback, then scorecard reasons.
     pub reasons: Vec<Reason>,
-    /// The policy's name, version and content hash.
-    pub policy: PolicyId,
+    /// The policy's name, version and content hash (shared with the policy: no copy per
+    /// decision; serializes as the plain object).
+    pub policy: Arc<PolicyId>,
     /// The provider's status for the signals this decision rests on.
     pub signals_status: SignalStatus,
     /// Every rule, bin and derived feature evaluated (empty when tracing is off).

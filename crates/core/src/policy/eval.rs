@@ -5,6 +5,8 @@
 //! knock-out, then the scorecard. Expressions run natively when they were lowered at load and
 //! fall back to Rhai otherwise; a Rhai scope is built only if some expression needs it.
 
+use std::sync::Arc;
+
 use rhai::{Dynamic, Map, Scope};
 
 use crate::features::{FeatureValue, FeatureVector};
@@ -387,7 +389,7 @@ pub(crate) fn decide(
         decision: outcome,
         score,
         reasons,
-        policy: policy.id.clone(),
+        policy: Arc::clone(&policy.id),
         signals_status: signals.status,
         trace,
     })

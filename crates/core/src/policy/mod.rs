@@ -67,7 +67,7 @@ pub use spec::{InputSource, PolicySpec, TestSpec};
 /// A loaded, compiled policy. Cheap to share (`Arc<Policy>`), `Send + Sync`.
 #[derive(Debug)]
 pub struct Policy {
-    id: PolicyId,
+    id: Arc<PolicyId>,
     description: String,
     owner: String,
     schema: Arc<Schema>,
