@@ -15,13 +15,14 @@ use crate::catalog::{self, SignalKind};
 use crate::features::{Schema, Slot};
 
 use super::decision::{Outcome, PolicyId, Reason};
-use super::error::{Diagnostic, LoadError};
+use super::error::{echo, Diagnostic, LoadError};
 use super::kyc::{KycFacts, KYC_FIELDS};
 use super::native;
 use super::sandbox::{self, MAX_EXPRESSION_LEN};
 use super::scan::{self, Name};
 use super::spec::{PolicySpec, ReasonSpec};
 use super::Policy;
+use super::{functions, yaml_guard};
 
 /// Largest policy file accepted, in bytes.
 pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
@@ -30,8 +31,6 @@ pub const MAX_ITEMS: usize = 2_000;
 /// Most diagnostics reported for one file: past this, a hostile file full of mistakes would only
 /// cost time (each one locates its line in the file), and nobody reads the thousandth.
 const MAX_DIAGNOSTICS: usize = 100;
-/// Bound on the work YAML flow collections (`[`, `{`) can cost the parser: see [`flow_work`].
-const MAX_FLOW_WORK: usize = 64 * 1024 * 1024;
 
 /// Where a variable's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +132,8 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
             column: None,
             rule: None,
             message,
-        }],
+        }
+        .capped()],
     };
     if bytes.len() > MAX_POLICY_BYTES {
         return Err(fail(format!(
@@ -143,18 +143,13 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
     }
     let source =
         std::str::from_utf8(bytes).map_err(|e| fail(format!("policy file is not UTF-8: {e}")))?;
-    // serde_yaml expands aliases; refuse them outright so a "billion laughs" file cannot blow up.
-    if has_yaml_alias(source) {
-        return Err(fail(
-            "YAML aliases (`*name`) are not allowed in policies; write the value out".into(),
-        ));
-    }
-    if flow_work(source) > MAX_FLOW_WORK {
-        return Err(fail(
-            "YAML flow collections (`[...]`, `{...}`) are nested too deeply for the parser; \
-             write them in block style (one item per indented line)"
-                .into(),
-        ));
+    // Anchors, aliases, nesting and duplicate keys, from the parser's events (see yaml_guard).
+    let structure = catch_unwind(|| yaml_guard::check(source, MAX_DIAGNOSTICS))
+        .unwrap_or_else(|_| vec![internal_diagnostic("reading the YAML structure")]);
+    if !structure.is_empty() {
+        return Err(LoadError {
+            diagnostics: structure.into_iter().map(Diagnostic::capped).collect(),
+        });
     }
     let spec: PolicySpec = serde_yaml::from_str(source).map_err(|e| LoadError {
         diagnostics: vec![Diagnostic {
@@ -162,7 +157,8 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
             column: e.location().map(|l| l.column()),
             rule: None,
             message: e.to_string(),
-        }],
+        }
+        .capped()],
     })?;
     let hash = hex(&Sha256::digest(bytes));
     Compiler::new(source).compile(spec, hash)
@@ -176,135 +172,18 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// An upper bound on the work deep flow collections cost the YAML parser.
-///
-/// libyaml's scanner walks an entry per open flow collection on every token, so `[[[[...`
-/// nested a few hundred thousand deep takes hours. This bounds the real nesting depth at every
-/// byte from above and sums the bound over the file; real policies, whose flow collections are
-/// shallow, cost a few times their size.
-///
-/// Every `[`/`{` counts as an open. A `]`/`}` cancels one only when the scan can be sure it is a
-/// real close: after an open, the text is tokenized as YAML flow context (plain scalars, quoted
-/// scalars skipped whole, indicators), and anything that could hide a bracket from that model
-/// (at a token start: a comment, tag, anchor, alias or reserved indicator; anywhere: non-ASCII
-/// text, a document marker at the start of a line, a `:` the scanner rejects) is a barrier: no
-/// open before it is cancelled any more. Over-counting is harmless (a needlessly deep bound);
-/// a bracket mistaken for a close is what this is built to avoid.
-fn flow_work(source: &str) -> usize {
-    let bytes = source.as_bytes();
-    let (mut depth, mut cancellable, mut work) = (0usize, 0usize, 0usize);
-    // In the flow-context model (only while `cancellable > 0`): at a token start, or inside a
-    // plain scalar.
-    let mut token_start = false;
-    let mut column = 0usize;
-    let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied();
-        let mut skip_to = i + 1;
-        match b {
-            b'[' | b'{' => {
-                depth += 1;
-                cancellable += 1;
-                token_start = true;
-            }
-            _ if cancellable == 0 => {}
-            b']' | b'}' => {
-                depth -= 1;
-                cancellable -= 1;
-                token_start = true;
-            }
-            b',' => token_start = true,
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            b'?' if token_start => {}
-            b':' if token_start || matches!(next, None | Some(b' ' | b'\t' | b'\r' | b'\n')) => {
-                token_start = true;
-            }
-            b':' if matches!(next, Some(b',' | b'?' | b'[' | b']' | b'{' | b'}')) => {
-                cancellable = 0;
-            }
-            b'"' | b'\'' if token_start => {
-                // A quoted scalar: skip it whole, still counting any opens inside it.
-                let mut j = i + 1;
-                loop {
-                    match bytes.get(j) {
-                        None => break,
-                        Some(b'\\') if b == b'"' => j += 2,
-                        Some(&c) if c == b => {
-                            if b == b'\'' && bytes.get(j + 1) == Some(&b'\'') {
-                                j += 2;
-                            } else {
-                                j += 1;
-                                break;
-                            }
-                        }
-                        Some(b'[' | b'{') => {
-                            depth += 1;
-                            j += 1;
-                        }
-                        Some(_) => j += 1,
-                    }
-                }
-                skip_to = j;
-            }
-            b'-' | b'.' | b'%' if column == 0 => cancellable = 0,
-            b'#' if token_start
-                || matches!(
-                    i.checked_sub(1).and_then(|p| bytes.get(p)),
-                    Some(b' ' | b'\t' | b'\n' | b'\r')
-                ) =>
-            {
-                cancellable = 0;
-            }
-            b'!' | b'&' | b'*' | b'|' | b'>' | b'@' | b'`' | b'%' if token_start => {
-                cancellable = 0;
-            }
-            c if !c.is_ascii() => cancellable = 0,
-            _ => token_start = false,
-        }
-        // Columns only matter for markers at the start of a line.
-        for &c in bytes.get(i..skip_to).unwrap_or(&[]) {
-            column = if c == b'\n' || c == b'\r' {
-                0
-            } else {
-                column + 1
-            };
-        }
-        work = work.saturating_add(depth.saturating_mul(skip_to - i));
-        if work > MAX_FLOW_WORK {
-            break;
-        }
-        i = skip_to;
-    }
-    work
+/// Run `f`, turning a panic (a bug in underwrite, Rhai or the YAML parser) into `None`.
+fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, ()> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ())
 }
 
-/// Whether the YAML text uses an alias (`*name` in value position). Anchors alone are harmless.
-fn has_yaml_alias(source: &str) -> bool {
-    source.lines().any(|line| {
-        let mut in_single = false;
-        let mut in_double = false;
-        let mut prev = ' ';
-        let mut prev_nonspace: Option<char> = None;
-        for c in line.chars() {
-            match c {
-                '#' if !in_single && !in_double && (prev == ' ' || prev == '\t') => return false,
-                '\'' if !in_double => in_single = !in_single,
-                '"' if !in_single => in_double = !in_double,
-                '*' if !in_single
-                    && !in_double
-                    && matches!(prev_nonspace, Some(':' | '-' | '[' | ',' | '{')) =>
-                {
-                    return true
-                }
-                _ => {}
-            }
-            prev = c;
-            if !c.is_whitespace() {
-                prev_nonspace = Some(c);
-            }
-        }
-        false
-    })
+fn internal_diagnostic(what: &str) -> Diagnostic {
+    Diagnostic {
+        line: None,
+        column: None,
+        rule: None,
+        message: format!("internal error while {what} (a bug; please report it with the policy)"),
+    }
 }
 
 struct Compiler<'s> {
@@ -375,12 +254,15 @@ impl<'s> Compiler<'s> {
                         .find_map(|(i, l)| l.find(a).map(|c| (i, c)))
                 })
             });
-        self.diagnostics.push(Diagnostic {
-            line: found.map(|(l, _)| l + 1),
-            column: found.map(|(_, c)| c + 1),
-            rule: rule.map(str::to_string),
-            message: message.into(),
-        });
+        self.diagnostics.push(
+            Diagnostic {
+                line: found.map(|(l, _)| l + 1),
+                column: found.map(|(_, c)| c + 1),
+                rule: rule.map(echo),
+                message: message.into(),
+            }
+            .capped(),
+        );
     }
 
     /// Record a problem at the line where `anchor` (e.g. `id: foo`) first appears.
@@ -780,9 +662,18 @@ impl<'s> Compiler<'s> {
             self.error(Some(rule), Some(needle), "empty expression");
             return None;
         }
-        let ast = match self.engine.compile_expression_with_scope(scope, src) {
-            Ok(ast) => ast,
-            Err(e) => {
+        let compiled = catch_unwind(|| self.engine.compile_expression_with_scope(scope, src));
+        let ast = match compiled {
+            Err(()) => {
+                self.error(
+                    Some(rule),
+                    Some(needle),
+                    internal_diagnostic("compiling this expression").message,
+                );
+                return None;
+            }
+            Ok(Ok(ast)) => ast,
+            Ok(Err(e)) => {
                 if !self
                     .diagnostics
                     .iter()
@@ -793,12 +684,20 @@ impl<'s> Compiler<'s> {
                         Some(rule),
                         Some(needle),
                         Some(first_line),
-                        format!("expression `{src}`: {e}"),
+                        format!("expression `{}`: {e}", echo(src)),
                     );
                 }
                 return None;
             }
         };
+        let disallowed = functions::disallowed_calls(&ast);
+        if !disallowed.is_empty() {
+            let first_line = src.lines().next().unwrap_or(src);
+            for message in disallowed {
+                self.error_at(Some(rule), Some(needle), Some(first_line), message);
+            }
+            return None;
+        }
         let reads = scan::names(src)
             .into_iter()
             .filter_map(|n| match n {
@@ -846,11 +745,19 @@ impl<'s> Compiler<'s> {
         scope: &mut Scope<'static>,
         condition: bool,
     ) -> Option<Dynamic> {
-        // A run-time failure on made-up values proves nothing.
-        let value = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(scope, &expr.ast)
-            .ok()?;
+        // A run-time failure on made-up values proves nothing; a panic is a bug, reported.
+        let run = catch_unwind(|| self.engine.eval_ast_with_scope::<Dynamic>(scope, &expr.ast));
+        let value = match run {
+            Ok(result) => result.ok()?,
+            Err(()) => {
+                self.error(
+                    Some(rule),
+                    Some(anchor),
+                    internal_diagnostic("checking this expression").message,
+                );
+                return None;
+            }
+        };
         if condition && !(value.is_bool() || value.is_unit()) {
             self.error(
                 Some(rule),
@@ -1078,49 +985,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn yaml_aliases_are_detected() {
-        assert!(has_yaml_alias("a: &x [1]\nb: *x\n"));
-        assert!(has_yaml_alias("- *x"));
-        assert!(!has_yaml_alias("when: \"a * b > 1\"\n"));
-        assert!(!has_yaml_alias("when: a * b > 1\n"));
-        assert!(!has_yaml_alias("# *comment\n"));
-    }
-
-    #[test]
-    fn flow_work_is_small_for_flat_collections() {
-        for policy in [
-            include_str!("../../../../rules/starter.yaml"),
-            "a: [1, \"x]\", 'y]', {b: \"c\", d: [e, f]}]\nb: {\"k\": \"v\", \"l\": [\"m\"]}\n",
-            "tests:\n  - signals: {\"result\": {\"a\": 1,\n      \"b\": null}}\n",
-        ] {
-            assert!(flow_work(policy) <= 3 * policy.len(), "{policy}");
-        }
-    }
-
-    #[test]
-    fn flow_work_never_cancels_a_bracket_it_cannot_be_sure_of() {
-        // Each unit opens a real collection and hides a close where YAML does not see one.
-        for unit in [
-            "[ \"]\" ",
-            "[ ']' ",
-            "[ 'it''s]' ",
-            "[ \"\\\"]\" ",
-            "[ # ]\n",
-            "[ !<a]> ",
-            "[ &a ]",
-            "[ é] ",
-        ] {
-            let deep = unit.repeat(1_000);
-            assert!(
-                flow_work(&deep) >= 1_000 * 999 / 2,
-                "{unit:?}: {}",
-                flow_work(&deep)
-            );
-        }
-        assert!(flow_work(&"[".repeat(100_000)) > MAX_FLOW_WORK);
-    }
 
     #[test]
     fn edit_distance_is_levenshtein() {

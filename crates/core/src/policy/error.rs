@@ -21,6 +21,17 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// The diagnostic with its message cut to [`MAX_MESSAGE_CHARS`] and control characters
+    /// escaped: whatever a hostile file holds, a diagnostic stays one readable line.
+    pub(crate) fn capped(self) -> Diagnostic {
+        Diagnostic {
+            message: truncate(&escape_controls(&self.message), MAX_MESSAGE_CHARS),
+            ..self
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
@@ -72,4 +83,72 @@ pub enum DecideError {
         /// What went wrong.
         message: String,
     },
+    /// Evaluating a rule panicked inside underwrite or Rhai: a bug, caught so that one input
+    /// cannot take down a batch or a service. The decision is not made.
+    #[error("rule `{rule}`: internal error while evaluating this rule (a bug; please report it with the input)")]
+    Internal {
+        /// The rule, bin or derived feature being evaluated.
+        rule: String,
+    },
+}
+
+/// Longest piece of user text (an expression, a name, a value) a message repeats, in chars.
+pub const MAX_ECHO_CHARS: usize = 120;
+/// Longest message one diagnostic carries, in chars: with at most a hundred diagnostics a
+/// file, a hostile policy can never make `check` write more than a few tens of kilobytes.
+pub const MAX_MESSAGE_CHARS: usize = 600;
+
+/// User text as a message may repeat it: control characters (and line/paragraph separators,
+/// bidi controls) escaped so they cannot move a terminal's cursor or hide text, and cut to
+/// [`MAX_ECHO_CHARS`] with `…`.
+pub(crate) fn echo(text: &str) -> String {
+    truncate(&escape_controls(text), MAX_ECHO_CHARS)
+}
+
+/// `text` with every control or invisible formatting character written as `\u{..}`
+/// (`\n`, `\r`, `\t` as such).
+pub(crate) fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+                )
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c) =>
+            {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` cut to at most `max` chars, with `…` where it was cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echo_escapes_controls_and_caps_length() {
+        assert_eq!(echo("a\r\u{1b}[2Jb\u{2028}c"), "a\\r\\u{1b}[2Jb\\u{2028}c");
+        assert_eq!(echo("\u{202e}x"), "\\u{202e}x");
+        let long = "x".repeat(1000);
+        assert_eq!(echo(&long).chars().count(), MAX_ECHO_CHARS + 1);
+        assert!(echo(&long).ends_with('…'));
+        assert_eq!(echo("héllo"), "héllo");
+    }
 }

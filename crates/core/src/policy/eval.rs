@@ -5,6 +5,7 @@
 //! knock-out, then the scorecard. Expressions run natively when they were lowered at load and
 //! fall back to Rhai otherwise; a Rhai scope is built only if some expression needs it.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use rhai::{Dynamic, Map, Scope};
@@ -166,8 +167,24 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// Evaluate an expression: natively when possible, with Rhai otherwise.
+    /// Evaluate an expression: natively when possible, with Rhai otherwise. A panic anywhere
+    /// below (ours or Rhai's) is caught and becomes [`DecideError::Internal`] naming the rule:
+    /// one input must never take down a batch or a service.
     fn eval(
+        &mut self,
+        policy: &Policy,
+        rule: &str,
+        expr: &CompiledExpr,
+    ) -> Result<FeatureValue, DecideError> {
+        std::panic::catch_unwind(AssertUnwindSafe(|| self.eval_unguarded(policy, rule, expr)))
+            .unwrap_or_else(|_| {
+                Err(DecideError::Internal {
+                    rule: rule.to_string(),
+                })
+            })
+    }
+
+    fn eval_unguarded(
         &mut self,
         policy: &Policy,
         rule: &str,
@@ -391,7 +408,7 @@ pub(crate) fn decide(
         reasons,
         policy: Arc::clone(&policy.id),
         signals_status: signals.status,
-        trace,
+        trace: options.trace.then_some(trace),
     })
 }
 

@@ -44,11 +44,13 @@ mod compile;
 pub mod decision;
 pub mod error;
 mod eval;
+pub mod functions;
 pub mod kyc;
 pub mod native;
 pub mod sandbox;
 mod scan;
 pub mod spec;
+mod yaml_guard;
 
 use std::sync::Arc;
 

@@ -41,28 +41,59 @@ pub struct Never;
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+const MISSING_USED: &str = "a missing value was used in a comparison or arithmetic; say what \
+     missing means (`x ?? 0`) or test it (`is_missing(x)`)";
+const NEVER_USED: &str = "an event that never happened was compared as a number; say what \
+     never means (`never_as(x, 9999)`) or test it (`is_never(x)`)";
+const BAND_USED: &str = "an amount band (like \"A3\") was used as a number; compare it with a \
+     band (`x >= \"A3\"`) or use `band_level(x)`";
+
 fn missing_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(
-        "a missing value was used in a comparison or arithmetic; say what missing means \
-         (`x ?? 0`) or test it (`is_missing(x)`)"
-            .into(),
-    )
+    Err(MISSING_USED.into())
 }
 
 fn never_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(
-        "an event that never happened was compared as a number; say what never means \
-         (`never_as(x, 9999)`) or test it (`is_never(x)`)"
-            .into(),
-    )
+    Err(NEVER_USED.into())
 }
 
 fn band_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(
-        "an amount band (like \"A3\") was used as a number; compare it with a band \
-         (`x >= \"A3\"`) or use `band_level(x)`"
-            .into(),
-    )
+    Err(BAND_USED.into())
+}
+
+/// What a value is, for messages: "a missing value", "a string", ...
+pub(crate) fn describe(value: &Dynamic) -> String {
+    if value.is_unit() {
+        "a missing value".into()
+    } else if value.is::<Never>() {
+        "never".into()
+    } else if value.is::<Band>() {
+        "a band".into()
+    } else {
+        format!("a {}", value.type_name())
+    }
+}
+
+/// The error for a function that needs a number and got `value`: missing, never and bands get
+/// the same advice as in comparisons.
+pub(crate) fn not_a_number(function: &str, value: &Dynamic) -> Box<EvalAltResult> {
+    if value.is_unit() {
+        MISSING_USED.into()
+    } else if value.is::<Never>() {
+        NEVER_USED.into()
+    } else if value.is::<Band>() {
+        BAND_USED.into()
+    } else {
+        format!("`{function}` takes a number, not {}", describe(value)).into()
+    }
+}
+
+/// The error for a function that needs text and got `value`.
+pub(crate) fn not_a_text(function: &str, value: &Dynamic) -> Box<EvalAltResult> {
+    if value.is_unit() {
+        MISSING_USED.into()
+    } else {
+        format!("`{function}` takes a text, not {}", describe(value)).into()
+    }
 }
 
 fn mixed_error(a: Dynamic, b: Dynamic) -> RhaiResult<bool> {
@@ -121,8 +152,12 @@ fn band_cmp(a: Band, text: &str) -> RhaiResult<std::cmp::Ordering> {
 }
 
 /// Build the sandboxed engine. Called once per policy load.
+///
+/// The engine is raw: none of Rhai's standard packages are loaded, so the only functions an
+/// expression can reach are the allow-listed ones in [`super::functions`], our operator guards
+/// and Rhai's checked built-in operators on numbers, text and booleans.
 pub fn engine() -> Engine {
-    let mut engine = Engine::new();
+    let mut engine = Engine::new_raw();
     engine
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(MAX_CALL_LEVELS)
@@ -137,7 +172,7 @@ pub fn engine() -> Engine {
         .set_allow_shadowing(false)
         .set_strict_variables(true)
         .set_fast_operators(false)
-        .set_optimization_level(OptimizationLevel::Simple);
+        .set_optimization_level(OptimizationLevel::None);
     for symbol in [
         "eval", "print", "debug", "Fn", "call", "curry", "fn", "import", "export",
     ] {
@@ -154,21 +189,8 @@ pub fn engine() -> Engine {
     guard_comparisons!(engine, rhai::ImmutableString);
     guard_comparisons!(engine, bool);
 
-    // Helpers that make missing, never and bands explicit.
-    engine.register_fn("is_missing", |x: Dynamic| x.is_unit());
-    engine.register_fn("is_never", |x: Dynamic| x.is::<Never>());
-    engine.register_fn(
-        "never_as",
-        |x: Dynamic, days: Dynamic| {
-            if x.is::<Never>() {
-                days
-            } else {
-                x
-            }
-        },
-    );
-    engine.register_fn("is_band", |x: Dynamic| x.is::<Band>());
-    engine.register_fn("band_level", |b: Band| INT::from(b.level()));
+    // The allow-listed functions (and unary operators): nothing else can be called.
+    super::functions::register(&mut engine);
     engine.register_fn("to_string", |b: &mut Band| b.to_string());
     engine.register_fn("to_string", |_: &mut Never| "never".to_string());
 

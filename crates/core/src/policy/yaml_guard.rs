@@ -1,0 +1,239 @@
+//! The shape of a policy's YAML, checked from the parser's own events before serde sees it.
+//!
+//! Why a pass over events, and why this parser:
+//! * serde_yaml expands aliases (a 1 MiB file can grow to gigabytes, and every diagnostic that
+//!   echoes an expanded value repeats it), keeps the *last* of two equal keys in a map (a
+//!   duplicated alias silently re-points a feature), and libyaml's scanner pays for nesting
+//!   depth on every token. Guessing these from text lines misses an alias on its own line and
+//!   mistakes a `[` inside a quoted expression for nesting; only the parser knows.
+//! * The events come from `libyaml-safer`, a safe Rust port of the very libyaml that serde_yaml
+//!   runs, so this pass and the deserializer read the same document the same way.
+//! * It stops at the first event past [`MAX_DEPTH`], so the scanner's work stays linear in the
+//!   file's size whatever the nesting.
+//!
+//! Refused, each at the position the parser gives: anchors and aliases (`&a`, `*a`; a policy
+//! writes every value out), nesting deeper than [`MAX_DEPTH`], a key given twice in one mapping
+//! (in every mapping: rules, aliases, overrides, inline test payloads), and a mapping key that
+//! is not a scalar.
+
+use std::collections::HashSet;
+
+use libyaml_safer::{EventData, Mark, Parser};
+
+use super::error::{echo, Diagnostic};
+
+/// Deepest nesting of YAML collections a policy may use. A policy's own structure is about
+/// seven levels deep (tests → case → signals → data → items → item); 32 leaves room and keeps
+/// the parser's per-token cost small.
+pub const MAX_DEPTH: usize = 32;
+
+/// One open collection.
+enum Open {
+    Sequence,
+    Mapping {
+        /// The scalar keys seen so far.
+        keys: HashSet<String>,
+        /// Whether the next node is a key (else it is the value of the last key).
+        at_key: bool,
+    },
+}
+
+/// Check the YAML structure of `source`. Returns every problem found (at most `max`), in file
+/// order; a syntax error or a nesting violation ends the pass, since nothing after it can be
+/// read reliably.
+pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut bytes = source.as_bytes();
+    let mut parser = Parser::new();
+    parser.set_input_string(&mut bytes);
+    let mut stack: Vec<Open> = Vec::new();
+    let mut push = |problems: &mut Vec<Diagnostic>, mark: Mark, message: String| {
+        if problems.len() < max {
+            problems.push(at(mark, message));
+        }
+    };
+    loop {
+        let event = match parser.parse() {
+            Ok(event) => event,
+            Err(e) => {
+                let message = format!("YAML syntax error: {}", e.problem());
+                match e.problem_mark() {
+                    Some(mark) => push(&mut problems, mark, message),
+                    None => problems.push(Diagnostic {
+                        line: None,
+                        column: None,
+                        rule: None,
+                        message,
+                    }),
+                }
+                return problems;
+            }
+        };
+        let mark = event.start_mark;
+        let is_mapping = matches!(event.data, EventData::MappingStart { .. });
+        match event.data {
+            EventData::StreamEnd => return problems,
+            EventData::StreamStart { .. }
+            | EventData::DocumentStart { .. }
+            | EventData::DocumentEnd { .. } => {}
+            EventData::Alias { anchor } => {
+                push(
+                    &mut problems,
+                    mark,
+                    format!(
+                        "YAML aliases (`*{}`) are not allowed in policies; write the value out",
+                        echo(&anchor)
+                    ),
+                );
+                node_done(&mut stack);
+            }
+            EventData::Scalar { anchor, value, .. } => {
+                refuse_anchor(&mut problems, &mut push, mark, anchor.as_deref());
+                match stack.last_mut() {
+                    Some(Open::Mapping { keys, at_key }) if *at_key => {
+                        if !keys.insert(value.clone()) {
+                            push(
+                                &mut problems,
+                                mark,
+                                format!(
+                                    "the key `{}` appears twice in this mapping; \
+                                     each key may be given once",
+                                    echo(&value)
+                                ),
+                            );
+                        }
+                        *at_key = false;
+                    }
+                    _ => node_done(&mut stack),
+                }
+            }
+            EventData::SequenceStart { anchor, .. } | EventData::MappingStart { anchor, .. } => {
+                refuse_anchor(&mut problems, &mut push, mark, anchor.as_deref());
+                if let Some(Open::Mapping { at_key: true, .. }) = stack.last() {
+                    push(
+                        &mut problems,
+                        mark,
+                        "a mapping key must be a plain name, not a list or a mapping".into(),
+                    );
+                }
+                if stack.len() >= MAX_DEPTH {
+                    push(
+                        &mut problems,
+                        mark,
+                        format!(
+                            "YAML collections are nested too deeply (more than {MAX_DEPTH} \
+                             levels); a policy needs far fewer"
+                        ),
+                    );
+                    return problems;
+                }
+                stack.push(if is_mapping {
+                    Open::Mapping {
+                        keys: HashSet::new(),
+                        at_key: true,
+                    }
+                } else {
+                    Open::Sequence
+                });
+            }
+            EventData::SequenceEnd | EventData::MappingEnd => {
+                stack.pop();
+                node_done(&mut stack);
+            }
+        }
+    }
+}
+
+/// A node (scalar, alias or whole collection) ended: in a mapping, a key's value was read or a
+/// complex key was (and was reported).
+fn node_done(stack: &mut [Open]) {
+    if let Some(Open::Mapping { at_key, .. }) = stack.last_mut() {
+        *at_key = !*at_key;
+    }
+}
+
+fn refuse_anchor(
+    problems: &mut Vec<Diagnostic>,
+    push: &mut impl FnMut(&mut Vec<Diagnostic>, Mark, String),
+    mark: Mark,
+    anchor: Option<&str>,
+) {
+    if let Some(anchor) = anchor {
+        push(
+            problems,
+            mark,
+            format!(
+                "YAML anchors (`&{}`) are not allowed in policies; write every value out",
+                echo(anchor)
+            ),
+        );
+    }
+}
+
+fn at(mark: Mark, message: String) -> Diagnostic {
+    Diagnostic {
+        line: usize::try_from(mark.line).ok().map(|l| l + 1),
+        column: usize::try_from(mark.column).ok().map(|c| c + 1),
+        rule: None,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(yaml: &str) -> Vec<String> {
+        check(yaml, 100)
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn sound_yaml_passes() {
+        assert!(messages(include_str!("../../../../rules/starter.yaml")).is_empty());
+        assert!(messages("a: [1, \"x]\", 'y]', {b: \"c\", d: [e, f]}]\nb: {k: v}\n").is_empty());
+        // The same key in two different mappings is fine.
+        assert!(messages("a: {k: 1}\nb: {k: 2}\nc: [{k: 1}, {k: 2}]\n").is_empty());
+    }
+
+    #[test]
+    fn aliases_anchors_and_duplicates_are_placed() {
+        let m = messages("a: &x 1\nb:\n  *x\n");
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with("line 1, column 4: YAML anchors (`&x`)"),
+            "{m:?}"
+        );
+        assert!(
+            m[1].starts_with("line 3, column 3: YAML aliases (`*x`)"),
+            "{m:?}"
+        );
+        let m = messages("features:\n  aliases:\n    o: a\n    p: b\n    o: c\n");
+        assert_eq!(m, ["line 5, column 5: the key `o` appears twice in this mapping; each key may be given once"]);
+        // Quoting does not make a key different.
+        assert_eq!(messages("{a: 1, \"a\": 2}").len(), 1);
+        assert_eq!(messages("? [a]\n: 1\n").len(), 1);
+    }
+
+    #[test]
+    fn nesting_is_bounded_by_the_parser() {
+        let ok = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(messages(&ok).is_empty());
+        let deep = format!("a: {}1{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(messages(&deep)[0].contains("nested too deeply"));
+        // Brackets inside quoted text are text.
+        let quoted = "k: \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n".repeat(100);
+        let unique: String = quoted
+            .lines()
+            .enumerate()
+            .map(|(i, l)| format!("k{i}{}\n", &l[1..]))
+            .collect();
+        assert!(messages(&unique).is_empty());
+    }
+}
