@@ -51,7 +51,7 @@ fuzz_target!(init: warm_up(), |data: &[u8]| {
                     assert_eq!(t.decision, p.decision);
                     assert_eq!(t.score, p.score);
                     assert_eq!(t.reasons, p.reasons);
-                    assert!(p.trace.is_empty());
+                    assert!(p.trace.is_none());
                     if matches!(
                         t.signals_status,
                         underwrite_core::signals::SignalStatus::Unavailable(_)

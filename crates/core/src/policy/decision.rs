@@ -120,8 +120,10 @@ pub struct Decision {
     pub policy: Arc<PolicyId>,
     /// The provider's status for the signals this decision rests on.
     pub signals_status: SignalStatus,
-    /// Every rule, bin and derived feature evaluated (empty when tracing is off).
-    pub trace: Vec<TraceEntry>,
+    /// Every rule, bin and derived feature evaluated, in order; `None` when tracing is off (and
+    /// then the JSON has no `trace` key at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceEntry>>,
 }
 
 impl Decision {
