@@ -238,6 +238,7 @@ macro_rules! band_form {
         "\"A\" followed by a level from 0 to 99 in digits without leading zeros (\"A0\" to \"A99\")"
     };
 }
+pub(crate) use band_form;
 
 /// How an accepted band is written, for messages and docs: a letter of [`BAND_LETTERS`], then
 /// a level from 0 to [`BAND_MAX_LEVEL`] in ASCII digits without leading zeros, nothing else.

@@ -82,6 +82,14 @@ impl Band {
     }
 }
 
+/// The message when a policy compares a band with text that is not a band the catalog knows
+/// (`x >= "Z1"`, `x == "A007"`): the Rhai sandbox and the native evaluator give it word for word.
+pub(crate) const NOT_BAND_TEXT: &str = concat!(
+    "a band was compared with text that is not a band; a band is ",
+    catalog::band_form!(),
+    ", e.g. `x >= \"A3\"`"
+);
+
 impl fmt::Display for Band {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", char::from(self.letter), self.level)

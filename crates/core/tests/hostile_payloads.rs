@@ -335,6 +335,11 @@ const HOSTILE_BANDS: &[&str] = &[
     "\u{391}1",
 ];
 
+/// What a policy gets for comparing a band with text that is not a catalog band.
+const NOT_BAND_TEXT: &str = "a band was compared with text that is not a band; a band is \"A\" \
+    followed by a level from 0 to 99 in digits without leading zeros (\"A0\" to \"A99\"), e.g. \
+    `x >= \"A3\"`";
+
 fn amount_item(name: &str, value: &str) -> Vec<u8> {
     let value = serde_json::to_string(value).unwrap();
     beta(&format!(
@@ -417,5 +422,93 @@ fn catalog_bands_keep_their_text_and_other_band_text_is_text() {
             FeatureValue::Text((*bad).into()),
             "{bad:?}"
         );
+    }
+}
+
+#[test]
+fn policies_comparing_a_band_with_text_outside_the_catalog_fail_on_both_paths() {
+    let knockout = |when: &str| {
+        let src = format!(
+            "name: t\nversion: \"1\"\nknockouts:\n  - id: band_rule\n    when: '{when}'\n    \
+             outcome: reject\n    reason: {{ code: K, text: k }}\n"
+        );
+        Policy::load(src.as_bytes()).unwrap()
+    };
+    let debt = |band: &str| amount_item("events_debt_day90_amount", band);
+    for text in ["Z1", "A007", "a3", "A", "A1000", "A\u{ff13}", ""] {
+        for op in ["==", "!=", "<", "<=", ">", ">="] {
+            for (path, when) in [
+                // Lowered to the native tree.
+                (
+                    "native",
+                    format!(r#"events_debt_day90_amount {op} "{text}""#),
+                ),
+                (
+                    "native",
+                    format!(r#""{text}" {op} events_debt_day90_amount"#),
+                ),
+                // `band_level` is not lowered: the whole condition runs in Rhai.
+                (
+                    "rhai",
+                    format!(
+                        r#"band_level(events_debt_day90_amount) >= 0 && events_debt_day90_amount {op} "{text}""#
+                    ),
+                ),
+                (
+                    "rhai",
+                    format!(
+                        r#"band_level(events_debt_day90_amount) >= 0 && "{text}" {op} events_debt_day90_amount"#
+                    ),
+                ),
+            ] {
+                let policy = knockout(&when);
+                match policy.decide_payload(&debt("A9"), None, DecideOptions::default()) {
+                    Err(DecideError::Rule { rule, message }) => {
+                        assert_eq!(rule, "band_rule");
+                        // One message on both paths; Rhai adds its position around it (which
+                        // also shows that the two paths were really taken).
+                        if path == "native" {
+                            assert_eq!(message, NOT_BAND_TEXT, "`{when}`");
+                        } else {
+                            assert!(
+                                message.contains(NOT_BAND_TEXT) && message != NOT_BAND_TEXT,
+                                "`{when}`: {message}"
+                            );
+                        }
+                    }
+                    other => panic!("{path} `{when}`: {other:?}"),
+                }
+            }
+        }
+    }
+    // Catalog band text compares by level, on either side and on both paths.
+    for (when, band, outcome) in [
+        (r#"events_debt_day90_amount >= "A8""#, "A9", Outcome::Reject),
+        (
+            r#"events_debt_day90_amount >= "A8""#,
+            "A10",
+            Outcome::Reject,
+        ),
+        (
+            r#"events_debt_day90_amount >= "A8""#,
+            "A7",
+            Outcome::Approve,
+        ),
+        (
+            r#""A8" <= events_debt_day90_amount"#,
+            "A10",
+            Outcome::Reject,
+        ),
+        (r#""A3" == events_debt_day90_amount"#, "A3", Outcome::Reject),
+        (
+            r#"band_level(events_debt_day90_amount) >= 0 && "A8" > events_debt_day90_amount"#,
+            "A10",
+            Outcome::Approve,
+        ),
+    ] {
+        let d = knockout(when)
+            .decide_payload(&debt(band), None, DecideOptions::default())
+            .unwrap();
+        assert_eq!(d.decision, outcome, "`{when}` on {band}");
     }
 }
