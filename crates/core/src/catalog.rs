@@ -221,6 +221,29 @@ pub struct CatalogEntry {
 /// The windows the provider offers.
 pub const WINDOWS: [u16; 3] = [30, 90, 180];
 
+/// The letters of the amount bands the provider sends. The reference's only example is
+/// `"A0"` (`events_debt_day90_amount`); no other letter is documented, so no other is accepted
+/// (a `"Z1"` would otherwise order above every `A` band and read as the largest debt).
+pub const BAND_LETTERS: &[u8] = b"A";
+
+/// The largest band level accepted. The reference documents the form (`"A0"`) but not the
+/// range; the shipped policies, docs and tests use levels 0 to 12, and two digits leave
+/// room for every level a coarse amount bucket needs while refusing runaway text (`"A1000"`).
+/// Change it here, and the docs' bands paragraph, if the provider documents more.
+pub const BAND_MAX_LEVEL: u16 = 99;
+
+/// [`BAND_FORM`] as a literal, for messages built with `concat!` (one text, one place).
+macro_rules! band_form {
+    () => {
+        "\"A\" followed by a level from 0 to 99 in digits without leading zeros (\"A0\" to \"A99\")"
+    };
+}
+pub(crate) use band_form;
+
+/// How an accepted band is written, for messages and docs: a letter of [`BAND_LETTERS`], then
+/// a level from 0 to [`BAND_MAX_LEVEL`] in ASCII digits without leading zeros, nothing else.
+pub const BAND_FORM: &str = band_form!();
+
 use Availability::{Default as D, OnRequest as R};
 
 /// The provider's "Risk Signals - Phone" table: (event, measure, availability per 30/90/180-day
@@ -514,6 +537,17 @@ mod tests {
         ] {
             assert!(SignalName::parse(bad).is_none(), "{bad:?} parsed");
         }
+    }
+
+    #[test]
+    fn band_form_states_the_catalog_bands() {
+        for letter in BAND_LETTERS {
+            let letter = char::from(*letter);
+            assert!(BAND_FORM.contains(&format!("\"{letter}\"")), "{letter}");
+            assert!(BAND_FORM.contains(&format!("\"{letter}{BAND_MAX_LEVEL}\"")));
+        }
+        assert!(BAND_FORM.contains(&format!("0 to {BAND_MAX_LEVEL}")));
+        assert!(BAND_LETTERS.iter().all(u8::is_ascii_uppercase));
     }
 
     #[test]

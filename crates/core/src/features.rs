@@ -19,7 +19,13 @@ use crate::catalog::{self, NullMeaning, SignalKind};
 
 /// An ordered amount band such as `"A0"` .. `"A9"`: the provider's coarse bucket for an amount.
 ///
-/// Bands order by letter, then level (`A2 < A10 < B0`), never lexically.
+/// Only the bands the catalog states exist (see [`catalog::BAND_FORM`]): a letter of
+/// [`catalog::BAND_LETTERS`] and a level up to [`catalog::BAND_MAX_LEVEL`], written without
+/// leading zeros. Because that form is canonical, a band's text round-trips exactly: what
+/// [`Band::parse`] accepts is what `to_string` prints.
+///
+/// Bands order by letter, then level (`A2 < A10`), never lexically; with the catalog's single
+/// letter that is the order of [`Band::level`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Band {
     letter: u8,
@@ -27,28 +33,41 @@ pub struct Band {
 }
 
 impl Band {
-    /// Parse `"<uppercase letter><1-3 digits>"`, e.g. `"A0"`, `"A12"`. `None` if not band-shaped.
+    /// Parse a band the catalog knows, in its canonical form (`"A0"`, `"A12"`, `"A99"`).
+    /// `None` for anything else: other letters (`"Z1"`), lower case (`"a3"`), leading zeros
+    /// (`"A007"`), levels beyond [`catalog::BAND_MAX_LEVEL`], signs, spaces or non-ASCII digits.
     ///
     /// ```
     /// use underwrite_core::features::Band;
     /// let a3 = Band::parse("A3").unwrap();
     /// assert!(a3 < Band::parse("A10").unwrap());
     /// assert_eq!(a3.level(), 3);
-    /// assert!(Band::parse("3A").is_none() && Band::parse("A").is_none());
+    /// assert_eq!(Band::parse("A10").unwrap().to_string(), "A10");
+    /// for bad in ["3A", "A", "Z1", "a3", "A007", "A1000", "A-1"] {
+    ///     assert!(Band::parse(bad).is_none(), "{bad}");
+    /// }
     /// ```
     pub fn parse(text: &str) -> Option<Band> {
-        let bytes = text.as_bytes();
-        let (&letter, digits) = bytes.split_first()?;
-        if !letter.is_ascii_uppercase()
-            || digits.is_empty()
-            || digits.len() > 3
-            || !digits.iter().all(u8::is_ascii_digit)
-        {
+        let (&letter, digits) = text.as_bytes().split_first()?;
+        if !catalog::BAND_LETTERS.contains(&letter) {
             return None;
         }
-        let level = digits
-            .iter()
-            .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
+        let canonical = match digits {
+            [b'0'] => true,
+            [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+            _ => false,
+        };
+        if !canonical {
+            return None;
+        }
+        // Checked: a hostile run of digits stops at the bound instead of overflowing.
+        let mut level: u16 = 0;
+        for d in digits {
+            level = level
+                .checked_mul(10)
+                .and_then(|l| l.checked_add(u16::from(d - b'0')))
+                .filter(|l| *l <= catalog::BAND_MAX_LEVEL)?;
+        }
         Some(Band { letter, level })
     }
 
@@ -62,6 +81,14 @@ impl Band {
         self.level
     }
 }
+
+/// The message when a policy compares a band with text that is not a band the catalog knows
+/// (`x >= "Z1"`, `x == "A007"`): the Rhai sandbox and the native evaluator give it word for word.
+pub(crate) const NOT_BAND_TEXT: &str = concat!(
+    "a band was compared with text that is not a band; a band is ",
+    catalog::band_form!(),
+    ", e.g. `x >= \"A3\"`"
+);
 
 impl fmt::Display for Band {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -196,9 +223,12 @@ impl<'de> Deserialize<'de> for FeatureValue {
                 if v == "never" {
                     return Ok(FeatureValue::Never);
                 }
-                Band::parse(v)
-                    .map(FeatureValue::Band)
-                    .ok_or_else(|| E::custom(format!("{v:?} is neither \"never\" nor a band")))
+                Band::parse(v).map(FeatureValue::Band).ok_or_else(|| {
+                    E::custom(format!(
+                        "{v:?} is neither \"never\" nor a band ({})",
+                        catalog::BAND_FORM
+                    ))
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FeatureValue, A::Error> {
                 // serde_json's arbitrary_precision hands numbers over as a one-entry map.
@@ -419,7 +449,8 @@ impl FeatureVector {
 impl FromStr for Band {
     type Err = String;
     fn from_str(s: &str) -> Result<Band, String> {
-        Band::parse(s).ok_or_else(|| format!("{s:?} is not a band like \"A3\""))
+        Band::parse(s)
+            .ok_or_else(|| format!("{s:?} is not a band: a band is {}", catalog::BAND_FORM))
     }
 }
 
@@ -431,10 +462,108 @@ mod tests {
     fn bands_order_numerically_not_lexically() {
         let parse = |s| Band::parse(s).expect(s);
         assert!(parse("A2") < parse("A10"));
-        assert!(parse("A9") < parse("B0"));
+        assert!(parse("A9") < parse("A10"));
+        assert!(parse("A0") < parse("A99"));
         assert_eq!(parse("A7").to_string(), "A7");
-        for bad in ["", "A", "a1", "AA1", "A1234", "A-1", "1"] {
-            assert!(Band::parse(bad).is_none(), "{bad}");
+        assert_eq!(parse("A0").level(), 0);
+        assert_eq!(parse("A99").level(), 99);
+        assert_eq!(parse("A99").letter(), 'A');
+    }
+
+    #[test]
+    fn only_catalog_bands_in_canonical_form_parse() {
+        for bad in [
+            "",
+            "A",
+            "1",
+            "3A",
+            "AA1",
+            // Letters the catalog does not know (they would order above every `A` band).
+            "Z1",
+            "B0",
+            "a3",
+            "a0",
+            // Not canonical: the text would not round-trip.
+            "A007",
+            "A00",
+            "A01",
+            // Out of range, however long.
+            "A100",
+            "A1000",
+            "A1234",
+            "A65536",
+            "A99999999999999999999999999999",
+            // Signs, spaces, other syntax.
+            "A-1",
+            "A+1",
+            "A 1",
+            " A1",
+            "A1 ",
+            "A1.0",
+            "A1e1",
+            "A1\0",
+            // Non-ASCII letters and digits.
+            "A\u{ff11}",
+            "\u{ff21}1",
+            "A\u{663}",
+            "\u{391}1",
+        ] {
+            assert!(Band::parse(bad).is_none(), "{bad:?}");
+            assert!(bad.parse::<Band>().is_err(), "{bad:?}");
+        }
+        let err = "Z1".parse::<Band>().unwrap_err();
+        assert!(err.contains(catalog::BAND_FORM), "{err}");
+    }
+
+    #[test]
+    fn every_catalog_band_parses_and_keeps_its_text() {
+        let mut count = 0;
+        for &letter in catalog::BAND_LETTERS {
+            for level in 0..=catalog::BAND_MAX_LEVEL {
+                let text = format!("{}{level}", char::from(letter));
+                let band = Band::parse(&text).expect(&text);
+                assert_eq!(band.to_string(), text);
+                assert_eq!(band.level(), level);
+                assert_eq!(FeatureValue::Band(band).to_string(), text);
+                let json = serde_json::to_string(&FeatureValue::Band(band)).expect("json");
+                assert_eq!(json, format!("\"{text}\""));
+                count += 1;
+            }
+        }
+        assert_eq!(count, 100);
+    }
+
+    #[test]
+    fn feature_json_refuses_bands_outside_the_catalog() {
+        for bad in ["\"Z1\"", "\"A007\"", "\"A100\""] {
+            let err = serde_json::from_str::<FeatureValue>(bad).expect_err(bad);
+            assert!(err.to_string().contains(catalog::BAND_FORM), "{err}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever text parses prints back as exactly that text.
+        #[test]
+        fn accepted_band_text_round_trips(text in "\\PC{0,6}|[A-Za-z][0-9]{0,4}") {
+            if let Some(band) = Band::parse(&text) {
+                proptest::prop_assert_eq!(band.to_string(), text);
+            }
+        }
+
+        /// For every pair of valid bands, `a < b` exactly when `band_level(a) < band_level(b)`
+        /// (the sandbox's `band_level` is `Band::level`). With more than one catalog letter
+        /// this would have to be "letter, then level", and `band_level` alone would not order.
+        #[test]
+        fn band_order_is_level_order(
+            a in 0..=catalog::BAND_MAX_LEVEL,
+            b in 0..=catalog::BAND_MAX_LEVEL,
+        ) {
+            let band = |level: u16| Band::parse(&format!("A{level}"));
+            let (Some(a), Some(b)) = (band(a), band(b)) else {
+                return Err(proptest::test_runner::TestCaseError::fail("a level in range is a band"));
+            };
+            proptest::prop_assert_eq!(a < b, a.level() < b.level());
+            proptest::prop_assert_eq!(a.cmp(&b), a.level().cmp(&b.level()));
         }
     }
 

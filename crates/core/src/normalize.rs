@@ -11,14 +11,18 @@
 //!   ([`SignalKind::check`]): negative values and fractional counts/days are errors. Numbers
 //!   are parsed from their JSON text, never through `f64`; one with no exact `Decimal` form
 //!   (`1e300`, 10,000 digits, 30 decimal places) is an error, not a rounded value;
-//! * a string for a numeric kind: a band (`"A3"`) is accepted where the kind
-//!   [accepts bands](SignalKind::accepts_band) (amounts) and is an error elsewhere; an exact
+//! * a string for a numeric kind: a band the catalog knows, in its canonical form
+//!   ([`catalog::BAND_FORM`]: `"A0"` .. `"A99"`), is accepted where the kind
+//!   [accepts bands](SignalKind::accepts_band) (amounts) and is an error elsewhere; a string
+//!   that only looks like a band (`"Z1"`, `"A007"`, `"a3"`, `"A1000"`) is an error for an
+//!   amount, never a band with a made-up letter or a rewritten text; an exact
 //!   decimal in JSON number syntax (`"12.5"`) is accepted as that number, because providers do
 //!   send numbers as strings; anything else (`"NaN"`, `"Infinity"`, `""`, `"1,000"`) is an
 //!   error naming the signal;
 //! * a signal without a kind (a name outside the scheme) is typed from its `valueType`:
-//!   `NUMBER` → a number (a numeric string is accepted), `STRING` → a band if band-shaped,
-//!   else text; in the alpha shape, which has no `valueType`, the JSON type decides;
+//!   `NUMBER` → a number (a numeric string is accepted), `STRING` → a band if it is a catalog
+//!   band, else text kept exactly as sent (`"B2"` is text: the catalog states no `B` bands);
+//!   in the alpha shape, which has no `valueType`, the JSON type decides;
 //! * `valueType` must agree with the value: `STRING` with a JSON number, or `NUMBER` with a
 //!   band, is an error; booleans, arrays and objects are always errors.
 //!
@@ -332,7 +336,8 @@ fn mismatch(
     }
 }
 
-/// A string value: a band, a numeric string, or text, depending on the kind and `valueType`.
+/// A string value: a catalog band, a numeric string, or text, depending on the kind and
+/// `valueType`. Band-like text that is not a catalog band is an error for an amount.
 fn string(
     signal: &Signal<'_>,
     kind: Option<SignalKind>,
@@ -358,6 +363,12 @@ fn string(
             _ => Ok(FeatureValue::Band(band)),
         };
     }
+    if kind.is_some_and(SignalKind::accepts_band) && !declared_number && looks_like_band(text) {
+        return Err(SignalError::InvalidBand {
+            signal: signal.name.to_string(),
+            value: format!("{:?}", excerpt(text)),
+        });
+    }
     if kind.is_some() || declared_number {
         if !is_json_number(text) {
             return Err(SignalError::NotANumber {
@@ -368,6 +379,15 @@ fn string(
         return number(signal, kind, text);
     }
     Ok(FeatureValue::Text(text.into()))
+}
+
+/// Whether `text` reads as an attempt at a band: one letter (of any case or script) and then
+/// no other letter (`"Z1"`, `"a3"`, `"A007"`, `"A-1"`, `"A"`, full-width digits). Such a
+/// value for an amount gets an error that says what a band looks like; words (`"NaN"`,
+/// `"twelve"`) stay "not a number".
+fn looks_like_band(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(char::is_alphabetic) && !chars.any(char::is_alphabetic)
 }
 
 /// A number in JSON syntax → an exact `Decimal`, range-checked for `kind`.

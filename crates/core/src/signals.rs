@@ -420,6 +420,18 @@ pub enum SignalError {
         /// The band.
         band: Band,
     },
+    /// A string where an amount's band belongs looks like a band but is not one the catalog
+    /// knows (`"Z1"`, `"A007"`, `"a3"`, `"A1000"`): see [`crate::catalog::BAND_FORM`].
+    #[error(
+        "signal {signal:?}: {value} is not a band the provider sends; a band is {}",
+        crate::catalog::BAND_FORM
+    )]
+    InvalidBand {
+        /// The signal.
+        signal: String,
+        /// The value as sent (quoted, shortened).
+        value: String,
+    },
     /// The same signal name appears twice.
     #[error("duplicate signal {signal:?}")]
     DuplicateSignal {
@@ -450,6 +462,7 @@ impl SignalError {
             | SignalError::OutOfRange { signal, .. }
             | SignalError::InvalidValue { signal, .. }
             | SignalError::BandNotAllowed { signal, .. }
+            | SignalError::InvalidBand { signal, .. }
             | SignalError::DuplicateSignal { signal }
             | SignalError::InvalidString { signal } => Some(signal),
             _ => None,

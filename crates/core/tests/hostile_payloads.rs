@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use underwrite_core::features::{FeatureValue, Schema};
+use underwrite_core::catalog::BAND_FORM;
+use underwrite_core::features::{Band, FeatureValue, Schema};
 use underwrite_core::normalize::{normalize, Normalized};
 use underwrite_core::policy::{DecideError, DecideOptions, Outcome, Policy};
 use underwrite_core::signals::{JsonType, SignalError, SignalStatus};
@@ -307,5 +308,207 @@ fn hostile_payloads_through_a_policy_never_approve_by_accident() {
         Err(DecideError::Rule { message, .. }) => assert!(message.contains("missing value")),
         Ok(d) => assert_ne!(d.decision, Outcome::Approve),
         Err(e) => panic!("{e:?}"),
+    }
+}
+
+/// Band-like text the provider does not send: other letters, lower case, leading zeros, no
+/// level, signs, levels out of range, spaces, non-ASCII letters and digits.
+const HOSTILE_BANDS: &[&str] = &[
+    "Z1",
+    "B0",
+    "a3",
+    "A",
+    "A007",
+    "A00",
+    "A01",
+    "A-1",
+    "A+1",
+    "A100",
+    "A1000",
+    "A65536",
+    "A99999999999999999999999999999999999999999999999999",
+    "A1 ",
+    "A3\u{0}",
+    "A\u{ff13}",
+    "\u{ff21}3",
+    "A\u{663}",
+    "\u{391}1",
+];
+
+/// What a policy gets for comparing a band with text that is not a catalog band.
+const NOT_BAND_TEXT: &str = "a band was compared with text that is not a band; a band is \"A\" \
+    followed by a level from 0 to 99 in digits without leading zeros (\"A0\" to \"A99\"), e.g. \
+    `x >= \"A3\"`";
+
+fn amount_item(name: &str, value: &str) -> Vec<u8> {
+    let value = serde_json::to_string(value).unwrap();
+    beta(&format!(
+        r#"{{"name":"{name}","value":{value},"valueType":"STRING"}}"#
+    ))
+}
+
+fn amount_entry(name: &str, value: &str) -> Vec<u8> {
+    alpha(&format!(
+        r#""{name}": {}"#,
+        serde_json::to_string(value).unwrap()
+    ))
+}
+
+#[test]
+fn bands_outside_the_catalog_are_refused_naming_the_signal() {
+    // A catalog amount, and one that is only understood from its name.
+    for signal in ["events_debt_day90_amount", "events_fraud_day60_amount"] {
+        for bad in HOSTILE_BANDS {
+            for (shape, payload) in [
+                ("items", amount_item(signal, bad)),
+                ("result", amount_entry(signal, bad)),
+            ] {
+                let what = format!("{shape} {signal} {bad:?}");
+                let e = error(&what, payload);
+                assert_eq!(e.signal(), Some(signal), "{what}: {e}");
+                assert!(
+                    matches!(e, SignalError::InvalidBand { .. }),
+                    "{what}: {e:?}"
+                );
+                let message = e.to_string();
+                assert!(message.contains(BAND_FORM), "{what}: {message}");
+            }
+        }
+    }
+    assert_eq!(
+        error("Z1", amount_item("events_debt_day90_amount", "Z1")).to_string(),
+        "signal \"events_debt_day90_amount\": \"Z1\" is not a band the provider sends; a band is \
+         \"A\" followed by a level from 0 to 99 in digits without leading zeros (\"A0\" to \"A99\")"
+    );
+    // The value is quoted escaped and shortened, as in every other value error.
+    let e = error("NUL", amount_item("events_debt_day90_amount", "A3\u{0}"));
+    assert!(e.to_string().contains(r#""A3\0""#), "{e}");
+    let long = format!("A{}", "7".repeat(1 << 20));
+    let e = error("1 MB band", amount_item("events_debt_day90_amount", &long));
+    assert!(e.to_string().contains("(1048577 characters)"), "{e}");
+    // Where no band is allowed, band-like text is not a number (and never a band).
+    for bad in ["Z1", "A007", "A1000"] {
+        let e = error(
+            &format!("{bad:?}"),
+            amount_entry("events_overdue_day30", bad),
+        );
+        assert_eq!(e.signal(), Some("events_overdue_day30"));
+        assert!(matches!(e, SignalError::NotANumber { .. }), "{bad}: {e:?}");
+    }
+}
+
+#[test]
+fn catalog_bands_keep_their_text_and_other_band_text_is_text() {
+    let schema = Arc::new(Schema::phone_catalog());
+    for text in ["A0", "A7", "A10", "A99"] {
+        for payload in [
+            amount_item("events_debt_day90_amount", text),
+            amount_entry("events_debt_day90_amount", text),
+        ] {
+            let n = normalize(&payload, &schema).unwrap();
+            let value = n.features.get_by_name("events_debt_day90_amount").unwrap();
+            assert_eq!(value, &FeatureValue::Band(Band::parse(text).unwrap()));
+            assert_eq!(value.to_string(), text);
+            // The features JSON (`underwrite features`, traces) prints it as sent.
+            let json = serde_json::to_value(&n.features).unwrap();
+            assert_eq!(json["events_debt_day90_amount"], text);
+        }
+    }
+    // A signal outside the scheme has no kind: band-like text is text, kept exactly.
+    for bad in HOSTILE_BANDS {
+        let n = norm(&format!("{bad:?}"), amount_item("risk_grade", bad)).unwrap();
+        assert_eq!(
+            n.unknown[0].value,
+            FeatureValue::Text((*bad).into()),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn policies_comparing_a_band_with_text_outside_the_catalog_fail_on_both_paths() {
+    let knockout = |when: &str| {
+        let src = format!(
+            "name: t\nversion: \"1\"\nknockouts:\n  - id: band_rule\n    when: '{when}'\n    \
+             outcome: reject\n    reason: {{ code: K, text: k }}\n"
+        );
+        Policy::load(src.as_bytes()).unwrap()
+    };
+    let debt = |band: &str| amount_item("events_debt_day90_amount", band);
+    for text in ["Z1", "A007", "a3", "A", "A1000", "A\u{ff13}", ""] {
+        for op in ["==", "!=", "<", "<=", ">", ">="] {
+            for (path, when) in [
+                // Lowered to the native tree.
+                (
+                    "native",
+                    format!(r#"events_debt_day90_amount {op} "{text}""#),
+                ),
+                (
+                    "native",
+                    format!(r#""{text}" {op} events_debt_day90_amount"#),
+                ),
+                // `band_level` is not lowered: the whole condition runs in Rhai.
+                (
+                    "rhai",
+                    format!(
+                        r#"band_level(events_debt_day90_amount) >= 0 && events_debt_day90_amount {op} "{text}""#
+                    ),
+                ),
+                (
+                    "rhai",
+                    format!(
+                        r#"band_level(events_debt_day90_amount) >= 0 && "{text}" {op} events_debt_day90_amount"#
+                    ),
+                ),
+            ] {
+                let policy = knockout(&when);
+                match policy.decide_payload(&debt("A9"), None, DecideOptions::default()) {
+                    Err(DecideError::Rule { rule, message }) => {
+                        assert_eq!(rule, "band_rule");
+                        // One message on both paths; Rhai adds its position around it (which
+                        // also shows that the two paths were really taken).
+                        if path == "native" {
+                            assert_eq!(message, NOT_BAND_TEXT, "`{when}`");
+                        } else {
+                            assert!(
+                                message.contains(NOT_BAND_TEXT) && message != NOT_BAND_TEXT,
+                                "`{when}`: {message}"
+                            );
+                        }
+                    }
+                    other => panic!("{path} `{when}`: {other:?}"),
+                }
+            }
+        }
+    }
+    // Catalog band text compares by level, on either side and on both paths.
+    for (when, band, outcome) in [
+        (r#"events_debt_day90_amount >= "A8""#, "A9", Outcome::Reject),
+        (
+            r#"events_debt_day90_amount >= "A8""#,
+            "A10",
+            Outcome::Reject,
+        ),
+        (
+            r#"events_debt_day90_amount >= "A8""#,
+            "A7",
+            Outcome::Approve,
+        ),
+        (
+            r#""A8" <= events_debt_day90_amount"#,
+            "A10",
+            Outcome::Reject,
+        ),
+        (r#""A3" == events_debt_day90_amount"#, "A3", Outcome::Reject),
+        (
+            r#"band_level(events_debt_day90_amount) >= 0 && "A8" > events_debt_day90_amount"#,
+            "A10",
+            Outcome::Approve,
+        ),
+    ] {
+        let d = knockout(when)
+            .decide_payload(&debt(band), None, DecideOptions::default())
+            .unwrap();
+        assert_eq!(d.decision, outcome, "`{when}` on {band}");
     }
 }

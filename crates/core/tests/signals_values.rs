@@ -399,7 +399,8 @@ fn unknown_signals_are_kept_typed_and_reported() {
         got,
         vec![
             ("score", FeatureValue::Text("gold".into())),
-            ("risk_band", band("B2")),
+            // Not a catalog band (the provider documents only `A` bands): text, kept as sent.
+            ("risk_band", FeatureValue::Text("B2".into())),
             ("custom_ratio", num("0.35")),
             ("custom_count", num("7")),
             ("custom_text_number", FeatureValue::Text("7".into())),

@@ -299,7 +299,11 @@ fn binary<'a>(op: BinOp, a: Val<'a>, b: Val<'a>) -> Eval<'a> {
         }
         (Val::Band(x), Val::Str(s)) if is_comparison(op) => match Band::parse(s) {
             Some(y) => Eval::Value(Val::Bool(compare(op, x.cmp(&y)))),
-            None => Eval::Error("not a band like \"A3\""),
+            None => Eval::Error(crate::features::NOT_BAND_TEXT),
+        },
+        (Val::Str(s), Val::Band(y)) if is_comparison(op) => match Band::parse(s) {
+            Some(x) => Eval::Value(Val::Bool(compare(op, x.cmp(y)))),
+            None => Eval::Error(crate::features::NOT_BAND_TEXT),
         },
         (Val::Str(x), Val::Str(y)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
             Eval::Value(Val::Bool(compare(op, x.cmp(y))))

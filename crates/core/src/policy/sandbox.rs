@@ -145,10 +145,17 @@ macro_rules! guard_ops {
     };
 }
 
+/// A band against band text: only a catalog band compares (`"Z1"`, `"A007"` are errors, with
+/// the native evaluator's message).
 fn band_cmp(a: Band, text: &str) -> RhaiResult<std::cmp::Ordering> {
     Band::parse(text)
         .map(|b| a.cmp(&b))
-        .ok_or_else(|| format!("{text:?} is not a band like \"A3\"").into())
+        .ok_or_else(|| crate::features::NOT_BAND_TEXT.into())
+}
+
+/// Band text against a band (`"A3" <= x`): the same check, the order reversed.
+fn text_cmp(text: &str, b: Band) -> RhaiResult<std::cmp::Ordering> {
+    band_cmp(b, text).map(std::cmp::Ordering::reverse)
 }
 
 /// Build the sandboxed engine. Called once per policy load.
@@ -194,7 +201,7 @@ pub fn engine() -> Engine {
     engine.register_fn("to_string", |b: &mut Band| b.to_string());
     engine.register_fn("to_string", |_: &mut Never| "never".to_string());
 
-    // Bands compare with bands and with band text.
+    // Bands compare with bands and with band text (a catalog band; anything else is an error).
     engine.register_fn("==", |a: Band, b: Band| a == b);
     engine.register_fn("!=", |a: Band, b: Band| a != b);
     engine.register_fn(">", |a: Band, b: Band| a > b);
@@ -207,6 +214,13 @@ pub fn engine() -> Engine {
     engine.register_fn(">=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_ge()));
     engine.register_fn("<", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_lt()));
     engine.register_fn("<=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_le()));
+    // Text on the left too: Rhai would otherwise answer `false` for mixed types.
+    engine.register_fn("==", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_eq()));
+    engine.register_fn("!=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_ne()));
+    engine.register_fn(">", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_gt()));
+    engine.register_fn(">=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_ge()));
+    engine.register_fn("<", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_lt()));
+    engine.register_fn("<=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_le()));
     engine.register_fn("==", |a: Never, b: Never| a == b);
     engine
 }
