@@ -15,7 +15,7 @@ set -euo pipefail
 secs="${1:-30}"
 cd "$(dirname "$0")"
 export RUSTC_BOOTSTRAP=1
-targets=(signals policy kyc decide)
+targets=(signals policy kyc decide functions)
 limits=(-rss_limit_mb=2048 -timeout=10)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -65,3 +65,39 @@ fn guide_examples_load_and_pass_their_tests() {
         "expected at least two complete policies in the guide"
     );
 }
+
+/// The guide's function table is the allow-list, row for row.
+#[test]
+fn guide_lists_exactly_the_allowed_functions() {
+    use underwrite_core::policy::functions::FUNCTIONS;
+    let guide = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/policy-guide.md"
+    ))
+    .unwrap();
+    let table = guide
+        .split("<!-- functions:")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /functions -->").next())
+        .expect("the guide has the functions table");
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .collect();
+    assert_eq!(rows.len(), FUNCTIONS.len(), "one row per function");
+    for (row, f) in rows.iter().zip(FUNCTIONS) {
+        let arg_names = ["x", "a, b", "x, lo, hi"];
+        let calls: Vec<String> = f
+            .arities
+            .iter()
+            .map(|&n| match (f.name, n) {
+                ("clamp", 3) => "x, lo, hi".to_string(),
+                ("round", 2) => "x, digits".to_string(),
+                (_, n) => arg_names.get(n - 1).copied().unwrap_or("?").to_string(),
+            })
+            .map(|args| format!("`{}({args})`", f.name))
+            .collect();
+        let expected = format!("| {} | {} |", calls.join(", "), f.summary);
+        assert_eq!(*row, expected, "guide row for `{}`", f.name);
+    }
+}

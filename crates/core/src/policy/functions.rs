@@ -476,4 +476,54 @@ mod tests {
         assert!(p[0].contains("operator `**`"), "{p:?}");
         assert!(problems("type_of(n) == \"x\"")[0].contains("`type_of`"));
     }
+
+    fn run(src: &str, x: Decimal) -> Result<Dynamic, String> {
+        let engine = sandbox::engine();
+        let mut scope = rhai::Scope::new();
+        scope.push("x", x);
+        engine
+            .eval_expression_with_scope::<Dynamic>(&mut scope, src)
+            .map_err(|e| e.to_string())
+    }
+
+    fn dec(v: Dynamic) -> Decimal {
+        v.as_decimal().unwrap_or_else(|_| panic!("not a decimal: {v}"))
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        for (x, expected) in [("2.5", "3"), ("-2.5", "-3"), ("2.4", "2"), ("-0.5", "-1")] {
+            let x: Decimal = x.parse().unwrap();
+            assert_eq!(dec(run("round(x)", x).unwrap()).to_string(), expected, "{x}");
+        }
+        assert_eq!(dec(run("round(x, 1)", Decimal::new(125, 2)).unwrap()), Decimal::new(13, 1));
+        assert!(run("round(x, 29)", Decimal::ONE).unwrap_err().contains("0 to 28"));
+        assert!(run("clamp(x, 2, 1)", Decimal::ONE).unwrap_err().contains("above"));
+        assert!(run("abs(())", Decimal::ONE).unwrap_err().contains("missing value"));
+        assert!(run("len(x)", Decimal::ONE).unwrap_err().contains("takes a text"));
+        assert!(run("abs(-9223372036854775807 - 1)", Decimal::ONE)
+            .unwrap_err()
+            .contains("overflow"));
+    }
+
+    proptest::proptest! {
+        /// Our functions agree with rust_decimal's own on every decimal, extremes included.
+        #[test]
+        fn numeric_functions_match_rust_decimal(
+            lo: u32, mid: u32, hi: u32, negative: bool, scale in 0u32..=28
+        ) {
+            let x = Decimal::from_parts(lo, mid, hi, negative, scale);
+            proptest::prop_assert_eq!(dec(run("floor(x)", x).unwrap()), x.floor());
+            proptest::prop_assert_eq!(dec(run("ceiling(x)", x).unwrap()), x.ceil());
+            proptest::prop_assert_eq!(dec(run("abs(x)", x).unwrap()), x.abs());
+            proptest::prop_assert_eq!(
+                dec(run("round(x, 2)", x).unwrap()),
+                x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+            );
+            proptest::prop_assert_eq!(dec(run("min(x, 0.5)", x).unwrap()), x.min(Decimal::new(5, 1)));
+            proptest::prop_assert_eq!(dec(run("max(x, 0.5)", x).unwrap()), x.max(Decimal::new(5, 1)));
+            let clamped = dec(run("clamp(x, -1, 1)", x).unwrap());
+            proptest::prop_assert_eq!(clamped, x.clamp(Decimal::NEGATIVE_ONE, Decimal::ONE));
+        }
+    }
 }
