@@ -77,7 +77,9 @@ impl Value {
             Value::Max => FeatureValue::Number(Decimal::MAX),
             Value::Min => FeatureValue::Number(Decimal::MIN),
             Value::Band(l, n) => {
-                let text = format!("{}{}", char::from(b'A' + l % 26), n % 1000);
+                // Mostly catalog bands ("A0".."A99"); now and then a refused one (missing).
+                let letter = if l % 8 == 0 { char::from(b'A' + l % 26) } else { 'A' };
+                let text = format!("{letter}{}", n % 100);
                 Band::parse(&text).map_or(FeatureValue::Missing, FeatureValue::Band)
             }
             Value::Text(t) => FeatureValue::Text(t.as_str().into()),
