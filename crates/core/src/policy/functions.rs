@@ -491,6 +491,18 @@ mod tests {
     }
 
     #[test]
+    fn in_compares_like_equality() {
+        let truth = |src: &str| run(src, Decimal::new(2, 0)).unwrap().as_bool().unwrap();
+        assert!(truth("x in [1, 2, 3]"));
+        assert!(!truth("x in [1, 3]"));
+        assert!(truth("\"Exact Match\" in [\"No Match\", \"Exact Match\"]"));
+        assert!(truth("\"act\" in \"Exact Match\""));
+        assert!(truth("x !in []"));
+        assert!(run("() in [1]", Decimal::ONE).unwrap_err().contains("missing value"));
+        assert!(run("\"a\" in [1]", Decimal::ONE).unwrap_err().contains("compared with"));
+    }
+
+    #[test]
     fn rounding_is_half_away_from_zero() {
         for (x, expected) in [("2.5", "3"), ("-2.5", "-3"), ("2.4", "2"), ("-0.5", "-1")] {
             let x: Decimal = x.parse().unwrap();
