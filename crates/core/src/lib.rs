@@ -29,6 +29,13 @@
 //!   [`policy::Policy`] is `Send + Sync`.
 //! * **No I/O, no printing, no panics on input.** Every failure is a typed error naming the
 //!   signal, field or rule; the CLI crate is the only one that touches files and terminals.
+//!   Entries into Rhai and the YAML parser also run under `catch_unwind`, so a bug there is a
+//!   typed error for that one input ([`policy::DecideError::Internal`]); the process's panic
+//!   hook still sees it, so a binary that wants silence installs its own hook.
+//! * **A policy calls only what it needs.** The Rhai engine is built without its standard
+//!   library; [`policy::functions::FUNCTIONS`] is the whole list of callable functions, each
+//!   checked for overflow and for missing / never / band arguments, and any other call is a
+//!   load error naming the function and the rule.
 //!
 //! # Example
 //!
