@@ -10,7 +10,7 @@
 //! * So the sandbox engine is built **raw** (no standard packages) and only the functions in
 //!   [`FUNCTIONS`] are registered, each written here with checked arithmetic. Operators on plain
 //!   numbers, text and booleans are Rhai's checked built-ins.
-//! * At load, [`disallowed_calls`] walks each expression's AST and reports any call that is not
+//! * At load, `disallowed_calls` walks each expression's AST and reports any call that is not
 //!   on the list, naming the function and the rule: an unknown function is a load error, never
 //!   a run-time surprise in production.
 //!
