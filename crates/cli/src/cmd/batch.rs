@@ -195,6 +195,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut failed = 0usize;
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
+    let mut encoded: Vec<u8> = Vec::with_capacity(4096);
     let mut read_error = None;
     loop {
         buf.clear();
@@ -227,10 +228,13 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             .collect();
         for r in &results {
             failed += usize::from(r.error.is_some());
-            serde_json::to_writer(&mut out, r).map_err(|e| {
+            // Encode first, then write: a write error stays an io::Error (a closed stdout).
+            encoded.clear();
+            serde_json::to_writer(&mut encoded, r).map_err(|e| {
                 CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
             })?;
-            out.write_all(b"\n").map_err(|e| CliError::output(&e))?;
+            encoded.push(b'\n');
+            out.write_all(&encoded).map_err(|e| CliError::output(&e))?;
         }
         if read_error.is_some() {
             break;
