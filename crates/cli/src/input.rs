@@ -1,50 +1,18 @@
-//! Reading inputs (a file path or `-` for stdin) and the CLI's error type.
+//! Reading whole inputs (a file path or `-` for stdin), never more than a cap.
+//!
+//! Every read goes through `Read::take(cap + 1)`: at most one byte past the cap is ever held, so
+//! an input that is too large is refused after reading `cap + 1` bytes, whatever its real size
+//! (a 3 GB file, `/dev/zero`, an endless pipe).
 
 use std::fmt;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-/// Exit status for bad input, as the CLI contract requires.
-pub const EXIT_BAD_INPUT: u8 = 2;
+use underwrite_core::policy::{Policy, MAX_POLICY_BYTES};
 
-/// A failure that ends the command: printed as one line on stderr.
-#[derive(Debug)]
-pub struct CliError {
-    message: String,
-    status: u8,
-}
-
-impl CliError {
-    /// Bad input (exit status 2). `source` names the file (or `<stdin>`).
-    pub fn bad_input(source: &InputName, message: impl fmt::Display) -> Self {
-        Self {
-            message: format!("{source}: {message}"),
-            status: EXIT_BAD_INPUT,
-        }
-    }
-
-    /// An error with an explicit exit status and message.
-    pub fn with_status(status: u8, message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            status,
-        }
-    }
-
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(self.status)
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // One line, always: a multi-line library message is folded.
-        let one_line = self.message.replace('\n', " ");
-        f.write_str(&one_line)
-    }
-}
+use crate::error::CliError;
+use crate::limits::{ByteSize, InputLimit};
 
 /// Where an input came from, for error messages.
 #[derive(Debug, Clone)]
@@ -73,34 +41,94 @@ impl InputName {
             Some(p) => InputName::File(p.to_path_buf()),
         }
     }
-}
 
-/// Read the whole input into memory.
-pub fn read_all(name: &InputName) -> Result<Vec<u8>, CliError> {
-    match name {
-        InputName::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
-            Ok(buf)
-        }
-        InputName::File(path) => {
-            std::fs::read(path).map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))
-        }
+    /// Open the input for reading.
+    pub fn open(&self) -> io::Result<Box<dyn Read>> {
+        Ok(match self {
+            InputName::Stdin => Box::new(io::stdin().lock()),
+            InputName::File(path) => Box::new(File::open(path)?),
+        })
     }
 }
 
-/// Write `value` as pretty JSON plus a newline to stdout in one write.
-pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut text = serde_json::to_vec_pretty(value)
-        .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}")))?;
-    text.push(b'\n');
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    lock.write_all(&text)
-        .and_then(|_| lock.flush())
-        .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("cannot write output: {e}")))
+/// Why a capped read failed.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The input holds more than the cap.
+    TooLarge,
+    /// The input could not be opened or read.
+    Io(io::Error),
+}
+
+/// Read all of `reader`, refusing it once it passes `cap` bytes.
+pub fn read_capped(reader: impl Read, cap: ByteSize) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(cap.0.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > cap.0 {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Read a whole input under `--max-input-bytes`; a refusal names the file, the cap and the flag.
+pub fn read_input(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, CliError> {
+    read_named(name, limit).map_err(|message| CliError::bad_input(name, message))
+}
+
+/// [`read_input`] with the failure as a message (without the name), for callers that collect
+/// failures instead of stopping (policy tests).
+pub fn read_named(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, String> {
+    let reader = name.open().map_err(|e| format!("cannot read: {e}"))?;
+    read_capped(reader, limit.bytes).map_err(|e| match e {
+        ReadError::TooLarge => format!(
+            "input is larger than {} (--max-input-bytes raises the limit)",
+            limit.bytes
+        ),
+        ReadError::Io(e) => format!("cannot read: {e}"),
+    })
+}
+
+/// Read a policy file, at most [`MAX_POLICY_BYTES`]; the message says it when the file is larger.
+pub fn read_policy(path: &Path) -> Result<Vec<u8>, CliError> {
+    let name = InputName::File(path.to_path_buf());
+    let cap = ByteSize(MAX_POLICY_BYTES as u64);
+    let reader = name
+        .open()
+        .map_err(|e| CliError::bad_input(&name, format!("cannot read: {e}")))?;
+    read_capped(reader, cap).map_err(|e| match e {
+        ReadError::TooLarge => CliError::bad_input(
+            &name,
+            format!("policy file is larger than {cap}, the most a policy may be"),
+        ),
+        ReadError::Io(e) => CliError::bad_input(&name, format!("cannot read: {e}")),
+    })
+}
+
+/// Read and load a policy file, turning load errors into one line naming the file.
+pub fn load_policy(path: &Path) -> Result<Policy, CliError> {
+    let bytes = read_policy(path)?;
+    Policy::load(&bytes).map_err(|e| CliError::bad_input(path.display(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{read_capped, ByteSize, ReadError};
+    use std::io::Read;
+
+    #[test]
+    fn an_endless_input_is_refused_after_cap_plus_one_bytes() {
+        let endless = std::io::repeat(b'x');
+        assert!(matches!(
+            read_capped(endless, ByteSize(1000)),
+            Err(ReadError::TooLarge)
+        ));
+        let exact = std::io::repeat(b'x').take(1000);
+        assert_eq!(
+            read_capped(exact, ByteSize(1000)).map(|b| b.len()).ok(),
+            Some(1000)
+        );
+    }
 }

@@ -1,17 +1,27 @@
 //! `underwrite`: the command line for the underwrite credit-decision crates.
 //!
 //! This is the only crate in the workspace that touches files, standard streams and the
-//! terminal. Every subcommand reads its input, calls into the libraries and writes JSON to stdout.
-//! Exit status: 0 on success (any decision is a success), 1 when policy tests fail or a batch /
+//! terminal. Every subcommand reads its input through a size cap ([`limits`]), calls into the
+//! libraries and writes JSON to stdout. Exit statuses are in [`error`]: 0 on success (any
+//! decision is a success, and so is a closed stdout), 1 when policy tests fail or a batch /
 //! JSONL run had failing lines, 2 on bad input (a one-line message on stderr naming the file,
-//! line, field or rule).
+//! line, field or rule), 101 on an internal error. Nothing from an input reaches the terminal
+//! unescaped ([`term`]), and no panic message reaches it raw ([`panic`]).
 
 mod cmd;
+mod error;
 mod input;
+mod limits;
+mod lines;
+mod output;
+mod panic;
+mod term;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::error::{CliError, EXIT_INTERNAL};
 
 /// Credit decisions from risk signals, KYC results and YAML/Rhai policies.
 #[derive(Debug, Parser)]
@@ -37,21 +47,42 @@ enum Command {
     Batch(cmd::batch::Args),
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
         Command::Features(args) => cmd::features::run(args),
         Command::Kyc(args) => cmd::kyc::run(args),
         Command::Decide(args) => cmd::decide::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Test(args) => cmd::test::run(args),
         Command::Batch(args) => cmd::batch::run(args),
-    };
-    match result {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("underwrite: {err}");
+    }
+}
+
+fn main() -> ExitCode {
+    panic::install_hook();
+    match panic::catch(|| run(Cli::parse())) {
+        Ok(Ok(code)) => code,
+        Ok(Err(CliError::OutputClosed)) => ExitCode::SUCCESS,
+        Ok(Err(err)) => {
+            term::eprint_line(&format!("underwrite: {err}"));
             err.exit_code()
         }
+        Err(panicked) => {
+            term::eprint_line(&format!(
+                "underwrite: internal error; please report it ({panicked})"
+            ));
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Clap checks its definitions only when parsing in debug builds; check them all here.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -186,16 +186,25 @@ fn jsonl_all_good_exits_0_and_handles_crlf_and_stdin() {
 }
 
 #[test]
-fn jsonl_from_a_temp_file_with_a_blank_line() {
+fn jsonl_from_a_temp_file_skips_blank_lines_but_counts_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("in.jsonl");
     let good = r#"{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": {"first_name": "Joe", "last_name": "Leo"}}"#;
     std::fs::write(&path, format!("{good}\n\n{good}\n")).expect("write");
     let out = underwrite(&["kyc", "--jsonl", &path.display().to_string()], "");
+    assert_eq!(out.status.code(), Some(0), "a blank line is not an error");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "a blank line has no output: {text}");
+    assert!(lines.iter().all(|l| l.contains("1020")), "{text}");
+
+    // Blank lines still count: the bad request after two of them is line 4.
+    std::fs::write(&path, format!("{good}\n\n  \t\n{{}}\n{good}\n")).expect("write");
+    let out = underwrite(&["kyc", "--jsonl", &path.display().to_string()], "");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3);
-    assert!(lines[1].contains(r#""line":2"#), "{}", lines[1]);
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[1].contains(r#""line":4"#), "{}", lines[1]);
     assert!(lines[2].contains("1020"));
 }

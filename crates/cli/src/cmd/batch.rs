@@ -1,13 +1,19 @@
 //! `underwrite batch --policy FILE [APPLICATIONS.jsonl|-]`: decide many applications in parallel.
 //!
-//! Each input line is `{"id": <any, optional>, "signals": <payload>, "kyc": <request or result,
-//! optional>}`. Each output line, in input order, is `{"line": N, "id": ..., "decision": {...}}`
-//! or `{"line": N, "id": ..., "error": {"line": N, "message": "..."}}`; a bad line does not stop
-//! the rest, and the exit status is 1 at the end if any line failed. Lines are read and decided
-//! in chunks (bounded memory) on all cores with one shared `Policy`; a progress bar goes to
-//! stderr when it is a terminal.
+//! Each input line is `{"id": <string or number, optional>, "signals": <payload>, "kyc":
+//! <request or result, optional>}`. Each output line, in input order, is
+//! `{"line": N, "id": ..., "decision": {...}}` or `{"line": N, "id": ..., "error": {"line": N,
+//! "message": "..."}}`. A bad line — too long, not UTF-8, not an application, a bad `id`, a
+//! decide error, or a panic inside the libraries — is that line's error and the rest go on; the
+//! exit status is 1 at the end if any line failed. Blank lines follow the rule in
+//! [`crate::lines`]: skipped, but counted.
+//!
+//! Memory is bounded by bytes, not lines: lines are read into one buffer in chunks of at most
+//! [`CHUNK_LINES`] lines and about [`CHUNK_BYTES`] bytes (a chunk always takes at least one line,
+//! itself at most `--max-line-bytes`), decided on all cores with one shared `Policy`, written,
+//! and dropped. A progress bar goes to stderr when it is a terminal.
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,11 +24,20 @@ use serde_json::value::RawValue;
 use underwrite_core::policy::kyc::KycFacts;
 use underwrite_core::policy::{DecideOptions, Decision, Policy};
 
-use crate::cmd::decide::load_policy;
-use crate::input::{CliError, InputName, EXIT_BAD_INPUT};
+use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
+use crate::input::{load_policy, InputName};
+use crate::limits::{ByteSize, LineLimit};
+use crate::lines::{JsonLines, Line, LineFailure};
+use crate::panic;
 
-/// Lines decided per parallel chunk.
-const CHUNK: usize = 4096;
+/// Most lines decided per parallel chunk.
+const CHUNK_LINES: usize = 4096;
+/// Input bytes per chunk: a chunk stops taking lines once it holds this much.
+const CHUNK_BYTES: usize = 16 << 20;
+/// Longest `id` string echoed back, in characters.
+const MAX_ID_CHARS: usize = 256;
+/// Longest `id` number echoed back, in characters of its JSON text.
+const MAX_ID_NUMBER_CHARS: usize = 40;
 
 /// Arguments of `underwrite batch`.
 #[derive(Debug, clap::Args)]
@@ -33,6 +48,9 @@ pub struct Args {
     /// Include each decision's trace.
     #[arg(long)]
     pub trace: bool,
+    /// The size cap on one input line.
+    #[command(flatten)]
+    pub limit: LineLimit,
     /// The applications (JSON Lines), or `-` / nothing for stdin.
     pub input: Option<PathBuf>,
 }
@@ -65,35 +83,97 @@ struct Output<'a> {
     error: Option<LineError>,
 }
 
+/// A line's id (when it is echoed) and its decision or failure.
+struct Outcome<'a> {
+    id: Option<&'a RawValue>,
+    result: Result<Decision, LineFailure>,
+}
+
+impl<'a> Outcome<'a> {
+    fn failed(failure: LineFailure) -> Self {
+        Self {
+            id: None,
+            result: Err(failure),
+        }
+    }
+
+    fn into_output(self, line: usize) -> Output<'a> {
+        let (decision, error) = match self.result {
+            Ok(decision) => (Some(decision), None),
+            Err(failure) => (
+                None,
+                Some(LineError {
+                    line,
+                    message: failure.to_string(),
+                }),
+            ),
+        };
+        Output {
+            line,
+            id: self.id,
+            decision,
+            error,
+        }
+    }
+}
+
+/// An `id` is echoed only when it is a string of at most [`MAX_ID_CHARS`] characters or a
+/// number of at most [`MAX_ID_NUMBER_CHARS`] characters.
+fn check_id(id: &RawValue) -> Result<(), LineFailure> {
+    let text = id.get();
+    let fits = match text.as_bytes().first() {
+        Some(b'"') => {
+            serde_json::from_str::<String>(text).is_ok_and(|s| s.chars().count() <= MAX_ID_CHARS)
+        }
+        Some(b'-' | b'0'..=b'9') => text.len() <= MAX_ID_NUMBER_CHARS,
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(LineFailure::NotJson(format!(
+            "`id` must be a string of at most {MAX_ID_CHARS} characters \
+             or a number of at most {MAX_ID_NUMBER_CHARS} characters"
+        )))
+    }
+}
+
+/// Decide one application from its JSON text.
+fn decide_text<'a>(policy: &Policy, options: DecideOptions, text: &'a str) -> Outcome<'a> {
+    let app: Application<'a> = match serde_json::from_str(text) {
+        Ok(app) => app,
+        Err(e) => return Outcome::failed(LineFailure::NotJson(format!("not an application: {e}"))),
+    };
+    if let Some(Err(failure)) = app.id.map(check_id) {
+        return Outcome::failed(failure);
+    }
+    let result = app
+        .kyc
+        .map(|k| KycFacts::from_json(k.get()))
+        .transpose()
+        .map_err(|e| LineFailure::Refused(e.to_string()))
+        .and_then(|kyc| {
+            policy
+                .decide_payload(app.signals.get().as_bytes(), kyc.as_ref(), options)
+                .map_err(|e| LineFailure::Refused(e.to_string()))
+        });
+    Outcome { id: app.id, result }
+}
+
+/// Decide one line of the chunk in `buf`; a panic inside the libraries is that line's error.
 fn decide_line<'a>(
     policy: &Policy,
     options: DecideOptions,
-    line: usize,
-    text: &'a str,
+    line: &Line,
+    buf: &'a [u8],
+    cap: ByteSize,
 ) -> Output<'a> {
-    let fail = |id, message: String| Output {
-        line,
-        id,
-        decision: None,
-        error: Some(LineError { line, message }),
+    let outcome = match line.text(buf, cap) {
+        Ok(text) => panic::catch(|| decide_text(policy, options, text))
+            .unwrap_or_else(|p| Outcome::failed(LineFailure::Internal(p.to_string()))),
+        Err(failure) => Outcome::failed(failure),
     };
-    let app: Application<'a> = match serde_json::from_str(text) {
-        Ok(app) => app,
-        Err(e) => return fail(None, format!("not an application: {e}")),
-    };
-    let kyc = match app.kyc.map(|k| KycFacts::from_json(k.get())).transpose() {
-        Ok(kyc) => kyc,
-        Err(e) => return fail(app.id, e.to_string()),
-    };
-    match policy.decide_payload(app.signals.get().as_bytes(), kyc.as_ref(), options) {
-        Ok(decision) => Output {
-            line,
-            id: app.id,
-            decision: Some(decision),
-            error: None,
-        },
-        Err(e) => fail(app.id, e.to_string()),
-    }
+    outcome.into_output(line.number)
 }
 
 /// Run the subcommand.
@@ -101,12 +181,10 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let policy = load_policy(&args.policy)?;
     let options = DecideOptions { trace: args.trace };
     let source = InputName::from_arg(args.input.as_deref());
-    let reader: Box<dyn BufRead> = match &source {
-        InputName::Stdin => Box::new(std::io::stdin().lock()),
-        InputName::File(path) => Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).map_err(|e| CliError::bad_input(&source, e))?,
-        )),
-    };
+    let reader = source
+        .open()
+        .map_err(|e| CliError::bad_input(&source, format!("cannot read: {e}")))?;
+    let mut lines = JsonLines::new(BufReader::with_capacity(1 << 16, reader), args.limit);
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {pos} decided ({per_sec}) {elapsed}")
@@ -114,44 +192,65 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     );
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let write_err = |e: std::io::Error| {
-        CliError::with_status(EXIT_BAD_INPUT, format!("cannot write output: {e}"))
-    };
     let mut failed = 0usize;
-    let mut lines = reader.lines().enumerate();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
+    let mut encoded: Vec<u8> = Vec::with_capacity(4096);
+    let mut read_error = None;
     loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
-        for (i, line) in lines.by_ref().take(CHUNK) {
-            let line =
-                line.map_err(|e| CliError::bad_input(&source, format!("line {}: {e}", i + 1)))?;
-            if !line.trim().is_empty() {
-                chunk.push((i + 1, line));
+        buf.clear();
+        chunk.clear();
+        while chunk.len() < CHUNK_LINES && buf.len() < CHUNK_BYTES {
+            match lines.next_into(&mut buf) {
+                Ok(Some(line)) => chunk.push(line),
+                Ok(None) => break,
+                Err(e) => {
+                    let at = lines.lines_read() + 1;
+                    read_error = Some(CliError::bad_input(
+                        &source,
+                        format!("line {at}: cannot read: {e}"),
+                    ));
+                    break;
+                }
             }
         }
         if chunk.is_empty() {
             break;
         }
+        let cap = lines.cap();
         let results: Vec<Output<'_>> = chunk
             .par_iter()
-            .map(|(n, text)| {
-                let r = decide_line(&policy, options, *n, text);
+            .map(|line| {
+                let output = decide_line(&policy, options, line, &buf, cap);
                 bar.inc(1);
-                r
+                output
             })
             .collect();
         for r in &results {
             failed += usize::from(r.error.is_some());
-            serde_json::to_writer(&mut out, r).map_err(|e| {
+            // Encode first, then write: a write error stays an io::Error (a closed stdout).
+            encoded.clear();
+            serde_json::to_writer(&mut encoded, r).map_err(|e| {
                 CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
             })?;
-            out.write_all(b"\n").map_err(write_err)?;
+            encoded.push(b'\n');
+            out.write_all(&encoded).map_err(|e| CliError::output(&e))?;
+        }
+        if read_error.is_some() {
+            break;
         }
     }
-    out.flush().map_err(write_err)?;
+    // Lines decided before a read error are written before it is reported.
+    out.flush().map_err(|e| CliError::output(&e))?;
     bar.finish_and_clear();
+    if let Some(e) = read_error {
+        return Err(e);
+    }
     if failed > 0 {
-        eprintln!("underwrite: {source}: {failed} line(s) failed");
-        return Ok(ExitCode::from(1));
+        return Err(CliError::with_status(
+            EXIT_FAILED,
+            format!("{source}: {failed} line(s) failed"),
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

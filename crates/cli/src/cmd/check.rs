@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use underwrite_core::policy::Policy;
 
-use crate::input::{read_all, CliError, InputName, EXIT_BAD_INPUT};
+use crate::error::{CliError, EXIT_BAD_INPUT};
+use crate::input::read_policy;
+use crate::output::print_line;
+use crate::term::eprint_line;
 
 /// Arguments of `underwrite check`.
 #[derive(Debug, clap::Args)]
@@ -16,27 +19,27 @@ pub struct Args {
 }
 
 /// Run the subcommand: `ok` lines on stdout, one line per problem on stderr
-/// (`file:line:column: rule: message`), exit 2 if any policy has a problem.
+/// (`file:line:column: rule: message`), exit 2 if any policy has a problem. File names, rule ids
+/// and messages are escaped for the terminal.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let mut bad = 0usize;
     for path in &args.policies {
-        let name = InputName::File(path.clone());
-        let loaded = read_all(&name).map(|bytes| Policy::load(&bytes));
+        let loaded = read_policy(path).map(|bytes| Policy::load(&bytes));
         match loaded {
             Err(e) => {
                 bad += 1;
-                eprintln!("underwrite: {e}");
+                eprint_line(&format!("underwrite: {e}"));
             }
             Ok(Ok(policy)) => {
                 let id = policy.id();
-                println!(
+                print_line(&format!(
                     "ok: {} ({} {}, {} tests, sha256 {})",
                     path.display(),
                     id.name,
                     id.version,
                     policy.tests().len(),
                     id.hash
-                );
+                ))?;
             }
             Ok(Err(err)) => {
                 bad += 1;
@@ -51,7 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                         .as_deref()
                         .map(|r| format!(" `{r}`:"))
                         .unwrap_or_default();
-                    eprintln!("{place}:{rule} {}", d.message.replace('\n', " "));
+                    eprint_line(&format!("{place}:{rule} {}", d.message));
                 }
             }
         }

@@ -1,12 +1,15 @@
 //! `underwrite decide --policy FILE [--kyc FILE] [SIGNALS|-]`: one decision as JSON.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use underwrite_core::policy::kyc::KycFacts;
-use underwrite_core::policy::{DecideOptions, Policy};
+use underwrite_core::policy::DecideOptions;
 
-use crate::input::{print_json, read_all, CliError, InputName};
+use crate::error::CliError;
+use crate::input::{load_policy, read_input, InputName};
+use crate::limits::InputLimit;
+use crate::output::print_json;
 
 /// Arguments of `underwrite decide`.
 #[derive(Debug, clap::Args)]
@@ -20,21 +23,17 @@ pub struct Args {
     /// Leave the trace out of the output (faster; same decision).
     #[arg(long)]
     pub no_trace: bool,
+    /// The size cap on the signals payload and the KYC file.
+    #[command(flatten)]
+    pub limit: InputLimit,
     /// The signals payload, or `-` / nothing for stdin.
     pub signals: Option<PathBuf>,
 }
 
-/// Load a policy file, turning load errors into one line naming the file.
-pub fn load_policy(path: &std::path::Path) -> Result<Policy, CliError> {
-    let name = InputName::File(path.to_path_buf());
-    let bytes = read_all(&name)?;
-    Policy::load(&bytes).map_err(|e| CliError::bad_input(&name, e))
-}
-
 /// Read a KYC input file into facts.
-pub fn load_kyc(path: &std::path::Path) -> Result<KycFacts, CliError> {
+fn load_kyc(path: &Path, limit: InputLimit) -> Result<KycFacts, CliError> {
     let name = InputName::File(path.to_path_buf());
-    let bytes = read_all(&name)?;
+    let bytes = read_input(&name, limit)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| CliError::bad_input(&name, format!("not UTF-8: {e}")))?;
     KycFacts::from_json(text).map_err(|e| CliError::bad_input(&name, e))
@@ -43,9 +42,13 @@ pub fn load_kyc(path: &std::path::Path) -> Result<KycFacts, CliError> {
 /// Run the subcommand.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let policy = load_policy(&args.policy)?;
-    let kyc = args.kyc.as_deref().map(load_kyc).transpose()?;
+    let kyc = args
+        .kyc
+        .as_deref()
+        .map(|path| load_kyc(path, args.limit))
+        .transpose()?;
     let source = InputName::from_arg(args.signals.as_deref());
-    let payload = read_all(&source)?;
+    let payload = read_input(&source, args.limit)?;
     let options = DecideOptions {
         trace: !args.no_trace,
     };

@@ -16,13 +16,19 @@ use underwrite_core::features::{FeatureVector, Schema};
 use underwrite_core::normalize::{normalize, UnknownSignal};
 use underwrite_core::signals::SignalStatus;
 
-use crate::input::{print_json, read_all, CliError, InputName};
+use crate::error::CliError;
+use crate::input::{read_input, InputName};
+use crate::limits::InputLimit;
+use crate::output::print_json;
 
 /// Arguments of `underwrite features`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Input file, or `-` / nothing for stdin.
     pub input: Option<PathBuf>,
+    /// The size cap on the payload.
+    #[command(flatten)]
+    pub limit: InputLimit,
 }
 
 /// What `underwrite features` prints.
@@ -50,7 +56,7 @@ impl Serialize for UnknownMap<'_> {
 /// Run the subcommand.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let name = InputName::from_arg(args.input.as_deref());
-    let bytes = read_all(&name)?;
+    let bytes = read_input(&name, args.limit)?;
     let schema = Arc::new(Schema::phone_catalog());
     let normalized = normalize(&bytes, &schema).map_err(|e| CliError::bad_input(&name, e))?;
     print_json(&Output {

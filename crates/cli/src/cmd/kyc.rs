@@ -1,18 +1,25 @@
 //! `underwrite kyc`: match KYC requests (submitted vs authority record) and print the results.
 //!
 //! One request (the default) prints one pretty JSON result. `--jsonl` streams: one request per
-//! input line, one compact result per output line, in order; a bad line prints
+//! input line, one compact result per output line, in order; a bad line (too long, not UTF-8,
+//! not a request, refused, or a panic inside the matcher) prints
 //! `{"error": {"line": N, "message": "..."}}` in its place, the rest go on, and the exit status
-//! is 1 at the end. Requests are parsed borrowing from a reused line buffer and results are
-//! serialized straight into a buffered stdout, so throughput is bounded by JSON, not matching.
+//! is 1 at the end. Blank lines follow the rule in [`crate::lines`]: skipped, but counted.
+//! Requests are parsed borrowing from a reused line buffer and results are serialized straight
+//! into a buffered stdout, so throughput is bounded by JSON, not matching.
 
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use underwrite_kyc::{match_request, Aggregation, KycRequest, MatchConfig};
 
-use crate::input::{self, CliError, InputName, EXIT_BAD_INPUT};
+use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
+use crate::input::{read_input, InputName};
+use crate::limits::{InputLimit, LineLimit};
+use crate::lines::{JsonLines, LineFailure};
+use crate::output::print_json;
+use crate::panic;
 
 /// Arguments of `underwrite kyc`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +38,12 @@ pub struct Args {
     /// Scale the distance down for short names (1-2 letters must be equal, 3-5 may differ by 1).
     #[arg(long)]
     pub length_scaled: bool,
+    /// The size cap on a single request.
+    #[command(flatten)]
+    pub input_limit: InputLimit,
+    /// The size cap on one `--jsonl` line.
+    #[command(flatten)]
+    pub line_limit: LineLimit,
 }
 
 impl Args {
@@ -52,80 +65,79 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let name = InputName::from_arg(args.input.as_deref());
     let config = args.config();
     if args.jsonl {
-        return run_jsonl(&name, &config);
+        return run_jsonl(&name, &config, args.line_limit);
     }
-    let bytes = input::read_all(&name)?;
+    let bytes = read_input(&name, args.input_limit)?;
     let request = KycRequest::from_json_slice(&bytes)
         .map_err(|e| CliError::bad_input(&name, format!("invalid request: {e}")))?;
     let result = match_request(&request, &config).map_err(|e| CliError::bad_input(&name, e))?;
-    input::print_json(&result)?;
+    print_json(&result)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Match one JSONL line, writing the result (or nothing) into `out`.
-fn match_line(line: &[u8], config: &MatchConfig, out: &mut Vec<u8>) -> Result<(), String> {
-    let request = KycRequest::from_json_slice(line).map_err(|e| format!("invalid request: {e}"))?;
-    let result = match_request(&request, config).map_err(|e| e.to_string())?;
-    serde_json::to_writer(&mut *out, &result).map_err(|e| format!("cannot encode result: {e}"))
+/// Match one JSONL line, writing the result into `out`.
+fn match_line(text: &str, config: &MatchConfig, out: &mut Vec<u8>) -> Result<(), LineFailure> {
+    let request = KycRequest::from_json_slice(text.as_bytes())
+        .map_err(|e| LineFailure::NotJson(format!("invalid request: {e}")))?;
+    let result =
+        match_request(&request, config).map_err(|e| LineFailure::Refused(e.to_string()))?;
+    serde_json::to_writer(&mut *out, &result)
+        .map_err(|e| LineFailure::Refused(format!("cannot encode result: {e}")))
 }
 
-fn run_jsonl(name: &InputName, config: &MatchConfig) -> Result<ExitCode, CliError> {
-    let source: Box<dyn Read> = match name {
-        InputName::Stdin => Box::new(std::io::stdin().lock()),
-        InputName::File(path) => Box::new(
-            std::fs::File::open(path)
-                .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?,
-        ),
-    };
-    let mut reader = BufReader::with_capacity(1 << 16, source);
+fn run_jsonl(
+    name: &InputName,
+    config: &MatchConfig,
+    limit: LineLimit,
+) -> Result<ExitCode, CliError> {
+    let source = name
+        .open()
+        .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
+    let mut lines = JsonLines::new(BufReader::with_capacity(1 << 16, source), limit);
     let stdout = std::io::stdout();
     let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let write_err = |e: std::io::Error| {
-        CliError::with_status(EXIT_BAD_INPUT, format!("cannot write output: {e}"))
-    };
 
     let mut line = Vec::with_capacity(1024);
     let mut out = Vec::with_capacity(2048);
-    let (mut number, mut failed) = (0usize, 0usize);
+    let (mut matched, mut failed) = (0usize, 0usize);
     loop {
         line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(|e| {
-            CliError::bad_input(name, format!("line {}: cannot read: {e}", number + 1))
-        })?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        let text = trim_line_end(&line);
-        out.clear();
-        let outcome = if text.iter().all(u8::is_ascii_whitespace) {
-            Err("empty line (expected one JSON request per line)".to_owned())
-        } else {
-            match_line(text, config, &mut out)
+        let next = lines.next_into(&mut line).map_err(|e| {
+            let at = lines.lines_read() + 1;
+            CliError::bad_input(name, format!("line {at}: cannot read: {e}"))
+        });
+        let next = match next {
+            Ok(Some(next)) => next,
+            Ok(None) => break,
+            Err(e) => {
+                writer.flush().map_err(|e| CliError::output(&e))?;
+                return Err(e);
+            }
         };
-        if let Err(message) = outcome {
+        matched += 1;
+        out.clear();
+        let outcome = next.text(&line, lines.cap()).and_then(|text| {
+            panic::catch(|| match_line(text, config, &mut out))
+                .unwrap_or_else(|panicked| Err(LineFailure::Internal(panicked.to_string())))
+        });
+        if let Err(failure) = outcome {
             failed += 1;
             out.clear();
-            let error = serde_json::json!({"error": {"line": number, "message": message}});
+            let error =
+                serde_json::json!({"error": {"line": next.number, "message": failure.to_string()}});
             serde_json::to_writer(&mut out, &error).map_err(|e| {
                 CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
             })?;
         }
         out.push(b'\n');
-        writer.write_all(&out).map_err(write_err)?;
+        writer.write_all(&out).map_err(|e| CliError::output(&e))?;
     }
-    writer.flush().map_err(write_err)?;
+    writer.flush().map_err(|e| CliError::output(&e))?;
     if failed > 0 {
         return Err(CliError::with_status(
-            1,
-            format!("{name}: {failed} of {number} lines failed"),
+            EXIT_FAILED,
+            format!("{name}: {failed} of {matched} lines failed"),
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The line without its `\n` / `\r\n` terminator.
-fn trim_line_end(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }

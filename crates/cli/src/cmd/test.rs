@@ -1,17 +1,29 @@
 //! `underwrite test [PATH...]`: run every policy's own `tests:` and print a summary.
+//!
+//! Files a test names are read relative to the policy's directory, through the
+//! `--max-input-bytes` cap (a test naming `/dev/zero` fails after reading the cap, it does not
+//! grow without end). A panic inside the libraries fails that test and the run goes on. Every
+//! line printed is escaped for the terminal: file and test names come from the policy.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use underwrite_core::policy::{InputSource, Policy, TestReport};
 
-use crate::input::{read_all, CliError, InputName, EXIT_BAD_INPUT};
+use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
+use crate::input::{read_named, read_policy, InputName};
+use crate::limits::InputLimit;
+use crate::output::print_line;
+use crate::panic;
 
 /// Arguments of `underwrite test`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Policy files or directories of them (`*.yaml`, `*.yml`); default `rules/`.
     pub paths: Vec<PathBuf>,
+    /// The size cap on each file a test reads.
+    #[command(flatten)]
+    pub limit: InputLimit,
 }
 
 /// Collect policy files: files as given, directories searched (sorted, not recursively).
@@ -19,9 +31,8 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let name = InputName::File(path.clone());
             let entries = std::fs::read_dir(path)
-                .map_err(|e| CliError::bad_input(&name, format!("cannot list: {e}")))?;
+                .map_err(|e| CliError::bad_input(path.display(), format!("cannot list: {e}")))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
@@ -36,12 +47,13 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-/// Read a test input: inline JSON, or a file relative to the policy's directory.
-fn read_source(source: &InputSource, dir: &Path) -> Result<Vec<u8>, String> {
+/// Read a test input: inline JSON, or a file relative to the policy's directory (capped).
+fn read_source(source: &InputSource, dir: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
     match source {
         InputSource::Path(rel) => {
             let path = dir.join(rel);
-            std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+            read_named(&InputName::File(path.clone()), limit)
+                .map_err(|message| format!("{}: {message}", path.display()))
         }
         InputSource::Inline(_) => source
             .inline_bytes()
@@ -49,31 +61,36 @@ fn read_source(source: &InputSource, dir: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-fn run_policy(path: &Path) -> Result<Vec<TestReport>, String> {
-    let name = InputName::File(path.to_path_buf());
-    let bytes = read_all(&name).map_err(|e| e.to_string())?;
+fn run_policy(path: &Path, limit: InputLimit) -> Result<Vec<TestReport>, String> {
+    let bytes = read_policy(path).map_err(|e| e.to_string())?;
     let policy = Policy::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut reports = Vec::new();
     for case in policy.tests() {
-        let inputs = read_source(&case.signals, dir).and_then(|signals| {
+        let inputs = read_source(&case.signals, dir, limit).and_then(|signals| {
             let kyc = case
                 .kyc
                 .as_ref()
                 .map(|k| {
-                    read_source(k, dir).and_then(|b| {
+                    read_source(k, dir, limit).and_then(|b| {
                         String::from_utf8(b).map_err(|e| format!("kyc input is not UTF-8: {e}"))
                     })
                 })
                 .transpose()?;
             Ok((signals, kyc))
         });
+        let fail = |message: String| TestReport {
+            name: case.name.clone(),
+            failures: vec![message],
+        };
         reports.push(match inputs {
-            Ok((signals, kyc)) => policy.run_test(case, &signals, kyc.as_deref()),
-            Err(message) => TestReport {
-                name: case.name.clone(),
-                failures: vec![message],
-            },
+            Ok((signals, kyc)) => panic::catch(|| policy.run_test(case, &signals, kyc.as_deref()))
+                .unwrap_or_else(|panicked| {
+                    fail(format!(
+                        "internal error while running this test; please report it ({panicked})"
+                    ))
+                }),
+            Err(message) => fail(message),
         });
     }
     Ok(reports)
@@ -95,31 +112,34 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     }
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
-        match run_policy(file) {
+        match run_policy(file, args.limit) {
             Err(message) => {
                 failed += 1;
-                println!("FAIL {}: policy does not load: {message}", file.display());
+                print_line(&format!(
+                    "FAIL {}: policy does not load: {message}",
+                    file.display()
+                ))?;
             }
             Ok(reports) => {
                 for report in reports {
                     if report.passed() {
                         passed += 1;
-                        println!("ok   {}: {}", file.display(), report.name);
+                        print_line(&format!("ok   {}: {}", file.display(), report.name))?;
                     } else {
                         failed += 1;
-                        println!("FAIL {}: {}", file.display(), report.name);
+                        print_line(&format!("FAIL {}: {}", file.display(), report.name))?;
                         for f in &report.failures {
-                            println!("       {f}");
+                            print_line(&format!("       {f}"))?;
                         }
                     }
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    print_line(&format!("{passed} passed, {failed} failed"))?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(EXIT_FAILED)
     })
 }

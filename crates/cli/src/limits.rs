@@ -1,0 +1,109 @@
+//! Size limits on inputs, and the flags that set them.
+//!
+//! Every input is read through a cap before it is held in memory, so no file, pipe or device
+//! (`/dev/zero`) can make the CLI allocate more than the cap. Defaults:
+//!
+//! * `--max-input-bytes` (8 MiB): a whole input — a signals payload, a KYC request or result, a
+//!   file named in a policy's `tests:`. Real payloads are about 5 KB and KYC requests under 1 KB,
+//!   so 8 MiB leaves three orders of magnitude of headroom while costing little memory.
+//! * `--max-line-bytes` (1 MiB): one line of `batch` or `kyc --jsonl` (its `\n` / `\r\n` not
+//!   counted). A line is one application (payload plus KYC, about 6 KB), so 1 MiB is ~170 times
+//!   a real one; with two threads each holding a few lines, memory stays far below 256 MB.
+//! * A policy file: at most [`underwrite_core::policy::MAX_POLICY_BYTES`] (the library's limit,
+//!   not a flag).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A number of bytes, written `8388608`, `512K`, `8M`, `8MiB` or `1G` (binary multiples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (digits, unit) = text.split_at(split);
+        let number: u64 = digits
+            .parse()
+            .map_err(|_| format!("`{text}` is not a size (try 8388608, 512K or 8MiB)"))?;
+        let shift = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "k" | "kib" => 10,
+            "m" | "mib" => 20,
+            "g" | "gib" => 30,
+            other => return Err(format!("unknown size unit `{other}` (use K, M or G)")),
+        };
+        number
+            .checked_mul(1 << shift)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{text}` is too large"))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+            let size = 1u64 << shift;
+            if self.0 >= size && self.0 % size == 0 {
+                return write!(f, "{} {unit}", self.0 / size);
+            }
+        }
+        write!(f, "{} bytes", self.0)
+    }
+}
+
+/// The largest whole input accepted: `--max-input-bytes`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct InputLimit {
+    /// Largest whole input read (signals payload, KYC file, policy test input), e.g. 8MiB.
+    #[arg(
+        id = "max_input_bytes",
+        long = "max-input-bytes",
+        value_name = "BYTES",
+        default_value = "8MiB"
+    )]
+    pub bytes: ByteSize,
+}
+
+/// The longest JSON Lines line accepted: `--max-line-bytes`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct LineLimit {
+    /// Longest input line (without its newline); a longer line is that line's error, e.g. 1MiB.
+    #[arg(
+        id = "max_line_bytes",
+        long = "max-line-bytes",
+        value_name = "BYTES",
+        default_value = "1MiB"
+    )]
+    pub bytes: ByteSize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteSize;
+
+    #[test]
+    fn sizes_parse_and_print() {
+        for (text, bytes) in [
+            ("0", 0),
+            ("1048576", 1 << 20),
+            ("512K", 512 << 10),
+            ("8MiB", 8 << 20),
+            ("8 m", 8 << 20),
+            ("1G", 1 << 30),
+        ] {
+            assert_eq!(text.parse::<ByteSize>(), Ok(ByteSize(bytes)), "{text}");
+        }
+        assert!("8MB".parse::<ByteSize>().is_err());
+        assert!("-1".parse::<ByteSize>().is_err());
+        assert!("99999999999G".parse::<ByteSize>().is_err());
+        assert_eq!(ByteSize(8 << 20).to_string(), "8 MiB");
+        assert_eq!(ByteSize(1536).to_string(), "1536 bytes");
+        assert_eq!(ByteSize(3 << 10).to_string(), "3 KiB");
+    }
+}

@@ -1,0 +1,291 @@
+//! Bounded JSON Lines reading, shared by `batch` and `kyc --jsonl`.
+//!
+//! Lines are read as bytes, never more than the line cap of one line at a time: a longer line is
+//! skipped in fixed-size pieces without being buffered and becomes that line's error, and so does
+//! a line that is not UTF-8. The rule for blank lines: a line that is empty or only ASCII
+//! whitespace is skipped (no output, not an error) but still counts in line numbers; the final
+//! newline does not make an extra line. `\r\n` endings are accepted.
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+use std::ops::Range;
+
+use crate::limits::{ByteSize, LineLimit};
+
+/// One line that is not blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// 1-based line number in the input (blank lines count).
+    pub number: usize,
+    /// Where its text is, or why there is none.
+    pub body: Body,
+}
+
+/// What was kept of a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// The line's bytes (without the terminator) are at this range of the caller's buffer.
+    Text(Range<usize>),
+    /// The line was longer than the cap and was skipped; it had this many bytes.
+    TooLong(u64),
+}
+
+/// Why one line produced no result. Each becomes that line's error; the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineFailure {
+    /// Longer than `--max-line-bytes`.
+    TooLong {
+        /// The line's length in bytes.
+        bytes: u64,
+        /// The cap.
+        cap: ByteSize,
+    },
+    /// Not valid UTF-8; `column` is the 1-based byte column of the first bad byte.
+    NotUtf8 {
+        /// 1-based byte offset of the first invalid byte.
+        column: usize,
+    },
+    /// Not the JSON the command expects (parse or shape error).
+    NotJson(String),
+    /// Parsed, but the library refused it (decide or match error).
+    Refused(String),
+    /// A panic inside the libraries while working on this line (a bug).
+    Internal(String),
+}
+
+impl fmt::Display for LineFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLong { bytes, cap } => write!(
+                f,
+                "line is {bytes} bytes, longer than {cap} (--max-line-bytes raises the limit)"
+            ),
+            Self::NotUtf8 { column } => {
+                write!(f, "line is not UTF-8 (invalid byte at column {column})")
+            }
+            Self::NotJson(message) | Self::Refused(message) => f.write_str(message),
+            Self::Internal(detail) => write!(
+                f,
+                "internal error while deciding this line; please report it ({detail})"
+            ),
+        }
+    }
+}
+
+/// A line's text as UTF-8, or the failure naming the first bad byte.
+pub fn utf8(bytes: &[u8]) -> Result<&str, LineFailure> {
+    std::str::from_utf8(bytes).map_err(|e| LineFailure::NotUtf8 {
+        column: e.valid_up_to() + 1,
+    })
+}
+
+/// Reads lines that are not blank, each at most `cap` bytes held.
+pub struct JsonLines<R> {
+    reader: R,
+    cap: ByteSize,
+    number: usize,
+}
+
+impl<R: BufRead> JsonLines<R> {
+    /// Read `reader` with the line cap `limit`.
+    pub fn new(reader: R, limit: LineLimit) -> Self {
+        Self {
+            reader,
+            cap: limit.bytes,
+            number: 0,
+        }
+    }
+
+    /// How many lines have been read so far, blank ones included.
+    pub fn lines_read(&self) -> usize {
+        self.number
+    }
+
+    /// The line cap, for error messages.
+    pub fn cap(&self) -> ByteSize {
+        self.cap
+    }
+
+    /// The next line that is not blank, its text appended to `buf`; `None` at the end.
+    pub fn next_into(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+        loop {
+            let start = buf.len();
+            // The cap plus `\r\n`: at most this much of one line is ever held.
+            let window = self.cap.0.saturating_add(2);
+            let read = (&mut self.reader).take(window).read_until(b'\n', buf)?;
+            if read == 0 {
+                return Ok(None);
+            }
+            self.number += 1;
+            let ended = buf.last() == Some(&b'\n');
+            if !ended && read as u64 == window {
+                // Longer than the cap and not finished: skip the rest without holding it.
+                buf.truncate(start);
+                let rest = self.skip_line()?;
+                return Ok(Some(self.too_long(read as u64 + rest)));
+            }
+            let mut end = buf.len();
+            if ended {
+                end -= 1;
+                if end > start && buf[end - 1] == b'\r' {
+                    end -= 1;
+                }
+            }
+            let length = (end - start) as u64;
+            if length > self.cap.0 {
+                buf.truncate(start);
+                return Ok(Some(self.too_long(length)));
+            }
+            buf.truncate(end);
+            if buf[start..].iter().all(u8::is_ascii_whitespace) {
+                buf.truncate(start);
+                continue;
+            }
+            return Ok(Some(Line {
+                number: self.number,
+                body: Body::Text(start..end),
+            }));
+        }
+    }
+
+    fn too_long(&self, bytes: u64) -> Line {
+        Line {
+            number: self.number,
+            body: Body::TooLong(bytes),
+        }
+    }
+
+    /// Consume up to and including the next `\n` (or the end); returns the bytes skipped.
+    fn skip_line(&mut self) -> io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                return Ok(skipped);
+            }
+            match available.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    return Ok(skipped + i as u64);
+                }
+                None => {
+                    let n = available.len();
+                    self.reader.consume(n);
+                    skipped += n as u64;
+                }
+            }
+        }
+    }
+}
+
+impl Line {
+    /// The line's text, or the failure that stands in for it.
+    pub fn text<'b>(&self, buf: &'b [u8], cap: ByteSize) -> Result<&'b str, LineFailure> {
+        match &self.body {
+            Body::Text(range) => utf8(&buf[range.clone()]),
+            Body::TooLong(bytes) => Err(LineFailure::TooLong { bytes: *bytes, cap }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Body, JsonLines, Line, LineFailure};
+    use crate::limits::{ByteSize, LineLimit};
+
+    /// Every line read from `input` with cap `cap`, as (number, text or failure).
+    fn read(input: &[u8], cap: u64) -> Vec<(usize, Result<String, LineFailure>)> {
+        let limit = LineLimit {
+            bytes: ByteSize(cap),
+        };
+        let mut lines = JsonLines::new(std::io::BufReader::with_capacity(4, input), limit);
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        while let Some(line) = lines.next_into(&mut buf).unwrap_or(None) {
+            out.push((line.number, line.text(&buf, lines.cap()).map(str::to_owned)));
+            buf.clear();
+        }
+        out
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_but_counted_and_crlf_is_stripped() {
+        let got = read(b"a\n\n  \t\r\nb\r\n\nc", 10);
+        assert_eq!(
+            got,
+            [
+                (1, Ok("a".into())),
+                (4, Ok("b".into())),
+                (6, Ok("c".into()))
+            ]
+        );
+        assert!(read(b"", 10).is_empty());
+        assert_eq!(read(b"x\n", 10).len(), 1, "the final newline adds no line");
+    }
+
+    #[test]
+    fn long_lines_are_errors_and_the_next_line_is_intact() {
+        let mut input = vec![b'x'; 100];
+        input.extend_from_slice(b"\nok\n0123456789\n01234567890\n");
+        input.extend_from_slice(&[b'y'; 50]);
+        let got = read(&input, 10);
+        let too_long = |bytes| {
+            Err(LineFailure::TooLong {
+                bytes,
+                cap: ByteSize(10),
+            })
+        };
+        assert_eq!(
+            got,
+            [
+                (1, too_long(100)),
+                (2, Ok("ok".into())),
+                (3, Ok("0123456789".into())),
+                (4, too_long(11)),
+                (5, too_long(50)),
+            ]
+        );
+        // Exactly the cap, with `\r\n`, fits.
+        assert_eq!(
+            read(b"0123456789\r\nz", 10)[0],
+            (1, Ok("0123456789".into()))
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_that_lines_failure() {
+        let got = read(b"{}\n{\xff}\n{}\n", 10);
+        assert_eq!(got[1], (2, Err(LineFailure::NotUtf8 { column: 2 })));
+        assert_eq!(got[2], (3, Ok("{}".into())));
+    }
+
+    #[test]
+    fn text_ranges_append_to_the_buffer() {
+        let limit = LineLimit {
+            bytes: ByteSize(10),
+        };
+        let mut lines = JsonLines::new(&b"ab\ncd\n"[..], limit);
+        let mut buf = Vec::new();
+        let first = lines.next_into(&mut buf).ok().flatten();
+        let second = lines.next_into(&mut buf).ok().flatten();
+        assert_eq!(
+            first,
+            Some(Line {
+                number: 1,
+                body: Body::Text(0..2)
+            })
+        );
+        assert_eq!(
+            second,
+            Some(Line {
+                number: 2,
+                body: Body::Text(2..4)
+            })
+        );
+        assert_eq!(buf, b"abcd");
+    }
+}
