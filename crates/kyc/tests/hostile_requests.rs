@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use underwrite_kyc::{
     match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig, Record,
-    ResultCode,
+    ResultCode, MAX_DISTANCE_LIMIT,
 };
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -415,4 +415,100 @@ fn errors_never_echo_personal_data() {
             .code,
         ResultCode::NoMatch
     );
+}
+
+#[test]
+fn a_max_distance_above_the_limit_is_refused_before_any_work() {
+    let request = KycRequest {
+        submitted: record("joe", "leo"),
+        authority: Some(record("joe", "leo")),
+        issuer_unavailable: false,
+    };
+    for max_distance in [MAX_DISTANCE_LIMIT + 1, 200_000, usize::MAX] {
+        let config = MatchConfig {
+            max_distance,
+            ..MatchConfig::default()
+        };
+        let e = match_request(&request, &config).unwrap_err();
+        assert_eq!(
+            e,
+            KycError::MaxDistanceTooLarge {
+                max_distance,
+                limit: MAX_DISTANCE_LIMIT
+            }
+        );
+        assert_eq!(e.field(), "max_distance");
+        assert!(e.to_string().contains(&max_distance.to_string()), "{e}");
+        // Refused even when the records are bad too: the configuration is checked first.
+        let bad = KycRequest {
+            submitted: record("", "leo"),
+            authority: None,
+            issuer_unavailable: true,
+        };
+        assert_eq!(match_request(&bad, &config).unwrap_err(), e);
+    }
+    // The limit itself is accepted, and reported as the threshold in force.
+    let config = MatchConfig {
+        max_distance: MAX_DISTANCE_LIMIT,
+        ..MatchConfig::default()
+    };
+    let r = match_request(&request, &config).unwrap();
+    assert_eq!(r.details.unwrap().max_distance, MAX_DISTANCE_LIMIT);
+}
+
+/// `len` symbols of a period-2 pattern over `x` and `y`, with `edits` substitutions spread
+/// from the first symbol to the last, so that nothing is stripped as a common prefix or suffix
+/// and the banded DP runs over the whole length.
+fn spread_edits(x: char, y: char, len: usize, edits: usize) -> (String, String) {
+    let a: Vec<char> = (0..len).map(|i| if i % 2 == 0 { x } else { y }).collect();
+    let mut b = a.clone();
+    for e in 0..edits {
+        let at = e * (len - 1) / (edits - 1).max(1);
+        b[at] = 'z';
+    }
+    (a.into_iter().collect(), b.into_iter().collect())
+}
+
+#[test]
+fn long_names_at_the_largest_distance_finish_in_bounded_time() {
+    // 128 Ki characters per name: about a second per request unoptimized, where an unbounded
+    // distance (quadratic) would take hours. A release build does three 1 MiB names per side
+    // in well under a second (docs/kyc.md).
+    let config = MatchConfig {
+        max_distance: MAX_DISTANCE_LIMIT,
+        ..MatchConfig::default()
+    };
+    for (what, x, y, len) in [
+        ("ASCII", 'a', 'b', 1 << 17),
+        ("non-ASCII", 'é', 'ø', 1 << 17),
+    ] {
+        for (edits, expected) in [
+            (MAX_DISTANCE_LIMIT, FieldOutcome::PartialMatch),
+            (MAX_DISTANCE_LIMIT + 1, FieldOutcome::NoMatch),
+        ] {
+            let (a, b) = spread_edits(x, y, len, edits);
+            let label = format!("{what}, {edits} spread edits, k = {MAX_DISTANCE_LIMIT}");
+            // First, middle and last all long: the most component comparisons a request makes.
+            let r = within(&label, move || {
+                let mut submitted = Record::named(a.clone(), a.clone());
+                submitted.middle_name = Some(a.clone().into());
+                let mut authority = Record::named(b.clone(), b.clone());
+                authority.middle_name = Some(b.into());
+                let request = KycRequest {
+                    submitted,
+                    authority: Some(authority),
+                    issuer_unavailable: false,
+                };
+                match_request(&request, &config)
+            })
+            .unwrap();
+            assert_eq!(r.actions.names, expected, "{label}");
+            let first = r.details.unwrap().names.unwrap().straight.first;
+            assert_eq!(
+                first.distance,
+                (edits <= MAX_DISTANCE_LIMIT).then_some(edits),
+                "{label}"
+            );
+        }
+    }
 }
