@@ -17,9 +17,9 @@
 //! - **Unicode-correct.** Non-ASCII names go through canonical decomposition, full case folding
 //!   (`ß` → `ss`) and composition, and distances count Unicode scalar values, not bytes.
 //! - **Errors name the field.** Missing required names, impossible dates (`2000-02-30`),
-//!   unrecognized genders and country codes are [`KycError`]s naming the field
-//!   (`submitted.dob`), never a silent "No Match" or "Not Provided". Messages never echo the
-//!   personal data itself.
+//!   unrecognized genders and country codes, and phone numbers with letters are [`KycError`]s
+//!   naming the field (`submitted.dob`), never a silent "No Match" or "Not Provided". Messages
+//!   never echo the personal data itself.
 //! - **Strict by default.** Any "No Match" field makes the whole result 1022, as the reference's
 //!   matching rules say; [`Aggregation::Lenient`] follows the result-code table's wording
 //!   instead (1022 only when nothing matches).
@@ -71,7 +71,7 @@ pub use outcome::{
     Actions, Details, FieldOutcome, KycResult, ResultCode, ResultText, ResultType,
     ReturnPersonalInfo, VerifyIdNumber,
 };
-pub use phone::{Country, PhoneDetails, PhoneRule};
+pub use phone::{Country, PhoneDetails, PhoneError, PhoneRule};
 pub use request::{KycRequest, Record};
 
 /// How the per-field outcomes combine into the overall result.
@@ -207,11 +207,14 @@ pub enum KycError {
         /// [`MAX_DISTANCE_LIMIT`].
         limit: usize,
     },
-    /// A phone number without a single digit.
-    #[error("{field}: not a phone number (no digits)")]
+    /// A phone number without a single digit, or with a letter or any other character that is
+    /// not a digit or formatting ([`phone::check_phone`]).
+    #[error("{field}: not a phone number: {reason}")]
     InvalidPhone {
         /// `submitted.phone_number` or `authority.phone_number`.
         field: &'static str,
+        /// What is wrong with it.
+        reason: PhoneError,
     },
 }
 
@@ -224,7 +227,7 @@ impl KycError {
             | KycError::InvalidDate { field, .. }
             | KycError::InvalidGender { field }
             | KycError::InvalidCountry { field }
-            | KycError::InvalidPhone { field } => field,
+            | KycError::InvalidPhone { field, .. } => field,
             KycError::MaxDistanceTooLarge { .. } => "max_distance",
         }
     }
@@ -355,9 +358,10 @@ impl<'a> Prepared<'a> {
             .transpose()?;
         let phone = present(&r.phone_number);
         if let Some(p) = phone {
-            if !phone::has_digits(p) {
-                return Err(KycError::InvalidPhone { field: side.phone });
-            }
+            phone::check_phone(p).map_err(|reason| KycError::InvalidPhone {
+                field: side.phone,
+                reason,
+            })?;
         }
         Ok(Self {
             first,
@@ -492,7 +496,7 @@ fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResul
         _ => FieldOutcome::NotProvided,
     };
     let (phone_number, phone_details) = match (s.phone, a.phone) {
-        (Some(x), Some(y)) => phone::compare_phone(x, s.country, y, a.country),
+        (Some(x), Some(y)) => phone::compare_checked(x, s.country, y, a.country),
         _ => (
             FieldOutcome::NotProvided,
             PhoneDetails {

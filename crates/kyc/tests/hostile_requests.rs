@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use underwrite_kyc::{
-    match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig, Record,
-    ResultCode, MAX_DISTANCE_LIMIT,
+    match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig,
+    PhoneError, PhoneRule, Record, ResultCode, MAX_DISTANCE_LIMIT,
 };
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -353,23 +353,26 @@ fn hostile_phones_genders_and_countries_are_errors_or_no_match() {
         phone(&padded, "08031234567").unwrap().actions.phone_number,
         FieldOutcome::ExactMatch
     );
+    // A bidi override and a NUL are not formatting: they used to be skipped like spaces.
     assert_eq!(
-        phone("\u{202E}+234\0", "+234")
-            .unwrap()
-            .actions
-            .phone_number,
-        FieldOutcome::ExactMatch
+        phone("\u{202E}+234\0", "+234").unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number",
+            reason: PhoneError::OtherCharacter
+        }
     );
     assert_eq!(
         phone("+", "+234").unwrap_err(),
         KycError::InvalidPhone {
-            field: "submitted.phone_number"
+            field: "submitted.phone_number",
+            reason: PhoneError::NoDigits
         }
     );
     assert_eq!(
         phone("٠٨٠٣", "+234").unwrap_err(),
         KycError::InvalidPhone {
-            field: "submitted.phone_number"
+            field: "submitted.phone_number",
+            reason: PhoneError::OtherCharacter
         }
     );
 
@@ -508,6 +511,206 @@ fn long_names_at_the_largest_distance_finish_in_bounded_time() {
                 first.distance,
                 (edits <= MAX_DISTANCE_LIMIT).then_some(edits),
                 "{label}"
+            );
+        }
+    }
+}
+
+/// A request whose records carry the given phones (`None`: no authority record).
+fn phones(submitted: &str, authority: Option<&str>) -> KycRequest<'static> {
+    let mut sub = record("joe", "leo");
+    sub.phone_number = Some(submitted.to_string().into());
+    sub.country = Some("NG".into());
+    let auth = authority.map(|p| {
+        let mut a = record("joe", "leo");
+        a.phone_number = Some(p.to_string().into());
+        a
+    });
+    KycRequest {
+        submitted: sub,
+        authority: auth,
+        issuer_unavailable: false,
+    }
+}
+
+fn phone_result(submitted: &str, authority: &str) -> Result<KycResult, KycError> {
+    let request = phones(submitted, Some(authority));
+    within("phone", move || {
+        match_request(&request, &MatchConfig::default())
+    })
+}
+
+#[test]
+fn phones_with_letters_are_not_phone_numbers_on_either_side() {
+    let letter = |field| KycError::InvalidPhone {
+        field,
+        reason: PhoneError::Letter,
+    };
+    let other = |field| KycError::InvalidPhone {
+        field,
+        reason: PhoneError::OtherCharacter,
+    };
+    // Vanity numbers, against the digits they share (letters were skipped: Exact Match) and
+    // against their keypad digits (what libphonenumber would read: CALL-NOW = 2255-669).
+    for vanity in [
+        "0803-CALL-NOW",
+        "0803-call-now",
+        "+234 803 FLOWERS",
+        "1-800-FLOWERS",
+    ] {
+        for digits in ["0803", "0803 2255 669", "+234 803 356 9377", "18003569377"] {
+            assert_eq!(
+                phone_result(vanity, digits).unwrap_err(),
+                letter("submitted.phone_number"),
+                "{vanity} / {digits}"
+            );
+            assert_eq!(
+                phone_result(digits, vanity).unwrap_err(),
+                letter("authority.phone_number"),
+                "{digits} / {vanity}"
+            );
+        }
+        // Both sides the same vanity text: still not a phone number, not an Exact Match.
+        assert_eq!(
+            phone_result(vanity, vanity).unwrap_err(),
+            letter("submitted.phone_number")
+        );
+    }
+    // One letter anywhere among the digits: first, last, an `x` for an extension, a
+    // lookalike `O` for zero, `l` for one.
+    for mixed in [
+        "a08031234567",
+        "08031234567b",
+        "0803 123 4567 x12",
+        "0803 123 4567 ext. 12",
+        "08O31234567",
+        "0803l234567",
+        "n/a",
+    ] {
+        assert_eq!(
+            phone_result(mixed, "08031234567").unwrap_err(),
+            letter("submitted.phone_number"),
+            "{mixed}"
+        );
+        assert_eq!(
+            phone_result("08031234567", mixed).unwrap_err(),
+            letter("authority.phone_number"),
+            "{mixed}"
+        );
+    }
+    // Letters of any script, including full-width Latin letters.
+    for non_ascii in [
+        "0803 123 4567 é",
+        "0803 ÇALL",
+        "0803 Σ 4567",
+        "0803 日本 4567",
+        "0803-ＣＡＬＬ-ＮＯＷ",
+        "0803 ß",
+    ] {
+        assert_eq!(
+            phone_result(non_ascii, "0803").unwrap_err(),
+            letter("submitted.phone_number"),
+            "{non_ascii}"
+        );
+        assert_eq!(
+            phone_result("0803", non_ascii).unwrap_err(),
+            letter("authority.phone_number"),
+            "{non_ascii}"
+        );
+    }
+    // Digits of other scripts are not ASCII digits, alone or mixed with ASCII ones (they were
+    // skipped, so `0803１２３` matched `0803`).
+    for foreign_digits in [
+        "０８０３１２３４５６７",
+        "0803１２３4567",
+        "0803 ١٢٣ 4567",
+        "0803 १२३ 4567",
+    ] {
+        assert_eq!(
+            phone_result(foreign_digits, "0803 4567").unwrap_err(),
+            other("submitted.phone_number"),
+            "{foreign_digits}"
+        );
+        assert_eq!(
+            phone_result("0803 4567", foreign_digits).unwrap_err(),
+            other("authority.phone_number"),
+            "{foreign_digits}"
+        );
+    }
+    // Invisible characters, controls and keypad symbols are not formatting either.
+    for odd in [
+        "0803\u{200B}1234567",
+        "0803\u{FEFF}1234567",
+        "0803\u{7}1234567",
+        "*0803#",
+        "0803_123_4567",
+    ] {
+        assert_eq!(
+            phone_result(odd, "08031234567").unwrap_err(),
+            other("submitted.phone_number"),
+            "{odd:?}"
+        );
+    }
+    // Formatting still is: spaces of any kind, brackets, dots, slashes, Unicode dashes.
+    for formatted in [
+        "+234 (803) 123-4567",
+        "0803.123.4567",
+        "0803/1234567",
+        "0803\u{a0}123\u{3000}4567",
+        "0803\u{2013}123\u{2011}4567\u{2212}",
+        "\t0803 123 4567\n",
+    ] {
+        let r = phone_result(formatted, "08031234567").unwrap();
+        assert_eq!(
+            r.actions.phone_number,
+            FieldOutcome::ExactMatch,
+            "{formatted}"
+        );
+        assert_eq!(r.code, ResultCode::ExactMatch, "{formatted}");
+    }
+}
+
+#[test]
+fn phones_with_letters_are_refused_even_when_nothing_is_compared() {
+    // Records are validated before 1013 / 1015 are decided.
+    let request = phones("0803-CALL-NOW", None);
+    assert_eq!(
+        match_request(&request, &MatchConfig::default()).unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number",
+            reason: PhoneError::Letter
+        }
+    );
+    let mut request = phones("08031234567", Some("0803 CALL NOW"));
+    request.issuer_unavailable = true;
+    let e = match_request(&request, &MatchConfig::default()).unwrap_err();
+    assert_eq!(e.field(), "authority.phone_number");
+    // The message names the field and the reason, never the value.
+    let message = e.to_string();
+    assert!(
+        message.starts_with("authority.phone_number: not a phone number: contains a letter"),
+        "{message}"
+    );
+    assert!(!message.contains("0803 CALL"), "{message}");
+}
+
+#[test]
+fn compare_phone_on_unchecked_input_never_calls_letters_a_match() {
+    use underwrite_kyc::phone::{compare_phone, parse_country};
+    let ng = parse_country("NG");
+    for (a, b) in [
+        ("0803-CALL-NOW", "0803"),
+        ("0803-CALL-NOW", "0803 2255 669"),
+        ("0803-CALL-NOW", "0803-CALL-NOW"),
+        ("0803１２３", "0803"),
+        ("08031234567", "0803 123 4567 x"),
+    ] {
+        for (x, y) in [(a, b), (b, a)] {
+            let (outcome, details) = compare_phone(x, ng, y, ng);
+            assert_eq!(
+                (outcome, details.rule),
+                (FieldOutcome::NoMatch, PhoneRule::Invalid),
+                "{x} / {y}"
             );
         }
     }
