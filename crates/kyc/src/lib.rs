@@ -59,6 +59,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod phone;
 pub mod request;
+pub mod result_json;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,7 @@ pub use outcome::{
 };
 pub use phone::{Country, PhoneDetails, PhoneError, PhoneRule};
 pub use request::{KycRequest, Record};
+pub use result_json::ResultError;
 
 /// How the per-field outcomes combine into the overall result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -715,3 +715,113 @@ fn compare_phone_on_unchecked_input_never_calls_letters_a_match() {
         }
     }
 }
+
+#[test]
+fn results_read_for_a_decision_are_refused_with_typed_errors() {
+    use underwrite_kyc::{Aggregation, ResultError, ResultText, VerifyIdNumber};
+    let result = |code: &str, text: &str, verify: &str, names: &str, id: &str| {
+        format!(
+            r#"{{"ResultCode": "{code}", "ResultText": "{text}", "Actions": {{
+                "Verify_ID_Number": "{verify}", "Return_Personal_Info": "Not Applicable",
+                "Names": "{names}", "DOB": "Exact Match", "Gender": "Not Provided",
+                "Phone_Number": "Not Provided", "ID_Verification": "{id}"}}}}"#
+        )
+    };
+    let ok = result("1022", "No Match", "Verified", "No Match", "No Match");
+    assert_eq!(KycResult::from_json(&ok).unwrap().code, ResultCode::NoMatch);
+    let err = |text: String| within("result", move || KycResult::from_json(&text).unwrap_err());
+    assert_eq!(
+        err(ok.replace(
+            r#""Names": "No Match","#,
+            r#""Names": "No Match", "Names": "Exact Match","#
+        )),
+        ResultError::DuplicateKey {
+            path: "Actions.Names".into()
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1020",
+            "No Match",
+            "Verified",
+            "Exact Match",
+            "No Match"
+        )),
+        ResultError::CodeText {
+            code: ResultCode::ExactMatch,
+            text: ResultText::NoMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1022",
+            "No Match",
+            "Verified",
+            "No Match",
+            "Exact Match"
+        )),
+        ResultError::IdVerification {
+            text: ResultText::NoMatch,
+            id_verification: ResultText::ExactMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1013",
+            "Invalid ID",
+            "Verified",
+            "No Match",
+            "Invalid ID"
+        )),
+        ResultError::VerifyIdNumber {
+            code: ResultCode::InvalidId,
+            verify_id_number: VerifyIdNumber::Verified,
+            expected: VerifyIdNumber::NotVerified
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1013",
+            "Invalid ID",
+            "Not Verified",
+            "Exact Match",
+            "Invalid ID"
+        )),
+        ResultError::MatchWithoutRecord {
+            code: ResultCode::InvalidId,
+            field: "Actions.Names",
+            outcome: FieldOutcome::ExactMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1020",
+            "Exact Match",
+            "Verified",
+            "Not Done",
+            "Exact Match"
+        )),
+        ResultError::NotCompared {
+            code: ResultCode::ExactMatch,
+            field: "Actions.Names",
+            outcome: FieldOutcome::NotDone
+        }
+    );
+    let e = err(result(
+        "1020",
+        "Exact Match",
+        "Verified",
+        "No Match",
+        "Exact Match",
+    ));
+    assert_eq!(
+        e,
+        ResultError::CodeActions {
+            code: ResultCode::ExactMatch,
+            expected: ResultCode::NoMatch,
+            aggregation: Aggregation::Strict
+        }
+    );
+    assert_eq!(e.field(), "ResultCode");
+    assert!(matches!(err("{".into()), ResultError::Json { .. }));
+}
