@@ -24,6 +24,11 @@ const STACK_CHARS: usize = 32;
 /// Returns exactly what the textbook dynamic-programming distance returns whenever that is
 /// `<= k`.
 ///
+/// Cost: linear in the lengths for `k <= 3` or when the shorter side (after the common prefix
+/// and suffix) has at most 64 symbols; otherwise a band of `2k + 1` cells per symbol of the
+/// shorter side. `k` is not limited here (a large `k` computes the full distance, quadratically);
+/// the matcher limits it to [`crate::MAX_DISTANCE_LIMIT`].
+///
 /// ```
 /// use underwrite_kyc::levenshtein::bounded;
 /// assert_eq!(bounded("kitten", "sitting", 3), Some(3));

@@ -17,9 +17,9 @@
 //! - **Unicode-correct.** Non-ASCII names go through canonical decomposition, full case folding
 //!   (`ß` → `ss`) and composition, and distances count Unicode scalar values, not bytes.
 //! - **Errors name the field.** Missing required names, impossible dates (`2000-02-30`),
-//!   unrecognized genders and country codes are [`KycError`]s naming the field
-//!   (`submitted.dob`), never a silent "No Match" or "Not Provided". Messages never echo the
-//!   personal data itself.
+//!   unrecognized genders and country codes, and phone numbers with letters are [`KycError`]s
+//!   naming the field (`submitted.dob`), never a silent "No Match" or "Not Provided". Messages
+//!   never echo the personal data itself.
 //! - **Strict by default.** Any "No Match" field makes the whole result 1022, as the reference's
 //!   matching rules say; [`Aggregation::Lenient`] follows the result-code table's wording
 //!   instead (1022 only when nothing matches).
@@ -59,6 +59,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod phone;
 pub mod request;
+pub mod result_json;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,8 +72,9 @@ pub use outcome::{
     Actions, Details, FieldOutcome, KycResult, ResultCode, ResultText, ResultType,
     ReturnPersonalInfo, VerifyIdNumber,
 };
-pub use phone::{Country, PhoneDetails, PhoneRule};
+pub use phone::{Country, PhoneDetails, PhoneError, PhoneRule};
 pub use request::{KycRequest, Record};
+pub use result_json::ResultError;
 
 /// How the per-field outcomes combine into the overall result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -86,10 +88,31 @@ pub enum Aggregation {
     Lenient,
 }
 
+/// The largest [`MatchConfig::max_distance`] that [`match_request`] accepts (see
+/// [`MatchConfig::validate`]).
+///
+/// Why 8:
+///
+/// - **Meaning.** The contract's threshold is 2. A threshold at or above the length of a name
+///   makes every pair of such names a Partial Match (any name of up to 8 characters is within 8
+///   edits of any other), so larger values no longer tell names apart. 8 leaves room to
+///   experiment well beyond the contract and [`MatchConfig::length_scaled`], and no further.
+/// - **Cost.** Past the table-free paths (`k <= 3`, or a shorter side of at most 64 characters,
+///   which are linear in the name length whatever `k`), the edit distance is a diagonal-band DP
+///   of `2k + 1` cells per character of the shorter name. At 8 that is 17 cells per character:
+///   linear in the name length with a small constant, for any name length (the library has no
+///   name length limit). An unbounded `k` made it quadratic: `--max-distance 200000` on long
+///   names ran for more than 20 seconds.
+pub const MAX_DISTANCE_LIMIT: usize = 8;
+
 /// Matching parameters.
+///
+/// [`match_request`] refuses a configuration that [`MatchConfig::validate`] refuses, before it
+/// reads the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchConfig {
-    /// Largest Levenshtein distance for a Partial Match of a name component (default 2).
+    /// Largest Levenshtein distance for a Partial Match of a name component (default 2, at most
+    /// [`MAX_DISTANCE_LIMIT`]).
     pub max_distance: usize,
     /// Scale the threshold down for short names: `min(max_distance, shorter_length / 3)`, so
     /// names of 1–2 characters must be equal, 3–5 may differ by one, 6 and more by two. Off by
@@ -110,6 +133,29 @@ impl Default for MatchConfig {
 }
 
 impl MatchConfig {
+    /// Check the configuration: `max_distance` must be at most [`MAX_DISTANCE_LIMIT`]. A larger
+    /// value is refused, never clamped, so that a result never reports a threshold other than the
+    /// one asked for.
+    ///
+    /// ```
+    /// use underwrite_kyc::{KycError, MatchConfig, MAX_DISTANCE_LIMIT};
+    /// assert_eq!(MatchConfig::default().validate(), Ok(()));
+    /// let wide = MatchConfig { max_distance: 200_000, ..MatchConfig::default() };
+    /// assert_eq!(
+    ///     wide.validate(),
+    ///     Err(KycError::MaxDistanceTooLarge { max_distance: 200_000, limit: MAX_DISTANCE_LIMIT })
+    /// );
+    /// ```
+    pub fn validate(&self) -> Result<(), KycError> {
+        if self.max_distance > MAX_DISTANCE_LIMIT {
+            return Err(KycError::MaxDistanceTooLarge {
+                max_distance: self.max_distance,
+                limit: MAX_DISTANCE_LIMIT,
+            });
+        }
+        Ok(())
+    }
+
     /// The distance threshold for a pair whose shorter side has `shorter_len` characters.
     #[must_use]
     pub fn threshold_for(&self, shorter_len: usize) -> usize {
@@ -122,7 +168,7 @@ impl MatchConfig {
 }
 
 /// Why a request could not be matched. Every variant names the offending field, e.g.
-/// `submitted.dob`; none echoes the value (it is personal data).
+/// `submitted.dob`; none echoes a value from a record (it is personal data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum KycError {
     /// A required name (submitted first or last name) is missing or blank.
@@ -151,11 +197,26 @@ pub enum KycError {
         /// `submitted.country` or `authority.country`.
         field: &'static str,
     },
-    /// A phone number without a single digit.
-    #[error("{field}: not a phone number (no digits)")]
+    /// [`MatchConfig::max_distance`] is above [`MAX_DISTANCE_LIMIT`]. Its field is
+    /// `max_distance`.
+    #[error(
+        "max_distance: {max_distance} is above the largest supported distance, {limit} \
+         (beyond it nearly any two names are a Partial Match, and matching slows down)"
+    )]
+    MaxDistanceTooLarge {
+        /// The distance asked for.
+        max_distance: usize,
+        /// [`MAX_DISTANCE_LIMIT`].
+        limit: usize,
+    },
+    /// A phone number without a single digit, or with a letter or any other character that is
+    /// not a digit or formatting ([`phone::check_phone`]).
+    #[error("{field}: not a phone number: {reason}")]
     InvalidPhone {
         /// `submitted.phone_number` or `authority.phone_number`.
         field: &'static str,
+        /// What is wrong with it.
+        reason: PhoneError,
     },
 }
 
@@ -168,7 +229,8 @@ impl KycError {
             | KycError::InvalidDate { field, .. }
             | KycError::InvalidGender { field }
             | KycError::InvalidCountry { field }
-            | KycError::InvalidPhone { field } => field,
+            | KycError::InvalidPhone { field, .. } => field,
+            KycError::MaxDistanceTooLarge { .. } => "max_distance",
         }
     }
 }
@@ -298,9 +360,10 @@ impl<'a> Prepared<'a> {
             .transpose()?;
         let phone = present(&r.phone_number);
         if let Some(p) = phone {
-            if !phone::has_digits(p) {
-                return Err(KycError::InvalidPhone { field: side.phone });
-            }
+            phone::check_phone(p).map_err(|reason| KycError::InvalidPhone {
+                field: side.phone,
+                reason,
+            })?;
         }
         Ok(Self {
             first,
@@ -367,7 +430,8 @@ fn not_compared(code: ResultCode, verify: VerifyIdNumber, config: &MatchConfig) 
     assemble(code, verify, [FieldOutcome::NotDone; 4], details)
 }
 
-/// Match a request: validate both records, compare every field, aggregate.
+/// Match a request: check the configuration ([`MatchConfig::validate`]), validate both records,
+/// compare every field, aggregate.
 ///
 /// Both records are validated before anything else, so a bad field is reported even when the
 /// issuer was unavailable. `issuer_unavailable` takes precedence over the authority record.
@@ -375,6 +439,7 @@ pub fn match_request(
     request: &KycRequest<'_>,
     config: &MatchConfig,
 ) -> Result<KycResult, KycError> {
+    config.validate()?;
     let submitted = Prepared::new(&request.submitted, &SUBMITTED, true)?;
     let authority = request
         .authority
@@ -433,7 +498,7 @@ fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResul
         _ => FieldOutcome::NotProvided,
     };
     let (phone_number, phone_details) = match (s.phone, a.phone) {
-        (Some(x), Some(y)) => phone::compare_phone(x, s.country, y, a.country),
+        (Some(x), Some(y)) => phone::compare_checked(x, s.country, y, a.country),
         _ => (
             FieldOutcome::NotProvided,
             PhoneDetails {

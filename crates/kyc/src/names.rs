@@ -1,4 +1,9 @@
 //! Name comparison: components, middle initials, straight and swapped (transposed) outcomes.
+//!
+//! These functions take the [`MatchConfig`] as given: [`crate::match_request`] checks it first
+//! ([`MatchConfig::validate`]). A caller that uses them directly should do the same, because the
+//! cost of a component comparison grows with `max_distance` (about `2 * max_distance + 1` steps
+//! per character of the shorter name on the slowest path, see [`crate::MAX_DISTANCE_LIMIT`]).
 
 use serde::{Deserialize, Serialize};
 

@@ -213,6 +213,10 @@ pub struct Details {
 
 /// The result of a KYC match, serialized like the reference's synchronous response (minus the
 /// job bookkeeping fields), plus [`Details`].
+///
+/// To read a result that a decision will rest on, use [`KycResult::from_json`]: the derived
+/// `Deserialize` reads the shape only (it refuses a known key given twice, but not a duplicated
+/// ignored key, and it does not check that the fields agree, see [`KycResult::check`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KycResult {
     /// `ResultType`: always "ID Verification".

@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use underwrite_kyc::{
-    match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig, Record,
-    ResultCode,
+    match_request, DateError, FieldOutcome, KycError, KycRequest, KycResult, MatchConfig,
+    PhoneError, PhoneRule, Record, ResultCode, MAX_DISTANCE_LIMIT,
 };
 
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -353,23 +353,26 @@ fn hostile_phones_genders_and_countries_are_errors_or_no_match() {
         phone(&padded, "08031234567").unwrap().actions.phone_number,
         FieldOutcome::ExactMatch
     );
+    // A bidi override and a NUL are not formatting: they used to be skipped like spaces.
     assert_eq!(
-        phone("\u{202E}+234\0", "+234")
-            .unwrap()
-            .actions
-            .phone_number,
-        FieldOutcome::ExactMatch
+        phone("\u{202E}+234\0", "+234").unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number",
+            reason: PhoneError::OtherCharacter
+        }
     );
     assert_eq!(
         phone("+", "+234").unwrap_err(),
         KycError::InvalidPhone {
-            field: "submitted.phone_number"
+            field: "submitted.phone_number",
+            reason: PhoneError::NoDigits
         }
     );
     assert_eq!(
         phone("٠٨٠٣", "+234").unwrap_err(),
         KycError::InvalidPhone {
-            field: "submitted.phone_number"
+            field: "submitted.phone_number",
+            reason: PhoneError::OtherCharacter
         }
     );
 
@@ -415,4 +418,410 @@ fn errors_never_echo_personal_data() {
             .code,
         ResultCode::NoMatch
     );
+}
+
+#[test]
+fn a_max_distance_above_the_limit_is_refused_before_any_work() {
+    let request = KycRequest {
+        submitted: record("joe", "leo"),
+        authority: Some(record("joe", "leo")),
+        issuer_unavailable: false,
+    };
+    for max_distance in [MAX_DISTANCE_LIMIT + 1, 200_000, usize::MAX] {
+        let config = MatchConfig {
+            max_distance,
+            ..MatchConfig::default()
+        };
+        let e = match_request(&request, &config).unwrap_err();
+        assert_eq!(
+            e,
+            KycError::MaxDistanceTooLarge {
+                max_distance,
+                limit: MAX_DISTANCE_LIMIT
+            }
+        );
+        assert_eq!(e.field(), "max_distance");
+        assert!(e.to_string().contains(&max_distance.to_string()), "{e}");
+        // Refused even when the records are bad too: the configuration is checked first.
+        let bad = KycRequest {
+            submitted: record("", "leo"),
+            authority: None,
+            issuer_unavailable: true,
+        };
+        assert_eq!(match_request(&bad, &config).unwrap_err(), e);
+    }
+    // The limit itself is accepted, and reported as the threshold in force.
+    let config = MatchConfig {
+        max_distance: MAX_DISTANCE_LIMIT,
+        ..MatchConfig::default()
+    };
+    let r = match_request(&request, &config).unwrap();
+    assert_eq!(r.details.unwrap().max_distance, MAX_DISTANCE_LIMIT);
+}
+
+/// `len` symbols of a period-2 pattern over `x` and `y`, with `edits` substitutions spread
+/// from the first symbol to the last, so that nothing is stripped as a common prefix or suffix
+/// and the banded DP runs over the whole length.
+fn spread_edits(x: char, y: char, len: usize, edits: usize) -> (String, String) {
+    let a: Vec<char> = (0..len).map(|i| if i % 2 == 0 { x } else { y }).collect();
+    let mut b = a.clone();
+    for e in 0..edits {
+        let at = e * (len - 1) / (edits - 1).max(1);
+        b[at] = 'z';
+    }
+    (a.into_iter().collect(), b.into_iter().collect())
+}
+
+#[test]
+fn long_names_at_the_largest_distance_finish_in_bounded_time() {
+    // 128 Ki characters per name: about a second per request unoptimized, where an unbounded
+    // distance (quadratic) would take hours. A release build does three 1 MiB names per side
+    // in well under a second (docs/kyc.md).
+    let config = MatchConfig {
+        max_distance: MAX_DISTANCE_LIMIT,
+        ..MatchConfig::default()
+    };
+    for (what, x, y, len) in [
+        ("ASCII", 'a', 'b', 1 << 17),
+        ("non-ASCII", 'é', 'ø', 1 << 17),
+    ] {
+        for (edits, expected) in [
+            (MAX_DISTANCE_LIMIT, FieldOutcome::PartialMatch),
+            (MAX_DISTANCE_LIMIT + 1, FieldOutcome::NoMatch),
+        ] {
+            let (a, b) = spread_edits(x, y, len, edits);
+            let label = format!("{what}, {edits} spread edits, k = {MAX_DISTANCE_LIMIT}");
+            // First, middle and last all long: the most component comparisons a request makes.
+            let r = within(&label, move || {
+                let mut submitted = Record::named(a.clone(), a.clone());
+                submitted.middle_name = Some(a.clone().into());
+                let mut authority = Record::named(b.clone(), b.clone());
+                authority.middle_name = Some(b.into());
+                let request = KycRequest {
+                    submitted,
+                    authority: Some(authority),
+                    issuer_unavailable: false,
+                };
+                match_request(&request, &config)
+            })
+            .unwrap();
+            assert_eq!(r.actions.names, expected, "{label}");
+            let first = r.details.unwrap().names.unwrap().straight.first;
+            assert_eq!(
+                first.distance,
+                (edits <= MAX_DISTANCE_LIMIT).then_some(edits),
+                "{label}"
+            );
+        }
+    }
+}
+
+/// A request whose records carry the given phones (`None`: no authority record).
+fn phones(submitted: &str, authority: Option<&str>) -> KycRequest<'static> {
+    let mut sub = record("joe", "leo");
+    sub.phone_number = Some(submitted.to_string().into());
+    sub.country = Some("NG".into());
+    let auth = authority.map(|p| {
+        let mut a = record("joe", "leo");
+        a.phone_number = Some(p.to_string().into());
+        a
+    });
+    KycRequest {
+        submitted: sub,
+        authority: auth,
+        issuer_unavailable: false,
+    }
+}
+
+fn phone_result(submitted: &str, authority: &str) -> Result<KycResult, KycError> {
+    let request = phones(submitted, Some(authority));
+    within("phone", move || {
+        match_request(&request, &MatchConfig::default())
+    })
+}
+
+#[test]
+fn phones_with_letters_are_not_phone_numbers_on_either_side() {
+    let letter = |field| KycError::InvalidPhone {
+        field,
+        reason: PhoneError::Letter,
+    };
+    let other = |field| KycError::InvalidPhone {
+        field,
+        reason: PhoneError::OtherCharacter,
+    };
+    // Vanity numbers, against the digits they share (letters were skipped: Exact Match) and
+    // against their keypad digits (what libphonenumber would read: CALL-NOW = 2255-669).
+    for vanity in [
+        "0803-CALL-NOW",
+        "0803-call-now",
+        "+234 803 FLOWERS",
+        "1-800-FLOWERS",
+    ] {
+        for digits in ["0803", "0803 2255 669", "+234 803 356 9377", "18003569377"] {
+            assert_eq!(
+                phone_result(vanity, digits).unwrap_err(),
+                letter("submitted.phone_number"),
+                "{vanity} / {digits}"
+            );
+            assert_eq!(
+                phone_result(digits, vanity).unwrap_err(),
+                letter("authority.phone_number"),
+                "{digits} / {vanity}"
+            );
+        }
+        // Both sides the same vanity text: still not a phone number, not an Exact Match.
+        assert_eq!(
+            phone_result(vanity, vanity).unwrap_err(),
+            letter("submitted.phone_number")
+        );
+    }
+    // One letter anywhere among the digits: first, last, an `x` for an extension, a
+    // lookalike `O` for zero, `l` for one.
+    for mixed in [
+        "a08031234567",
+        "08031234567b",
+        "0803 123 4567 x12",
+        "0803 123 4567 ext. 12",
+        "08O31234567",
+        "0803l234567",
+        "n/a",
+    ] {
+        assert_eq!(
+            phone_result(mixed, "08031234567").unwrap_err(),
+            letter("submitted.phone_number"),
+            "{mixed}"
+        );
+        assert_eq!(
+            phone_result("08031234567", mixed).unwrap_err(),
+            letter("authority.phone_number"),
+            "{mixed}"
+        );
+    }
+    // Letters of any script, including full-width Latin letters.
+    for non_ascii in [
+        "0803 123 4567 é",
+        "0803 ÇALL",
+        "0803 Σ 4567",
+        "0803 日本 4567",
+        "0803-ＣＡＬＬ-ＮＯＷ",
+        "0803 ß",
+    ] {
+        assert_eq!(
+            phone_result(non_ascii, "0803").unwrap_err(),
+            letter("submitted.phone_number"),
+            "{non_ascii}"
+        );
+        assert_eq!(
+            phone_result("0803", non_ascii).unwrap_err(),
+            letter("authority.phone_number"),
+            "{non_ascii}"
+        );
+    }
+    // Digits of other scripts are not ASCII digits, alone or mixed with ASCII ones (they were
+    // skipped, so `0803１２３` matched `0803`).
+    for foreign_digits in [
+        "０８０３１２３４５６７",
+        "0803１２３4567",
+        "0803 ١٢٣ 4567",
+        "0803 १२३ 4567",
+    ] {
+        assert_eq!(
+            phone_result(foreign_digits, "0803 4567").unwrap_err(),
+            other("submitted.phone_number"),
+            "{foreign_digits}"
+        );
+        assert_eq!(
+            phone_result("0803 4567", foreign_digits).unwrap_err(),
+            other("authority.phone_number"),
+            "{foreign_digits}"
+        );
+    }
+    // Invisible characters, controls and keypad symbols are not formatting either.
+    for odd in [
+        "0803\u{200B}1234567",
+        "0803\u{FEFF}1234567",
+        "0803\u{7}1234567",
+        "*0803#",
+        "0803_123_4567",
+    ] {
+        assert_eq!(
+            phone_result(odd, "08031234567").unwrap_err(),
+            other("submitted.phone_number"),
+            "{odd:?}"
+        );
+    }
+    // Formatting still is: spaces of any kind, brackets, dots, slashes, Unicode dashes.
+    for formatted in [
+        "+234 (803) 123-4567",
+        "0803.123.4567",
+        "0803/1234567",
+        "0803\u{a0}123\u{3000}4567",
+        "0803\u{2013}123\u{2011}4567\u{2212}",
+        "\t0803 123 4567\n",
+    ] {
+        let r = phone_result(formatted, "08031234567").unwrap();
+        assert_eq!(
+            r.actions.phone_number,
+            FieldOutcome::ExactMatch,
+            "{formatted}"
+        );
+        assert_eq!(r.code, ResultCode::ExactMatch, "{formatted}");
+    }
+}
+
+#[test]
+fn phones_with_letters_are_refused_even_when_nothing_is_compared() {
+    // Records are validated before 1013 / 1015 are decided.
+    let request = phones("0803-CALL-NOW", None);
+    assert_eq!(
+        match_request(&request, &MatchConfig::default()).unwrap_err(),
+        KycError::InvalidPhone {
+            field: "submitted.phone_number",
+            reason: PhoneError::Letter
+        }
+    );
+    let mut request = phones("08031234567", Some("0803 CALL NOW"));
+    request.issuer_unavailable = true;
+    let e = match_request(&request, &MatchConfig::default()).unwrap_err();
+    assert_eq!(e.field(), "authority.phone_number");
+    // The message names the field and the reason, never the value.
+    let message = e.to_string();
+    assert!(
+        message.starts_with("authority.phone_number: not a phone number: contains a letter"),
+        "{message}"
+    );
+    assert!(!message.contains("0803 CALL"), "{message}");
+}
+
+#[test]
+fn compare_phone_on_unchecked_input_never_calls_letters_a_match() {
+    use underwrite_kyc::phone::{compare_phone, parse_country};
+    let ng = parse_country("NG");
+    for (a, b) in [
+        ("0803-CALL-NOW", "0803"),
+        ("0803-CALL-NOW", "0803 2255 669"),
+        ("0803-CALL-NOW", "0803-CALL-NOW"),
+        ("0803１２３", "0803"),
+        ("08031234567", "0803 123 4567 x"),
+    ] {
+        for (x, y) in [(a, b), (b, a)] {
+            let (outcome, details) = compare_phone(x, ng, y, ng);
+            assert_eq!(
+                (outcome, details.rule),
+                (FieldOutcome::NoMatch, PhoneRule::Invalid),
+                "{x} / {y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn results_read_for_a_decision_are_refused_with_typed_errors() {
+    use underwrite_kyc::{Aggregation, ResultError, ResultText, VerifyIdNumber};
+    let result = |code: &str, text: &str, verify: &str, names: &str, id: &str| {
+        format!(
+            r#"{{"ResultCode": "{code}", "ResultText": "{text}", "Actions": {{
+                "Verify_ID_Number": "{verify}", "Return_Personal_Info": "Not Applicable",
+                "Names": "{names}", "DOB": "Exact Match", "Gender": "Not Provided",
+                "Phone_Number": "Not Provided", "ID_Verification": "{id}"}}}}"#
+        )
+    };
+    let ok = result("1022", "No Match", "Verified", "No Match", "No Match");
+    assert_eq!(KycResult::from_json(&ok).unwrap().code, ResultCode::NoMatch);
+    let err = |text: String| within("result", move || KycResult::from_json(&text).unwrap_err());
+    assert_eq!(
+        err(ok.replace(
+            r#""Names": "No Match","#,
+            r#""Names": "No Match", "Names": "Exact Match","#
+        )),
+        ResultError::DuplicateKey {
+            path: "Actions.Names".into()
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1020",
+            "No Match",
+            "Verified",
+            "Exact Match",
+            "No Match"
+        )),
+        ResultError::CodeText {
+            code: ResultCode::ExactMatch,
+            text: ResultText::NoMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1022",
+            "No Match",
+            "Verified",
+            "No Match",
+            "Exact Match"
+        )),
+        ResultError::IdVerification {
+            text: ResultText::NoMatch,
+            id_verification: ResultText::ExactMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1013",
+            "Invalid ID",
+            "Verified",
+            "No Match",
+            "Invalid ID"
+        )),
+        ResultError::VerifyIdNumber {
+            code: ResultCode::InvalidId,
+            verify_id_number: VerifyIdNumber::Verified,
+            expected: VerifyIdNumber::NotVerified
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1013",
+            "Invalid ID",
+            "Not Verified",
+            "Exact Match",
+            "Invalid ID"
+        )),
+        ResultError::MatchWithoutRecord {
+            code: ResultCode::InvalidId,
+            field: "Actions.Names",
+            outcome: FieldOutcome::ExactMatch
+        }
+    );
+    assert_eq!(
+        err(result(
+            "1020",
+            "Exact Match",
+            "Verified",
+            "Not Done",
+            "Exact Match"
+        )),
+        ResultError::NotCompared {
+            code: ResultCode::ExactMatch,
+            field: "Actions.Names",
+            outcome: FieldOutcome::NotDone
+        }
+    );
+    let e = err(result(
+        "1020",
+        "Exact Match",
+        "Verified",
+        "No Match",
+        "Exact Match",
+    ));
+    assert_eq!(
+        e,
+        ResultError::CodeActions {
+            code: ResultCode::ExactMatch,
+            expected: ResultCode::NoMatch,
+            aggregation: Aggregation::Strict
+        }
+    );
+    assert_eq!(e.field(), "ResultCode");
+    assert!(matches!(err("{".into()), ResultError::Json { .. }));
 }

@@ -5,7 +5,7 @@
 //! provider's documentation. When a decision is made without KYC, `kyc.provided` is `false` and
 //! every other field is `()` (missing).
 
-use underwrite_kyc::{match_request, KycRequest, KycResult, MatchConfig};
+use underwrite_kyc::{match_request, KycRequest, KycResult, MatchConfig, ResultError};
 
 /// The fields `kyc.<field>` can name, in index order.
 pub const KYC_FIELDS: [&str; 9] = [
@@ -46,7 +46,8 @@ impl KycFacts {
         KycFacts::default()
     }
 
-    /// Facts from a KYC result (as `underwrite-kyc` produces it).
+    /// Facts from a KYC result (as `underwrite-kyc` produces it). The result is taken as it
+    /// is: one read from outside should come from [`KycResult::from_json`], which checks it.
     pub fn from_result(result: &KycResult) -> KycFacts {
         let a = &result.actions;
         let fields = [
@@ -69,6 +70,13 @@ impl KycFacts {
     /// Facts from JSON holding either a KYC request (`submitted` / `authority`), which is
     /// matched here with `underwrite-kyc`'s default configuration, or a result in the
     /// reference's shape (`ResultCode`, `ResultText`, `Actions`, ...).
+    ///
+    /// A result is read with [`KycResult::from_json`]: a key given twice at any level is
+    /// refused (the error's `field` is the key's path, e.g. `Actions.Names`), and so is a result
+    /// whose fields disagree (`ResultCode` 1020 with `ResultText` "No Match", a code the
+    /// per-field outcomes do not give, ...; see [`KycResult::check`]), so that no rule decides
+    /// on one copy or one field while another says otherwise. A request is refused on a
+    /// duplicate key too (by its derived reader).
     pub fn from_json(text: &str) -> Result<KycFacts, KycInputError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| KycInputError {
             field: "kyc".into(),
@@ -86,9 +94,14 @@ impl KycFacts {
                 })?;
             Ok(KycFacts::from_result(&result))
         } else {
-            let result: KycResult = serde_json::from_value(value).map_err(|e| KycInputError {
-                field: "result".into(),
-                message: format!("not a KYC request or result: {e}"),
+            let result = KycResult::from_json(text).map_err(|e| KycInputError {
+                field: e.field().to_string(),
+                message: match e {
+                    ResultError::Json { message } => {
+                        format!("not a KYC request or result: {message}")
+                    }
+                    e => e.to_string(),
+                },
             })?;
             Ok(KycFacts::from_result(&result))
         }
