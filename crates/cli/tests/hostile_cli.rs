@@ -563,3 +563,52 @@ fn a_closed_stdout_ends_quietly() {
         assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
     }
 }
+
+// ---- 6. Duplicate keys in a batch line, 7. bounded tolerance options ----
+#[test]
+fn duplicate_keys_in_a_batch_line_are_that_lines_error() {
+    let clean = payload("clean.json");
+    let no_match = r#"{"ResultCode":"1022","ResultText":"No Match","ResultText":"Exact Match"}"#;
+    let lines = [
+        format!(r#"{{"id":1,"signals":{clean},"signals":{clean}}}"#),
+        format!(r#"{{"id":2,"id":3,"signals":{clean}}}"#),
+        format!(r#"{{"id":4,"signals":{clean},"kyc":{no_match}}}"#),
+        application("5"),
+    ];
+    let input: String = lines.iter().map(|l| l.clone() + "\n").collect();
+    let out = run(&["batch", "-p", "rules/starter.yaml"], input.as_bytes());
+    assert_eq!(out.code(), Some(1));
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 4);
+    for (line, needle) in lines[..3].iter().zip([
+        "duplicate field `signals`",
+        "duplicate field `id`",
+        "duplicate key `ResultText`",
+    ]) {
+        let message = line["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{needle}: {message}");
+        assert!(line.get("decision").is_none());
+    }
+    assert!(decided(&lines[3]));
+}
+
+#[test]
+fn kyc_max_distance_is_capped_at_the_documented_limit() {
+    let out = run(
+        &["kyc", "--max-distance", "200000", "-"],
+        KYC_LINE.as_bytes(),
+    );
+    assert_eq!(out.code(), Some(2));
+    let err = &out.stderr;
+    assert!(
+        err.contains("--max-distance") && err.contains("0..=8"),
+        "{err}"
+    );
+    let out = run(&["kyc", "--max-distance", "8", "-"], KYC_LINE.as_bytes());
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "{}",
+        out.stderr
+    );
+}

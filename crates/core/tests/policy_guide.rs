@@ -80,10 +80,7 @@ fn guide_lists_exactly_the_allowed_functions() {
         .nth(1)
         .and_then(|rest| rest.split("<!-- /functions -->").next())
         .expect("the guide has the functions table");
-    let rows: Vec<&str> = table
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .collect();
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| `")).collect();
     assert_eq!(rows.len(), FUNCTIONS.len(), "one row per function");
     for (row, f) in rows.iter().zip(FUNCTIONS) {
         let arg_names = ["x", "a, b", "x, lo, hi"];

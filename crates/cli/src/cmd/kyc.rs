@@ -32,8 +32,15 @@ pub struct Args {
     /// 1022 only when no field matches at all (default: any No Match field gives 1022).
     #[arg(long)]
     pub lenient: bool,
-    /// Largest edit distance for a Partial Match of a name component.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    /// Largest edit distance for a Partial Match of a name component (0 to 8: beyond that
+    /// nearly any two names match, and matching slows down).
+    #[arg(
+        long,
+        default_value_t = 2,
+        value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+            .range(0..=underwrite_kyc::MAX_DISTANCE_LIMIT as u64)
+    )]
     pub max_distance: usize,
     /// Scale the distance down for short names (1-2 letters must be equal, 3-5 may differ by 1).
     #[arg(long)]

@@ -487,7 +487,8 @@ mod tests {
     }
 
     fn dec(v: Dynamic) -> Decimal {
-        v.as_decimal().unwrap_or_else(|_| panic!("not a decimal: {v}"))
+        v.as_decimal()
+            .unwrap_or_else(|_| panic!("not a decimal: {v}"))
     }
 
     #[test]
@@ -498,21 +499,40 @@ mod tests {
         assert!(truth("\"Exact Match\" in [\"No Match\", \"Exact Match\"]"));
         assert!(truth("\"act\" in \"Exact Match\""));
         assert!(truth("x !in []"));
-        assert!(run("() in [1]", Decimal::ONE).unwrap_err().contains("missing value"));
-        assert!(run("\"a\" in [1]", Decimal::ONE).unwrap_err().contains("compared with"));
+        assert!(run("() in [1]", Decimal::ONE)
+            .unwrap_err()
+            .contains("missing value"));
+        assert!(run("\"a\" in [1]", Decimal::ONE)
+            .unwrap_err()
+            .contains("compared with"));
     }
 
     #[test]
     fn rounding_is_half_away_from_zero() {
         for (x, expected) in [("2.5", "3"), ("-2.5", "-3"), ("2.4", "2"), ("-0.5", "-1")] {
             let x: Decimal = x.parse().unwrap();
-            assert_eq!(dec(run("round(x)", x).unwrap()).to_string(), expected, "{x}");
+            assert_eq!(
+                dec(run("round(x)", x).unwrap()).to_string(),
+                expected,
+                "{x}"
+            );
         }
-        assert_eq!(dec(run("round(x, 1)", Decimal::new(125, 2)).unwrap()), Decimal::new(13, 1));
-        assert!(run("round(x, 29)", Decimal::ONE).unwrap_err().contains("0 to 28"));
-        assert!(run("clamp(x, 2, 1)", Decimal::ONE).unwrap_err().contains("above"));
-        assert!(run("abs(())", Decimal::ONE).unwrap_err().contains("missing value"));
-        assert!(run("len(x)", Decimal::ONE).unwrap_err().contains("takes a text"));
+        assert_eq!(
+            dec(run("round(x, 1)", Decimal::new(125, 2)).unwrap()),
+            Decimal::new(13, 1)
+        );
+        assert!(run("round(x, 29)", Decimal::ONE)
+            .unwrap_err()
+            .contains("0 to 28"));
+        assert!(run("clamp(x, 2, 1)", Decimal::ONE)
+            .unwrap_err()
+            .contains("above"));
+        assert!(run("abs(())", Decimal::ONE)
+            .unwrap_err()
+            .contains("missing value"));
+        assert!(run("len(x)", Decimal::ONE)
+            .unwrap_err()
+            .contains("takes a text"));
         assert!(run("abs(-9223372036854775807 - 1)", Decimal::ONE)
             .unwrap_err()
             .contains("overflow"));
