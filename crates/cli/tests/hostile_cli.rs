@@ -605,10 +605,5 @@ fn kyc_max_distance_is_capped_at_the_documented_limit() {
         "{err}"
     );
     let out = run(&["kyc", "--max-distance", "8", "-"], KYC_LINE.as_bytes());
-    assert_eq!(
-        out.code(),
-        Some(0),
-        "{}",
-        out.stderr
-    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
 }

@@ -4,31 +4,15 @@
 //! `underwrite-kyc` itself produces is still accepted, with the same facts.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
+
+use common::within;
 
 use serde_json::{json, Value};
 use underwrite_core::policy::kyc::{KycFacts, KycInputError};
 use underwrite_kyc::{
     match_request, Aggregation, KycRequest, MatchConfig, Record, ResultCode, ResultText,
 };
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(what.to_string())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .unwrap();
-    match rx.recv_timeout(DEADLINE) {
-        Ok(v) => v,
-        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
-    }
-}
 
 fn facts(what: &str, text: String) -> Result<KycFacts, KycInputError> {
     within(what, move || KycFacts::from_json(&text))

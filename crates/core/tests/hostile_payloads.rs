@@ -5,9 +5,11 @@
 //! multiple of its own size; error messages quote at most a short excerpt of a hostile value.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::sync::mpsc;
+mod common;
+
+use common::within;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use rust_decimal::Decimal;
 use underwrite_core::catalog::BAND_FORM;
@@ -15,23 +17,6 @@ use underwrite_core::features::{Band, FeatureValue, Schema};
 use underwrite_core::normalize::{normalize, Normalized};
 use underwrite_core::policy::{DecideError, DecideOptions, Outcome, Policy};
 use underwrite_core::signals::{JsonType, SignalError, SignalStatus};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(what.to_string())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .unwrap();
-    match rx.recv_timeout(DEADLINE) {
-        Ok(v) => v,
-        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
-    }
-}
 
 fn norm(what: &str, payload: Vec<u8>) -> Result<Normalized, SignalError> {
     within(what, move || {

@@ -6,32 +6,14 @@
 //! expanded or built. (The workspace forbids `unsafe`, so there is no counting allocator here.)
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
+
+use common::within;
 
 use underwrite_core::policy::kyc::KycFacts;
 use underwrite_core::policy::{
     DecideError, DecideOptions, Decision, LoadError, Policy, MAX_ITEMS, MAX_POLICY_BYTES,
 };
-
-/// How long any single hostile input may take before the test calls it a hang. Generous: debug
-/// builds on a shared two-core machine; a real hang never finishes at all.
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Run `f` on its own thread and fail the test if it does not finish within [`DEADLINE`].
-fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(what.to_string())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .unwrap();
-    match rx.recv_timeout(DEADLINE) {
-        Ok(v) => v,
-        Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
-    }
-}
 
 fn load(what: &str, yaml: String) -> Result<Policy, LoadError> {
     within(what, move || Policy::load(yaml.as_bytes()))
