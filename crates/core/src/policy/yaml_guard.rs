@@ -1,15 +1,17 @@
-//! The shape of a policy's YAML, checked from the parser's own events before serde sees it.
+//! The shape of a policy's YAML, checked from a parser's own events before serde sees it.
 //!
-//! Why a pass over events, and why this parser:
+//! Why a pass over events:
 //! * serde_yaml expands aliases (a 1 MiB file can grow to gigabytes, and every diagnostic that
 //!   echoes an expanded value repeats it), keeps the *last* of two equal keys in a map (a
 //!   duplicated alias silently re-points a feature), and libyaml's scanner pays for nesting
-//!   depth on every token. Guessing these from text lines misses an alias on its own line and
-//!   mistakes a `[` inside a quoted expression for nesting; only the parser knows.
-//! * The events come from `libyaml-safer`, a safe Rust port of the very libyaml that serde_yaml
-//!   runs, so this pass and the deserializer read the same document the same way.
-//! * It stops at the first event past [`MAX_DEPTH`], so the scanner's work stays linear in the
-//!   file's size whatever the nesting.
+//!   depth on every token. Guessing these from text lines missed an alias on its own line and
+//!   mistook a `[` inside a quoted expression for nesting; only a parser knows.
+//! * The events come from `saphyr-parser`, a maintained pure-Rust YAML 1.2 pull parser. (The
+//!   safe port of libyaml was tried first and panics on a valid folded scalar at the end of a
+//!   file.) It reads structure (collections, keys, anchors, aliases) as libyaml does; where the
+//!   two could differ (scalar typing), this pass does not care.
+//! * It stops at the first collection past [`MAX_DEPTH`], so the work stays linear in the
+//!   file's size whatever the nesting, for this pass and for serde_yaml after it.
 //!
 //! Refused, each at the position the parser gives: anchors and aliases (`&a`, `*a`; a policy
 //! writes every value out), nesting deeper than [`MAX_DEPTH`], a key given twice in one mapping
@@ -18,7 +20,7 @@
 
 use std::collections::HashSet;
 
-use libyaml_safer::{EventData, Mark, Parser};
+use saphyr_parser::{Event, Marker, Parser};
 
 use super::error::{echo, Diagnostic};
 
@@ -43,55 +45,39 @@ enum Open {
 /// read reliably.
 pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut bytes = source.as_bytes();
-    let mut parser = Parser::new();
-    parser.set_input_string(&mut bytes);
-    let mut stack: Vec<Open> = Vec::new();
-    let mut push = |problems: &mut Vec<Diagnostic>, mark: Mark, message: String| {
+    let mut push = |problems: &mut Vec<Diagnostic>, mark: Marker, message: String| {
         if problems.len() < max {
             problems.push(at(mark, message));
         }
     };
-    loop {
-        let event = match parser.parse() {
+    let mut stack: Vec<Open> = Vec::new();
+    for item in Parser::new_from_str(source) {
+        let (event, span) = match item {
             Ok(event) => event,
             Err(e) => {
-                let message = format!("YAML syntax error: {}", e.problem());
-                match e.problem_mark() {
-                    Some(mark) => push(&mut problems, mark, message),
-                    None => problems.push(Diagnostic {
-                        line: None,
-                        column: None,
-                        rule: None,
-                        message,
-                    }),
-                }
+                let message = format!("YAML syntax error: {}", echo(e.info()));
+                push(&mut problems, *e.marker(), message);
                 return problems;
             }
         };
-        let mark = event.start_mark;
-        let is_mapping = matches!(event.data, EventData::MappingStart { .. });
-        match event.data {
-            EventData::StreamEnd => return problems,
-            EventData::StreamStart { .. }
-            | EventData::DocumentStart { .. }
-            | EventData::DocumentEnd { .. } => {}
-            EventData::Alias { anchor } => {
+        let mark = span.start;
+        match event {
+            Event::StreamEnd => break,
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd => {}
+            Event::Alias(_) => {
                 push(
                     &mut problems,
                     mark,
-                    format!(
-                        "YAML aliases (`*{}`) are not allowed in policies; write the value out",
-                        echo(&anchor)
-                    ),
+                    "YAML aliases (`*name`) are not allowed in policies; write the value out"
+                        .into(),
                 );
                 node_done(&mut stack);
             }
-            EventData::Scalar { anchor, value, .. } => {
-                refuse_anchor(&mut problems, &mut push, mark, anchor.as_deref());
+            Event::Scalar(value, _, anchor, _) => {
+                refuse_anchor(&mut problems, &mut push, mark, anchor);
                 match stack.last_mut() {
                     Some(Open::Mapping { keys, at_key }) if *at_key => {
-                        if !keys.insert(value.clone()) {
+                        if !keys.insert(value.to_string()) {
                             push(
                                 &mut problems,
                                 mark,
@@ -107,8 +93,9 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
                     _ => node_done(&mut stack),
                 }
             }
-            EventData::SequenceStart { anchor, .. } | EventData::MappingStart { anchor, .. } => {
-                refuse_anchor(&mut problems, &mut push, mark, anchor.as_deref());
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let is_mapping = matches!(event, Event::MappingStart(..));
+                refuse_anchor(&mut problems, &mut push, mark, anchor);
                 if let Some(Open::Mapping { at_key: true, .. }) = stack.last() {
                     push(
                         &mut problems,
@@ -136,12 +123,13 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
                     Open::Sequence
                 });
             }
-            EventData::SequenceEnd | EventData::MappingEnd => {
+            Event::SequenceEnd | Event::MappingEnd => {
                 stack.pop();
                 node_done(&mut stack);
             }
         }
     }
+    problems
 }
 
 /// A node (scalar, alias or whole collection) ended: in a mapping, a key's value was read or a
@@ -152,28 +140,27 @@ fn node_done(stack: &mut [Open]) {
     }
 }
 
+/// `anchor_id` is the parser's anchor number; 0 means the node has none.
 fn refuse_anchor(
     problems: &mut Vec<Diagnostic>,
-    push: &mut impl FnMut(&mut Vec<Diagnostic>, Mark, String),
-    mark: Mark,
-    anchor: Option<&str>,
+    push: &mut impl FnMut(&mut Vec<Diagnostic>, Marker, String),
+    mark: Marker,
+    anchor_id: usize,
 ) {
-    if let Some(anchor) = anchor {
+    if anchor_id != 0 {
         push(
             problems,
             mark,
-            format!(
-                "YAML anchors (`&{}`) are not allowed in policies; write every value out",
-                echo(anchor)
-            ),
+            "YAML anchors (`&name`) are not allowed in policies; write every value out".into(),
         );
     }
 }
 
-fn at(mark: Mark, message: String) -> Diagnostic {
+/// A diagnostic at `mark` (the parser's lines are 1-based, its columns 0-based).
+fn at(mark: Marker, message: String) -> Diagnostic {
     Diagnostic {
-        line: usize::try_from(mark.line).ok().map(|l| l + 1),
-        column: usize::try_from(mark.column).ok().map(|c| c + 1),
+        line: Some(mark.line()),
+        column: Some(mark.col() + 1),
         rule: None,
         message,
     }
@@ -202,19 +189,20 @@ mod tests {
     fn aliases_anchors_and_duplicates_are_placed() {
         let m = messages("a: &x 1\nb:\n  *x\n");
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(
-            m[0].starts_with("line 1, column 4: YAML anchors (`&x`)"),
-            "{m:?}"
-        );
-        assert!(
-            m[1].starts_with("line 3, column 3: YAML aliases (`*x`)"),
-            "{m:?}"
-        );
+        assert!(m[0].starts_with("line 1, column 4: YAML anchors"), "{m:?}");
+        assert!(m[1].starts_with("line 3, column 3: YAML aliases"), "{m:?}");
         let m = messages("features:\n  aliases:\n    o: a\n    p: b\n    o: c\n");
         assert_eq!(m, ["line 5, column 5: the key `o` appears twice in this mapping; each key may be given once"]);
         // Quoting does not make a key different.
         assert_eq!(messages("{a: 1, \"a\": 2}").len(), 1);
         assert_eq!(messages("? [a]\n: 1\n").len(), 1);
+    }
+
+    #[test]
+    fn a_folded_scalar_at_the_end_of_the_file_is_fine() {
+        // The libyaml port tried first panicked here (fuzz finding).
+        assert!(messages("description: >\n  Thin-file signals (#").is_empty());
+        assert!(messages("description: |\n  text").is_empty());
     }
 
     #[test]
