@@ -251,13 +251,20 @@ fn binary<'a>(op: BinOp, a: Val<'a>, b: Val<'a>) -> Eval<'a> {
         Val::Band(_) => Some(BAND_MSG),
         _ => None,
     };
-    if is_number(&b) {
-        if let Some(msg) = guard(&a) {
-            return Eval::Error(msg);
+    // What stays allowed with a missing, never or band operand: `m == ()`, never against never
+    // (`==`, `!=`), band against band or band text in a comparison. Everything else is the
+    // operand's error, as the sandbox's guards make it.
+    let allowed = match (&a, &b) {
+        (Val::Unit, Val::Unit) | (Val::Never, Val::Never) => {
+            matches!(op, BinOp::Eq | BinOp::Ne)
         }
-    }
-    if is_number(&a) {
-        if let Some(msg) = guard(&b) {
+        (Val::Band(_), Val::Band(_) | Val::Str(_)) | (Val::Str(_), Val::Band(_)) => {
+            is_comparison(op)
+        }
+        _ => false,
+    };
+    if !allowed {
+        if let Some(msg) = guard(&a).or_else(|| guard(&b)) {
             return Eval::Error(msg);
         }
     }

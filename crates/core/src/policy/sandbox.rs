@@ -12,7 +12,9 @@
 //!   what to do (`x ?? 0`, `is_missing(x)`). "Never happened" ([`Never`]) and amount bands
 //!   ([`Band`]) are custom types with the same guard, so neither silently reads as a number.
 
-use rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, INT};
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Variant, INT,
+};
 use rust_decimal::Decimal;
 
 use crate::features::Band;
@@ -105,44 +107,97 @@ fn mixed_error(a: Dynamic, b: Dynamic) -> RhaiResult<bool> {
     .into())
 }
 
-/// Register comparisons between a number type and `$ty` (both orders) as errors: Rhai would
-/// quietly answer `false`, which in a credit rule is a silent wrong answer.
-macro_rules! guard_comparisons {
-    ($engine:expr, $ty:ty) => {
-        for op in COMPARISONS {
-            $engine.register_fn(op, |a: $ty, b: INT| {
-                mixed_error(Dynamic::from(a), Dynamic::from(b))
-            });
-            $engine.register_fn(op, |a: INT, b: $ty| {
-                mixed_error(Dynamic::from(a), Dynamic::from(b))
-            });
-            $engine.register_fn(op, |a: $ty, b: Decimal| {
-                mixed_error(Dynamic::from(a), Dynamic::from(b))
-            });
-            $engine.register_fn(op, |a: Decimal, b: $ty| {
-                mixed_error(Dynamic::from(a), Dynamic::from(b))
-            });
-        }
-    };
-}
-
 const COMPARISONS: [&str; 6] = ["==", "!=", ">", ">=", "<", "<="];
 const ARITHMETIC: [&str; 5] = ["+", "-", "*", "/", "%"];
+const ORDERING: [&str; 4] = [">", ">=", "<", "<="];
 
-/// Register `op(a, b)` for both argument orders of `A` with every number type, failing with `f`.
-macro_rules! guard_ops {
-    ($engine:expr, $ty:ty, $f:expr) => {
-        for op in COMPARISONS.iter().chain(ARITHMETIC.iter()) {
-            $engine.register_fn(*op, |a: $ty, b: INT| $f(Dynamic::from(a), Dynamic::from(b)));
-            $engine.register_fn(*op, |a: INT, b: $ty| $f(Dynamic::from(a), Dynamic::from(b)));
-            $engine.register_fn(*op, |a: $ty, b: Decimal| {
-                $f(Dynamic::from(a), Dynamic::from(b))
-            });
-            $engine.register_fn(*op, |a: Decimal, b: $ty| {
-                $f(Dynamic::from(a), Dynamic::from(b))
-            });
-        }
-    };
+/// A guard: the error an operator on a given pair of types gives instead of Rhai's answer.
+type Guard = fn(Dynamic, Dynamic) -> RhaiResult<bool>;
+
+/// Register `op(a, b)` and `op(b, a)` for every `op` in `ops` as `guard`. Rhai answers `false`
+/// (or concatenates) for operands of different types, which in a credit rule is a silent wrong
+/// answer; a registered function runs before Rhai's built-in fallback (fast operators are off).
+fn guard_pair<A, B>(engine: &mut Engine, ops: &[&'static str], guard: Guard)
+where
+    A: Variant + Clone,
+    B: Variant + Clone,
+{
+    for op in ops {
+        engine.register_fn(*op, move |a: A, b: B| {
+            guard(Dynamic::from(a), Dynamic::from(b))
+        });
+        engine.register_fn(*op, move |a: B, b: A| {
+            guard(Dynamic::from(a), Dynamic::from(b))
+        });
+    }
+}
+
+/// Every operator on a missing value, never or a band that is not an explicit test of it is an
+/// error; so is comparing values of different types. What stays allowed: `m == ()`, `nv == nv`,
+/// band against band or band text, and like against like.
+fn register_guards(engine: &mut Engine) {
+    let all: Vec<&'static str> = COMPARISONS
+        .iter()
+        .chain(ARITHMETIC.iter())
+        .copied()
+        .collect();
+    let (all, arithmetic, ordering) = (&all[..], &ARITHMETIC[..], &ORDERING[..]);
+    // Missing, against everything but itself (`m == ()` stays a test for missing).
+    guard_pair::<(), INT>(engine, all, missing_error);
+    guard_pair::<(), Decimal>(engine, all, missing_error);
+    guard_pair::<(), ImmutableString>(engine, all, missing_error);
+    guard_pair::<(), bool>(engine, all, missing_error);
+    guard_pair::<(), char>(engine, all, missing_error);
+    guard_pair::<(), Array>(engine, all, missing_error);
+    guard_pair::<(), Map>(engine, all, missing_error);
+    guard_pair::<(), Never>(engine, all, missing_error);
+    guard_pair::<(), Band>(engine, all, missing_error);
+    guard_pair::<(), ()>(engine, arithmetic, missing_error);
+    guard_pair::<(), ()>(engine, ordering, missing_error);
+    // Never: only `==` / `!=` with never.
+    guard_pair::<Never, INT>(engine, all, never_error);
+    guard_pair::<Never, Decimal>(engine, all, never_error);
+    guard_pair::<Never, ImmutableString>(engine, all, never_error);
+    guard_pair::<Never, bool>(engine, all, never_error);
+    guard_pair::<Never, char>(engine, all, never_error);
+    guard_pair::<Never, Array>(engine, all, never_error);
+    guard_pair::<Never, Map>(engine, all, never_error);
+    guard_pair::<Never, Band>(engine, all, never_error);
+    guard_pair::<Never, Never>(engine, arithmetic, never_error);
+    guard_pair::<Never, Never>(engine, ordering, never_error);
+    // Bands: compared with bands and band text (registered below), never used as numbers.
+    guard_pair::<Band, INT>(engine, all, band_error);
+    guard_pair::<Band, Decimal>(engine, all, band_error);
+    guard_pair::<Band, ImmutableString>(engine, arithmetic, band_error);
+    guard_pair::<Band, bool>(engine, all, band_error);
+    guard_pair::<Band, char>(engine, all, band_error);
+    guard_pair::<Band, Array>(engine, all, band_error);
+    guard_pair::<Band, Map>(engine, all, band_error);
+    guard_pair::<Band, Band>(engine, arithmetic, band_error);
+    // Numbers, text, true/false, characters, lists and maps compare only like with like.
+    let comparisons = &COMPARISONS[..];
+    guard_pair::<INT, ImmutableString>(engine, comparisons, mixed_error);
+    guard_pair::<Decimal, ImmutableString>(engine, comparisons, mixed_error);
+    guard_pair::<INT, bool>(engine, comparisons, mixed_error);
+    guard_pair::<Decimal, bool>(engine, comparisons, mixed_error);
+    guard_pair::<INT, char>(engine, comparisons, mixed_error);
+    guard_pair::<Decimal, char>(engine, comparisons, mixed_error);
+    guard_pair::<ImmutableString, bool>(engine, comparisons, mixed_error);
+    guard_pair::<char, bool>(engine, comparisons, mixed_error);
+    guard_pair::<Array, INT>(engine, comparisons, mixed_error);
+    guard_pair::<Array, Decimal>(engine, comparisons, mixed_error);
+    guard_pair::<Array, ImmutableString>(engine, comparisons, mixed_error);
+    guard_pair::<Array, bool>(engine, comparisons, mixed_error);
+    guard_pair::<Map, INT>(engine, comparisons, mixed_error);
+    guard_pair::<Map, Decimal>(engine, comparisons, mixed_error);
+    guard_pair::<Map, ImmutableString>(engine, comparisons, mixed_error);
+    guard_pair::<Map, bool>(engine, comparisons, mixed_error);
+    guard_pair::<Map, Array>(engine, comparisons, mixed_error);
+    guard_pair::<bool, bool>(engine, ordering, unordered_error);
+}
+
+fn unordered_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
+    Err("true and false have no order; compare them with `==` or `!=`".into())
 }
 
 /// A band against band text: only a catalog band compares (`"Z1"`, `"A007"` are errors, with
@@ -190,11 +245,7 @@ pub fn engine() -> Engine {
 
     engine.register_type_with_name::<Never>("Never");
     engine.register_type_with_name::<Band>("Band");
-    guard_ops!(engine, (), missing_error);
-    guard_ops!(engine, Never, never_error);
-    guard_ops!(engine, Band, band_error);
-    guard_comparisons!(engine, rhai::ImmutableString);
-    guard_comparisons!(engine, bool);
+    register_guards(&mut engine);
 
     // The allow-listed functions (and unary operators): nothing else can be called.
     super::functions::register(&mut engine);
@@ -222,6 +273,7 @@ pub fn engine() -> Engine {
     engine.register_fn("<", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_lt()));
     engine.register_fn("<=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_le()));
     engine.register_fn("==", |a: Never, b: Never| a == b);
+    engine.register_fn("!=", |a: Never, b: Never| a != b);
     engine
 }
 
@@ -279,6 +331,40 @@ mod tests {
         assert!(truth("is_never(nv)"));
         assert!(truth("never_as(nv, 9999) > 180"));
         assert!(truth("never_as(n, 9999) < 4"));
+    }
+
+    #[test]
+    fn missing_never_and_bands_never_answer_silently_against_text_or_booleans() {
+        // A missing KYC field compared with its text was a silent `false`: a No Match rule that
+        // did not fire. Every such operator is now the operand's error.
+        for (src, needle) in [
+            ("m == \"No Match\"", "missing value"),
+            ("m != \"No Match\"", "missing value"),
+            ("\"No Match\" == m", "missing value"),
+            ("m == true", "missing value"),
+            ("m == 'x'", "missing value"),
+            ("m == []", "missing value"),
+            ("\"x\" + m == \"x\"", "missing value"),
+            ("m + m", "missing value"),
+            ("m < m", "missing value"),
+            ("nv == \"x\"", "never"),
+            ("nv == true", "never"),
+            ("nv < nv", "never"),
+            ("nv + nv", "never"),
+            ("b == true", "band"),
+            ("b + \"x\"", "band"),
+            ("b + b", "band"),
+            ("m == nv", "missing value"),
+            ("\"a\" == true", "compared with"),
+            ("(n > 0) < true", "no order"),
+            ("[1] == 1", "compared with"),
+        ] {
+            let err = eval(src).expect_err(src);
+            assert!(err.contains(needle), "{src}: {err}");
+        }
+        assert!(truth("m == ()"));
+        assert!(truth("nv == nv") && !truth("nv != nv"));
+        assert!(truth("\"a\" == \"a\"") && truth("true != false"));
     }
 
     #[test]
