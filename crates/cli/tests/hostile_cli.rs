@@ -149,7 +149,16 @@ knockouts:
 fn no_raw_controls(text: &str) {
     let hostile = |c: char| {
         (c.is_control() && c != '\n')
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{061C}'
+            )
     };
     assert!(
         !text.chars().any(hostile),
@@ -606,4 +615,89 @@ fn kyc_max_distance_is_capped_at_the_documented_limit() {
     );
     let out = run(&["kyc", "--max-distance", "8", "-"], KYC_LINE.as_bytes());
     assert_eq!(out.code(), Some(0), "{}", out.stderr);
+}
+
+// ---- 9. Output hygiene, round two: JSON strings on stdout ----
+
+/// An id carrying bidi overrides, a line separator, C1 controls, DEL and the marks.
+const HOSTILE_TEXT: &str =
+    "\u{202e}evil\u{2028}x\u{9b}31m\u{7f}\u{85}\u{200e}\u{200f}\u{61c}\u{2066}\u{2069}\u{2029}";
+/// An unknown key a library error message quotes.
+const HOSTILE_KEY: &str = "\u{202e}Z\u{9b}2J";
+
+/// `stdout` has no raw hostile character (a newline between lines is fine) and is UTF-8.
+fn no_raw_controls_in(stdout: &[u8]) {
+    no_raw_controls(&std::str::from_utf8(stdout).unwrap().replace('\n', ""));
+}
+
+#[test]
+fn json_on_stdout_escapes_bidi_c1_and_separators_and_parses_back() {
+    let id = serde_json::to_string(HOSTILE_TEXT).unwrap();
+    let unknown = format!(
+        r#"{{"id":2,"signals":{},{}:1}}"#,
+        payload("clean.json"),
+        serde_json::to_string(HOSTILE_KEY).unwrap()
+    );
+    // The id as written (a raw fragment) and in JSON's own escapes (a parsed string).
+    let escaped_id = r#""\u202eevil\u2028x\u009b31m""#;
+    let input = format!(
+        "{}\n{unknown}\n{}\n",
+        application(&id),
+        application(escaped_id)
+    );
+    let out = run(&["batch", "-p", "rules/starter.yaml"], input.as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let lines = out.stdout_lines();
+    assert_eq!(lines[0]["id"], HOSTILE_TEXT);
+    assert!(decided(&lines[0]), "{}", lines[0]);
+    let message = lines[1]["error"]["message"].as_str().unwrap();
+    assert!(message.contains(HOSTILE_KEY), "{message}");
+    assert_eq!(lines[2]["id"], "\u{202e}evil\u{2028}x\u{9b}31m");
+
+    let kyc = KYC_LINE.replace(
+        "{\"submitted\"",
+        &format!(
+            "{{{}:1, \"submitted\"",
+            serde_json::to_string(HOSTILE_KEY).unwrap()
+        ),
+    );
+    let out = run(&["kyc", "--jsonl"], format!("{kyc}\n").as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let message = out.stdout_lines()[0]["error"]["message"].clone();
+    assert!(message.as_str().unwrap().contains(HOSTILE_KEY), "{message}");
+
+    // Pretty documents: an unknown signal's name in `features`, a policy's name in `decide`.
+    let signals = format!(
+        r#"{{"status":"COMPLETED","resultCode":"SUCCESS","result":{{{}:1,"events_overdue_day30":3}}}}"#,
+        serde_json::to_string(HOSTILE_TEXT).unwrap()
+    );
+    let out = run(&["features", "-"], signals.as_bytes());
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["unknown"][HOSTILE_TEXT], 1, "{value}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    // YAML's `\uXXXX` escapes: YAML refuses raw C1 controls and DEL.
+    let name: String = HOSTILE_TEXT
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
+    let name = format!("\"{name}\"");
+    std::fs::write(
+        &policy,
+        TINY_POLICY.replace("name: tiny", &format!("name: {name}")),
+    )
+    .unwrap();
+    let out = run(
+        &["decide", "-p", policy.to_str().unwrap(), "-"],
+        signals.as_bytes(),
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["policy"]["name"], HOSTILE_TEXT, "{value}");
 }
