@@ -272,7 +272,7 @@ fn policy_test_inputs_are_capped_and_fail_only_their_test() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.json"), vec![b' '; 4096]).unwrap();
     let policy = format!(
-        "{TINY_POLICY}tests:\n  - name: endless\n    signals: /dev/zero\n    expect: {{ decision: approve }}\n  - name: big\n    signals: big.json\n    expect: {{ decision: approve }}\n  - name: inline\n    signals: {{\"status\": \"COMPLETED\", \"resultCode\": \"SUCCESS\", \"result\": {{\"events_overdue_day30\": 3}}}}\n    expect: {{ decision: reject }}\n"
+        "{TINY_POLICY}tests:\n  - name: big\n    signals: big.json\n    expect: {{ decision: approve }}\n  - name: inline\n    signals: {{\"status\": \"COMPLETED\", \"resultCode\": \"SUCCESS\", \"result\": {{\"events_overdue_day30\": 3}}}}\n    expect: {{ decision: reject }}\n"
     );
     let path = dir.path().join("tiny.yaml");
     std::fs::write(&path, policy).unwrap();
@@ -283,15 +283,11 @@ fn policy_test_inputs_are_capped_and_fail_only_their_test() {
     assert_eq!(out.code(), Some(1), "{}", out.stderr);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("/dev/zero: input is larger than 2 KiB (--max-input-bytes"),
-        "{text}"
-    );
-    assert!(
-        text.contains("big.json: input is larger than 2 KiB"),
+        text.contains("big.json: input is larger than 2 KiB (--max-input-bytes"),
         "{text}"
     );
     assert!(text.contains("ok   ") && text.contains("inline"), "{text}");
-    assert!(text.ends_with("1 passed, 2 failed\n"), "{text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
 }
 
 // ---- 3. Bounded lines ----
@@ -700,4 +696,38 @@ fn json_on_stdout_escapes_bidi_c1_and_separators_and_parses_back() {
     no_raw_controls_in(&out.stdout);
     let value: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["policy"]["name"], HOSTILE_TEXT, "{value}");
+}
+
+// ---- 2, round two: a policy's `tests:` read regular files only ----
+
+#[test]
+fn policy_tests_naming_a_fifo_or_a_device_fail_quickly_and_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let inline = r#"{"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 3}}"#;
+    std::fs::write(dir.path().join("real.json"), inline).unwrap();
+    std::os::unix::fs::symlink("real.json", dir.path().join("link.json")).unwrap();
+    let policy = format!(
+        "{TINY_POLICY}tests:\n  - name: fifo\n    signals: pipe.json\n    expect: {{ decision: approve }}\n  - name: device\n    signals: /dev/zero\n    expect: {{ decision: approve }}\n  - name: through a symlink\n    signals: link.json\n    expect: {{ decision: reject }}\n  - name: kyc from a device\n    signals: real.json\n    kyc: /dev/zero\n    expect: {{ decision: reject }}\n"
+    );
+    let path = dir.path().join("tiny.yaml");
+    std::fs::write(&path, policy).unwrap();
+    let start = Instant::now();
+    let out = run(&["test", path.to_str().unwrap()], b"");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("pipe.json: not a regular file"), "{text}");
+    assert!(text.contains("/dev/zero: not a regular file"), "{text}");
+    assert!(
+        text.contains("ok   ") && text.contains("through a symlink"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 passed, 3 failed\n"), "{text}");
 }
