@@ -731,3 +731,70 @@ fn policy_tests_naming_a_fifo_or_a_device_fail_quickly_and_alone() {
     );
     assert!(text.ends_with("1 passed, 3 failed\n"), "{text}");
 }
+
+// ---- 3, round two: JSON whitespace only, and the cap without the terminator ----
+
+#[test]
+fn a_form_feed_line_is_that_lines_error_not_a_blank_line() {
+    let input = format!(
+        "{}\n\x0c\n \x0c \r\n{}\n",
+        application("1"),
+        application("4")
+    );
+    let out = run(&["batch", "-p", "rules/starter.yaml"], input.as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let lines = out.stdout_lines();
+    let numbers: Vec<&Value> = lines.iter().map(|l| &l["line"]).collect();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    for line in &lines[1..3] {
+        let message = line["error"]["message"].as_str().unwrap();
+        assert!(message.contains("not an application"), "{message}");
+    }
+    assert!(decided(&lines[3]));
+
+    let out = run(
+        &["kyc", "--jsonl"],
+        format!("\x0c\n{KYC_LINE}\n").as_bytes(),
+    );
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["error"]["line"], 1);
+    assert_eq!(lines[1]["ResultCode"], "1020");
+}
+
+#[test]
+fn the_line_cap_counts_neither_newline_nor_crlf() {
+    let cap = KYC_LINE.len().to_string();
+    let over = format!("{KYC_LINE} ");
+    let long = "y".repeat(5000);
+    for ending in ["\n", "\r\n"] {
+        let input = [KYC_LINE, over.as_str(), long.as_str(), KYC_LINE]
+            .map(|line| format!("{line}{ending}"))
+            .concat();
+        let out = run(
+            &["kyc", "--jsonl", "--max-line-bytes", &cap],
+            input.as_bytes(),
+        );
+        assert_eq!(out.code(), Some(1), "{ending:?}: {}", out.stderr);
+        let lines = out.stdout_lines();
+        assert_eq!(lines.len(), 4, "{ending:?}");
+        assert_eq!(lines[0]["ResultCode"], "1020", "exactly the cap fits");
+        let size = |line: &Value| line["error"]["message"].as_str().unwrap().to_owned();
+        let expected = format!(
+            "line is {} bytes, longer than {cap} bytes",
+            cap.parse::<usize>().unwrap() + 1
+        );
+        assert!(
+            size(&lines[1]).starts_with(&expected),
+            "{ending:?}: {}",
+            size(&lines[1])
+        );
+        assert!(
+            size(&lines[2]).starts_with("line is 5000 bytes"),
+            "{ending:?}: {}",
+            size(&lines[2])
+        );
+        assert_eq!(lines[3]["ResultCode"], "1020");
+    }
+}
