@@ -798,3 +798,63 @@ fn the_line_cap_counts_neither_newline_nor_crlf() {
         assert_eq!(lines[3]["ResultCode"], "1020");
     }
 }
+
+// ---- 4, round two: the flags themselves have a ceiling ----
+
+#[test]
+fn size_flags_above_their_ceiling_are_refused_at_parsing() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &[
+                "batch",
+                "-p",
+                "rules/starter.yaml",
+                "--max-line-bytes",
+                "1000G",
+            ],
+            "--max-line-bytes",
+            "64 MiB",
+        ),
+        (
+            &["kyc", "--jsonl", "--max-line-bytes", "65M"],
+            "--max-line-bytes",
+            "64 MiB",
+        ),
+        (
+            &["features", "--max-input-bytes", "257MiB"],
+            "--max-input-bytes",
+            "256 MiB",
+        ),
+        (
+            &["test", "--max-input-bytes", "99999999999999"],
+            "--max-input-bytes",
+            "256 MiB",
+        ),
+    ];
+    for (args, flag, ceiling) in cases {
+        let out = run(args, b"");
+        assert_eq!(out.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr.contains(flag) && out.stderr.contains(ceiling),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // The ceilings themselves are accepted.
+    let out = run(
+        &["kyc", "--jsonl", "--max-line-bytes", "64MiB"],
+        KYC_LINE.as_bytes(),
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    let out = run(
+        &[
+            "features",
+            "--max-input-bytes",
+            "256M",
+            "testdata/signals/clean.json",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+}
