@@ -858,3 +858,40 @@ fn size_flags_above_their_ceiling_are_refused_at_parsing() {
     );
     assert_eq!(out.code(), Some(0), "{}", out.stderr);
 }
+
+// ---- 9, round two: stdout closed in the middle of a large document ----
+
+#[test]
+fn stdout_closed_mid_document_ends_quietly() {
+    // 50,000 unknown signals: a `features` document of megabytes, far more than a pipe holds.
+    let result: String = (0..50_000)
+        .map(|i| format!("\"unknown_{i}\":{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let signals =
+        format!(r#"{{"status":"COMPLETED","resultCode":"SUCCESS","result":{{{result}}}}}"#);
+    let kyc_input = format!("{KYC_LINE}\n").repeat(50_000);
+    for (args, input) in [
+        (&["features", "-"][..], signals.into_bytes()),
+        (&["kyc", "--jsonl"][..], kyc_input.into_bytes()),
+    ] {
+        let mut child = command(args).spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let feeder = thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        assert!(first.starts_with(b"{"), "{args:?}");
+        drop(child.stdout.take());
+        let out = wait(child);
+        feeder.join().unwrap();
+        assert_eq!(out.code(), Some(0), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
+    }
+}
