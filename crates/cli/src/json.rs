@@ -127,8 +127,10 @@ mod tests {
     use super::{to_vec_pretty, to_writer_compact};
     use serde_json::value::RawValue;
 
-    const HOSTILE: &str =
-        "a\u{202e}b\u{2028}c\u{2029}\u{9b}31m\u{7f}\u{85}\u{200e}\u{200f}\u{61c}\u{2066}\u{2069}\u{1b}\r\n\"\\é";
+    const HOSTILE: &str = concat!(
+        "a\u{202e}b\u{2028}c\u{2029}\u{9b}31m\u{7f}\u{85}",
+        "\u{200e}\u{200f}\u{61c}\u{2066}\u{2069}\u{1b}\r\n\"\\é"
+    );
 
     #[test]
     fn hostile_characters_are_escaped_and_parse_back() {

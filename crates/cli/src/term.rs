@@ -5,8 +5,8 @@
 //! rewrite what the user sees. Everything the CLI writes to stderr, and every human-readable line
 //! it writes to stdout (`check`, `test`), goes through [`escape`]. JSON output keeps the same
 //! characters out of its strings with `\uXXXX` escapes ([`crate::json`]), using the same
-//! predicate, [`is_hostile`]. Escapes here use Rust's spelling (`\r`, `\n`, `\t`, `\u{1b}`), so a line
-//! stays one line and reads the same in a log as on a terminal.
+//! predicate, [`is_hostile`]. Escapes here use Rust's spelling (`\r`, `\n`, `\t`, `\u{1b}`), so
+//! a line stays one line and reads the same in a log as on a terminal.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -3,8 +3,9 @@
 //! Files a test names are read relative to the policy's directory, through the
 //! `--max-input-bytes` cap. Only regular files are read (a symlink to one is fine): a test naming
 //! a FIFO, `/dev/stdin` or `/dev/zero` fails at once with "not a regular file", since the cap
-//! bounds a read's size but not how long it waits. A panic inside the libraries fails that test and the run goes on. Every
-//! line printed is escaped for the terminal: file and test names come from the policy.
+//! bounds a read's size but not how long it waits. A panic inside the libraries fails that test
+//! and the run goes on. Every line printed is escaped for the terminal: file and test names come
+//! from the policy.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
