@@ -73,6 +73,46 @@ pub fn read_capped(reader: impl Read, cap: ByteSize) -> Result<Vec<u8>, ReadErro
     Ok(bytes)
 }
 
+/// Which cap a read is under; it sets the size and words the refusal.
+#[derive(Debug, Clone, Copy)]
+enum Cap {
+    /// `--max-input-bytes`.
+    Input(InputLimit),
+    /// [`MAX_POLICY_BYTES`], the library's limit on a policy file.
+    Policy,
+}
+
+impl Cap {
+    fn bytes(self) -> ByteSize {
+        match self {
+            Cap::Input(limit) => limit.bytes,
+            Cap::Policy => ByteSize(MAX_POLICY_BYTES as u64),
+        }
+    }
+
+    fn too_large(self) -> String {
+        match self {
+            Cap::Input(limit) => format!(
+                "input is larger than {} (--max-input-bytes raises the limit)",
+                limit.bytes
+            ),
+            Cap::Policy => format!(
+                "policy file is larger than {}, the most a policy may be",
+                self.bytes()
+            ),
+        }
+    }
+}
+
+/// The one capped read of a named input: its failure as a message, without the name.
+fn read_under(name: &InputName, cap: Cap) -> Result<Vec<u8>, String> {
+    let reader = name.open().map_err(|e| format!("cannot read: {e}"))?;
+    read_capped(reader, cap.bytes()).map_err(|e| match e {
+        ReadError::TooLarge => cap.too_large(),
+        ReadError::Io(e) => format!("cannot read: {e}"),
+    })
+}
+
 /// Read a whole input under `--max-input-bytes`; a refusal names the file, the cap and the flag.
 pub fn read_input(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, CliError> {
     read_named(name, limit).map_err(|message| CliError::bad_input(name, message))
@@ -81,30 +121,13 @@ pub fn read_input(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, CliErr
 /// [`read_input`] with the failure as a message (without the name), for callers that collect
 /// failures instead of stopping (policy tests).
 pub fn read_named(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, String> {
-    let reader = name.open().map_err(|e| format!("cannot read: {e}"))?;
-    read_capped(reader, limit.bytes).map_err(|e| match e {
-        ReadError::TooLarge => format!(
-            "input is larger than {} (--max-input-bytes raises the limit)",
-            limit.bytes
-        ),
-        ReadError::Io(e) => format!("cannot read: {e}"),
-    })
+    read_under(name, Cap::Input(limit))
 }
 
 /// Read a policy file, at most [`MAX_POLICY_BYTES`]; the message says it when the file is larger.
 pub fn read_policy(path: &Path) -> Result<Vec<u8>, CliError> {
     let name = InputName::File(path.to_path_buf());
-    let cap = ByteSize(MAX_POLICY_BYTES as u64);
-    let reader = name
-        .open()
-        .map_err(|e| CliError::bad_input(&name, format!("cannot read: {e}")))?;
-    read_capped(reader, cap).map_err(|e| match e {
-        ReadError::TooLarge => CliError::bad_input(
-            &name,
-            format!("policy file is larger than {cap}, the most a policy may be"),
-        ),
-        ReadError::Io(e) => CliError::bad_input(&name, format!("cannot read: {e}")),
-    })
+    read_under(&name, Cap::Policy).map_err(|message| CliError::bad_input(&name, message))
 }
 
 /// Read and load a policy file, turning load errors into one line naming the file.

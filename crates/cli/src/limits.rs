@@ -11,6 +11,12 @@
 //!   a real one; with two threads each holding a few lines, memory stays far below 256 MB.
 //! * A policy file: at most [`underwrite_core::policy::MAX_POLICY_BYTES`] (the library's limit,
 //!   not a flag).
+//!
+//! The flags have ceilings of their own, refused at argument parsing: `--max-input-bytes` at most
+//! [`MAX_INPUT_BYTES_CEILING`] (256 MiB) and `--max-line-bytes` at most [`MAX_LINE_BYTES_CEILING`]
+//! (64 MiB). Without them `--max-line-bytes 1000G` would lift the bound on `batch`'s memory: a
+//! chunk holds about 16 MiB of lines plus at most one line, so at the ceiling it holds about
+//! 80 MiB of input however the flags are set.
 
 use std::fmt;
 use std::str::FromStr;
@@ -57,15 +63,43 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// The highest `--max-input-bytes` accepted: 256 MiB.
+pub const MAX_INPUT_BYTES_CEILING: ByteSize = ByteSize(256 << 20);
+/// The highest `--max-line-bytes` accepted: 64 MiB.
+pub const MAX_LINE_BYTES_CEILING: ByteSize = ByteSize(64 << 20);
+
+/// Parse a size for `flag`, refusing one above `ceiling` with a message naming both.
+fn at_most(text: &str, flag: &str, ceiling: ByteSize) -> Result<ByteSize, String> {
+    let size: ByteSize = text.parse()?;
+    if size.0 > ceiling.0 {
+        return Err(format!(
+            "{size} is more than {ceiling}, the most {flag} may be"
+        ));
+    }
+    Ok(size)
+}
+
+/// Clap's parser for `--max-input-bytes`.
+fn input_bytes(text: &str) -> Result<ByteSize, String> {
+    at_most(text, "--max-input-bytes", MAX_INPUT_BYTES_CEILING)
+}
+
+/// Clap's parser for `--max-line-bytes`.
+fn line_bytes(text: &str) -> Result<ByteSize, String> {
+    at_most(text, "--max-line-bytes", MAX_LINE_BYTES_CEILING)
+}
+
 /// The largest whole input accepted: `--max-input-bytes`.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct InputLimit {
-    /// Largest whole input read (signals payload, KYC file, policy test input), e.g. 8MiB.
+    /// Largest whole input read (signals payload, KYC file, policy test input), e.g. 8MiB; at
+    /// most 256MiB.
     #[arg(
         id = "max_input_bytes",
         long = "max-input-bytes",
         value_name = "BYTES",
-        default_value = "8MiB"
+        default_value = "8MiB",
+        value_parser = input_bytes
     )]
     pub bytes: ByteSize,
 }
@@ -73,19 +107,21 @@ pub struct InputLimit {
 /// The longest JSON Lines line accepted: `--max-line-bytes`.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct LineLimit {
-    /// Longest input line (without its newline); a longer line is that line's error, e.g. 1MiB.
+    /// Longest input line (without its newline); a longer line is that line's error, e.g. 1MiB;
+    /// at most 64MiB.
     #[arg(
         id = "max_line_bytes",
         long = "max-line-bytes",
         value_name = "BYTES",
-        default_value = "1MiB"
+        default_value = "1MiB",
+        value_parser = line_bytes
     )]
     pub bytes: ByteSize,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ByteSize;
+    use super::{input_bytes, line_bytes, ByteSize};
 
     #[test]
     fn sizes_parse_and_print() {
@@ -105,5 +141,21 @@ mod tests {
         assert_eq!(ByteSize(8 << 20).to_string(), "8 MiB");
         assert_eq!(ByteSize(1536).to_string(), "1536 bytes");
         assert_eq!(ByteSize(3 << 10).to_string(), "3 KiB");
+    }
+
+    #[test]
+    fn the_flags_stop_at_their_ceilings() {
+        assert_eq!(input_bytes("256MiB"), Ok(ByteSize(256 << 20)));
+        assert_eq!(line_bytes("64M"), Ok(ByteSize(64 << 20)));
+        let refused = line_bytes("1000G").err().unwrap_or_default();
+        assert!(
+            refused.contains("64 MiB") && refused.contains("--max-line-bytes"),
+            "{refused}"
+        );
+        let refused = input_bytes("268435457").err().unwrap_or_default();
+        assert!(
+            refused.contains("256 MiB") && refused.contains("--max-input-bytes"),
+            "{refused}"
+        );
     }
 }

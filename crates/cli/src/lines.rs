@@ -2,9 +2,12 @@
 //!
 //! Lines are read as bytes, never more than the line cap of one line at a time: a longer line is
 //! skipped in fixed-size pieces without being buffered and becomes that line's error, and so does
-//! a line that is not UTF-8. The rule for blank lines: a line that is empty or only ASCII
-//! whitespace is skipped (no output, not an error) but still counts in line numbers; the final
-//! newline does not make an extra line. `\r\n` endings are accepted.
+//! a line that is not UTF-8. The rule for blank lines: a line that is empty or only spaces, tabs
+//! and `\r` (JSON's whitespace besides the newline) is skipped (no output, not an error) but still
+//! counts in line numbers; any other byte, a form feed included, makes the line one to parse. The
+//! final newline does not make an extra line. `\r\n` endings are accepted, and a line's
+//! terminator (`\n` or `\r\n`) is not part of its length: the cap and the length a too-long line
+//! reports both count the bytes before it.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -120,9 +123,10 @@ impl<R: BufRead> JsonLines<R> {
             let ended = buf.last() == Some(&b'\n');
             if !ended && read as u64 == window {
                 // Longer than the cap and not finished: skip the rest without holding it.
+                let last = buf.last().copied();
                 buf.truncate(start);
-                let rest = self.skip_line()?;
-                return Ok(Some(self.too_long(read as u64 + rest)));
+                let length = self.skip_rest(read as u64, last)?;
+                return Ok(Some(self.too_long(length)));
             }
             let mut end = buf.len();
             if ended {
@@ -137,7 +141,7 @@ impl<R: BufRead> JsonLines<R> {
                 return Ok(Some(self.too_long(length)));
             }
             buf.truncate(end);
-            if buf[start..].iter().all(u8::is_ascii_whitespace) {
+            if is_blank(&buf[start..]) {
                 buf.truncate(start);
                 continue;
             }
@@ -155,9 +159,11 @@ impl<R: BufRead> JsonLines<R> {
         }
     }
 
-    /// Consume up to and including the next `\n` (or the end); returns the bytes skipped.
-    fn skip_line(&mut self) -> io::Result<u64> {
-        let mut skipped = 0u64;
+    /// Consume the rest of a line whose first `held` bytes, ending in `last`, were read already,
+    /// up to and including its `\n` (or the end); returns the line's length without its `\n` or
+    /// `\r\n`.
+    fn skip_rest(&mut self, held: u64, mut last: Option<u8>) -> io::Result<u64> {
+        let mut skipped = held;
         loop {
             let available = match self.reader.fill_buf() {
                 Ok(bytes) => bytes,
@@ -169,10 +175,13 @@ impl<R: BufRead> JsonLines<R> {
             }
             match available.iter().position(|&b| b == b'\n') {
                 Some(i) => {
+                    let before = i.checked_sub(1).map_or(last, |j| Some(available[j]));
                     self.reader.consume(i + 1);
-                    return Ok(skipped + i as u64);
+                    let cr = u64::from(before == Some(b'\r'));
+                    return Ok(skipped + i as u64 - cr);
                 }
                 None => {
+                    last = available.last().copied().or(last);
                     let n = available.len();
                     self.reader.consume(n);
                     skipped += n as u64;
@@ -180,6 +189,11 @@ impl<R: BufRead> JsonLines<R> {
             }
         }
     }
+}
+
+/// Whether a line (its terminator removed) is blank: only spaces, tabs and `\r`.
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
 }
 
 impl Line {
@@ -253,6 +267,49 @@ mod tests {
         assert_eq!(
             read(b"0123456789\r\nz", 10)[0],
             (1, Ok("0123456789".into()))
+        );
+    }
+
+    #[test]
+    fn only_spaces_tabs_and_cr_are_blank() {
+        let got = read(b"\x0c\n \t\r\n\x0b\na", 10);
+        let numbers: Vec<usize> = got.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            numbers,
+            [1, 3, 4],
+            "form feed and vertical tab lines are kept"
+        );
+        assert_eq!(got[0].1, Ok("\x0c".into()));
+    }
+
+    #[test]
+    fn the_terminator_is_never_counted() {
+        let too_long = |bytes| {
+            Err(LineFailure::TooLong {
+                bytes,
+                cap: ByteSize(10),
+            })
+        };
+        for ending in ["\n", "\r\n"] {
+            for (length, expected) in [
+                (10, Ok("x".repeat(10))),
+                (11, too_long(11)),
+                (12, too_long(12)),
+                (100, too_long(100)),
+            ] {
+                let input = format!("{}{ending}ok{ending}", "x".repeat(length));
+                let got = read(input.as_bytes(), 10);
+                assert_eq!(got[0], (1, expected), "{length} {ending:?}");
+                assert_eq!(got[1], (2, Ok("ok".into())), "{length} {ending:?}");
+            }
+        }
+        // A `\r` not followed by `\n` is part of the line.
+        assert_eq!(
+            read(
+                &[b'x'; 11].iter().chain(b"\r").copied().collect::<Vec<u8>>(),
+                10
+            )[0],
+            (1, too_long(12))
         );
     }
 

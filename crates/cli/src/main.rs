@@ -6,11 +6,13 @@
 //! decision is a success, and so is a closed stdout), 1 when policy tests fail or a batch /
 //! JSONL run had failing lines, 2 on bad input (a one-line message on stderr naming the file,
 //! line, field or rule), 101 on an internal error. Nothing from an input reaches the terminal
-//! unescaped ([`term`]), and no panic message reaches it raw ([`panic`]).
+//! unescaped ([`term`]), no JSON string on stdout carries a bidi mark or C1 control raw
+//! ([`json`]), and no panic message reaches it raw ([`panic`](mod@panic)).
 
 mod cmd;
 mod error;
 mod input;
+mod json;
 mod limits;
 mod lines;
 mod output;

@@ -4,11 +4,11 @@
 use std::io::Write;
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
-use crate::term;
+use crate::{json, term};
 
-/// Write `value` as pretty JSON plus a newline to stdout in one write.
+/// Write `value` as pretty JSON ([`json::to_vec_pretty`]) plus a newline to stdout in one write.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut text = serde_json::to_vec_pretty(value)
+    let mut text = json::to_vec_pretty(value)
         .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}")))?;
     text.push(b'\n');
     let stdout = std::io::stdout();

@@ -3,17 +3,19 @@
 //! File names, policy and rule names, test names and provider messages all come from inputs, and
 //! any of them can hold a carriage return, an ANSI escape sequence or a bidi override that would
 //! rewrite what the user sees. Everything the CLI writes to stderr, and every human-readable line
-//! it writes to stdout (`check`, `test`), goes through [`escape`]; JSON output is escaped by
-//! `serde_json` already. Escapes use Rust's spelling (`\r`, `\n`, `\t`, `\u{1b}`), so a line
-//! stays one line and reads the same in a log as on a terminal.
+//! it writes to stdout (`check`, `test`), goes through [`escape`]. JSON output keeps the same
+//! characters out of its strings with `\uXXXX` escapes ([`crate::json`]), using the same
+//! predicate, [`is_hostile`]. Escapes here use Rust's spelling (`\r`, `\n`, `\t`, `\u{1b}`), so
+//! a line stays one line and reads the same in a log as on a terminal.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
 /// Whether `c` must not reach a terminal raw: C0 and C1 controls, DEL, the Unicode line and
-/// paragraph separators, and the bidi marks, embeddings, overrides and isolates.
-fn is_hostile(c: char) -> bool {
+/// paragraph separators, and the bidi marks, embeddings, overrides and isolates. All of them are
+/// in the Basic Multilingual Plane.
+pub fn is_hostile(c: char) -> bool {
     c.is_control() // C0, DEL, C1
         || matches!(
             c,

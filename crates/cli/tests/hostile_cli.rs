@@ -149,7 +149,16 @@ knockouts:
 fn no_raw_controls(text: &str) {
     let hostile = |c: char| {
         (c.is_control() && c != '\n')
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            || matches!(
+                c,
+                '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{061C}'
+            )
     };
     assert!(
         !text.chars().any(hostile),
@@ -263,7 +272,7 @@ fn policy_test_inputs_are_capped_and_fail_only_their_test() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.json"), vec![b' '; 4096]).unwrap();
     let policy = format!(
-        "{TINY_POLICY}tests:\n  - name: endless\n    signals: /dev/zero\n    expect: {{ decision: approve }}\n  - name: big\n    signals: big.json\n    expect: {{ decision: approve }}\n  - name: inline\n    signals: {{\"status\": \"COMPLETED\", \"resultCode\": \"SUCCESS\", \"result\": {{\"events_overdue_day30\": 3}}}}\n    expect: {{ decision: reject }}\n"
+        "{TINY_POLICY}tests:\n  - name: big\n    signals: big.json\n    expect: {{ decision: approve }}\n  - name: inline\n    signals: {{\"status\": \"COMPLETED\", \"resultCode\": \"SUCCESS\", \"result\": {{\"events_overdue_day30\": 3}}}}\n    expect: {{ decision: reject }}\n"
     );
     let path = dir.path().join("tiny.yaml");
     std::fs::write(&path, policy).unwrap();
@@ -274,15 +283,11 @@ fn policy_test_inputs_are_capped_and_fail_only_their_test() {
     assert_eq!(out.code(), Some(1), "{}", out.stderr);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("/dev/zero: input is larger than 2 KiB (--max-input-bytes"),
-        "{text}"
-    );
-    assert!(
-        text.contains("big.json: input is larger than 2 KiB"),
+        text.contains("big.json: input is larger than 2 KiB (--max-input-bytes"),
         "{text}"
     );
     assert!(text.contains("ok   ") && text.contains("inline"), "{text}");
-    assert!(text.ends_with("1 passed, 2 failed\n"), "{text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
 }
 
 // ---- 3. Bounded lines ----
@@ -606,4 +611,287 @@ fn kyc_max_distance_is_capped_at_the_documented_limit() {
     );
     let out = run(&["kyc", "--max-distance", "8", "-"], KYC_LINE.as_bytes());
     assert_eq!(out.code(), Some(0), "{}", out.stderr);
+}
+
+// ---- 9. Output hygiene, round two: JSON strings on stdout ----
+
+/// An id carrying bidi overrides, a line separator, C1 controls, DEL and the marks.
+const HOSTILE_TEXT: &str =
+    "\u{202e}evil\u{2028}x\u{9b}31m\u{7f}\u{85}\u{200e}\u{200f}\u{61c}\u{2066}\u{2069}\u{2029}";
+/// An unknown key a library error message quotes.
+const HOSTILE_KEY: &str = "\u{202e}Z\u{9b}2J";
+
+/// `stdout` has no raw hostile character (a newline between lines is fine) and is UTF-8.
+fn no_raw_controls_in(stdout: &[u8]) {
+    no_raw_controls(&std::str::from_utf8(stdout).unwrap().replace('\n', ""));
+}
+
+#[test]
+fn json_on_stdout_escapes_bidi_c1_and_separators_and_parses_back() {
+    let id = serde_json::to_string(HOSTILE_TEXT).unwrap();
+    let unknown = format!(
+        r#"{{"id":2,"signals":{},{}:1}}"#,
+        payload("clean.json"),
+        serde_json::to_string(HOSTILE_KEY).unwrap()
+    );
+    // The id as written (a raw fragment) and in JSON's own escapes (a parsed string).
+    let escaped_id = r#""\u202eevil\u2028x\u009b31m""#;
+    let input = format!(
+        "{}\n{unknown}\n{}\n",
+        application(&id),
+        application(escaped_id)
+    );
+    let out = run(&["batch", "-p", "rules/starter.yaml"], input.as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let lines = out.stdout_lines();
+    assert_eq!(lines[0]["id"], HOSTILE_TEXT);
+    assert!(decided(&lines[0]), "{}", lines[0]);
+    let message = lines[1]["error"]["message"].as_str().unwrap();
+    assert!(message.contains(HOSTILE_KEY), "{message}");
+    assert_eq!(lines[2]["id"], "\u{202e}evil\u{2028}x\u{9b}31m");
+
+    let kyc = KYC_LINE.replace(
+        "{\"submitted\"",
+        &format!(
+            "{{{}:1, \"submitted\"",
+            serde_json::to_string(HOSTILE_KEY).unwrap()
+        ),
+    );
+    let out = run(&["kyc", "--jsonl"], format!("{kyc}\n").as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let message = out.stdout_lines()[0]["error"]["message"].clone();
+    assert!(message.as_str().unwrap().contains(HOSTILE_KEY), "{message}");
+
+    // Pretty documents: an unknown signal's name in `features`, a policy's name in `decide`.
+    let signals = format!(
+        r#"{{"status":"COMPLETED","resultCode":"SUCCESS","result":{{{}:1,"events_overdue_day30":3}}}}"#,
+        serde_json::to_string(HOSTILE_TEXT).unwrap()
+    );
+    let out = run(&["features", "-"], signals.as_bytes());
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["unknown"][HOSTILE_TEXT], 1, "{value}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    // YAML's `\uXXXX` escapes: YAML refuses raw C1 controls and DEL.
+    let name: String = HOSTILE_TEXT
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
+    let name = format!("\"{name}\"");
+    std::fs::write(
+        &policy,
+        TINY_POLICY.replace("name: tiny", &format!("name: {name}")),
+    )
+    .unwrap();
+    let out = run(
+        &["decide", "-p", policy.to_str().unwrap(), "-"],
+        signals.as_bytes(),
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    no_raw_controls_in(&out.stdout);
+    let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["policy"]["name"], HOSTILE_TEXT, "{value}");
+}
+
+// ---- 2, round two: a policy's `tests:` read regular files only ----
+
+#[test]
+fn policy_tests_naming_a_fifo_or_a_device_fail_quickly_and_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let inline = r#"{"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 3}}"#;
+    std::fs::write(dir.path().join("real.json"), inline).unwrap();
+    std::os::unix::fs::symlink("real.json", dir.path().join("link.json")).unwrap();
+    let policy = format!(
+        "{TINY_POLICY}tests:\n  - name: fifo\n    signals: pipe.json\n    expect: {{ decision: approve }}\n  - name: device\n    signals: /dev/zero\n    expect: {{ decision: approve }}\n  - name: through a symlink\n    signals: link.json\n    expect: {{ decision: reject }}\n  - name: kyc from a device\n    signals: real.json\n    kyc: /dev/zero\n    expect: {{ decision: reject }}\n"
+    );
+    let path = dir.path().join("tiny.yaml");
+    std::fs::write(&path, policy).unwrap();
+    let start = Instant::now();
+    let out = run(&["test", path.to_str().unwrap()], b"");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("pipe.json: not a regular file"), "{text}");
+    assert!(text.contains("/dev/zero: not a regular file"), "{text}");
+    assert!(
+        text.contains("ok   ") && text.contains("through a symlink"),
+        "{text}"
+    );
+    assert!(text.ends_with("1 passed, 3 failed\n"), "{text}");
+}
+
+// ---- 3, round two: JSON whitespace only, and the cap without the terminator ----
+
+#[test]
+fn a_form_feed_line_is_that_lines_error_not_a_blank_line() {
+    let input = format!(
+        "{}\n\x0c\n \x0c \r\n{}\n",
+        application("1"),
+        application("4")
+    );
+    let out = run(&["batch", "-p", "rules/starter.yaml"], input.as_bytes());
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let lines = out.stdout_lines();
+    let numbers: Vec<&Value> = lines.iter().map(|l| &l["line"]).collect();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    for line in &lines[1..3] {
+        let message = line["error"]["message"].as_str().unwrap();
+        assert!(message.contains("not an application"), "{message}");
+    }
+    assert!(decided(&lines[3]));
+
+    let out = run(
+        &["kyc", "--jsonl"],
+        format!("\x0c\n{KYC_LINE}\n").as_bytes(),
+    );
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    let lines = out.stdout_lines();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["error"]["line"], 1);
+    assert_eq!(lines[1]["ResultCode"], "1020");
+}
+
+#[test]
+fn the_line_cap_counts_neither_newline_nor_crlf() {
+    let cap = KYC_LINE.len().to_string();
+    let over = format!("{KYC_LINE} ");
+    let long = "y".repeat(5000);
+    for ending in ["\n", "\r\n"] {
+        let input = [KYC_LINE, over.as_str(), long.as_str(), KYC_LINE]
+            .map(|line| format!("{line}{ending}"))
+            .concat();
+        let out = run(
+            &["kyc", "--jsonl", "--max-line-bytes", &cap],
+            input.as_bytes(),
+        );
+        assert_eq!(out.code(), Some(1), "{ending:?}: {}", out.stderr);
+        let lines = out.stdout_lines();
+        assert_eq!(lines.len(), 4, "{ending:?}");
+        assert_eq!(lines[0]["ResultCode"], "1020", "exactly the cap fits");
+        let size = |line: &Value| line["error"]["message"].as_str().unwrap().to_owned();
+        let expected = format!(
+            "line is {} bytes, longer than {cap} bytes",
+            cap.parse::<usize>().unwrap() + 1
+        );
+        assert!(
+            size(&lines[1]).starts_with(&expected),
+            "{ending:?}: {}",
+            size(&lines[1])
+        );
+        assert!(
+            size(&lines[2]).starts_with("line is 5000 bytes"),
+            "{ending:?}: {}",
+            size(&lines[2])
+        );
+        assert_eq!(lines[3]["ResultCode"], "1020");
+    }
+}
+
+// ---- 4, round two: the flags themselves have a ceiling ----
+
+#[test]
+fn size_flags_above_their_ceiling_are_refused_at_parsing() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &[
+                "batch",
+                "-p",
+                "rules/starter.yaml",
+                "--max-line-bytes",
+                "1000G",
+            ],
+            "--max-line-bytes",
+            "64 MiB",
+        ),
+        (
+            &["kyc", "--jsonl", "--max-line-bytes", "65M"],
+            "--max-line-bytes",
+            "64 MiB",
+        ),
+        (
+            &["features", "--max-input-bytes", "257MiB"],
+            "--max-input-bytes",
+            "256 MiB",
+        ),
+        (
+            &["test", "--max-input-bytes", "99999999999999"],
+            "--max-input-bytes",
+            "256 MiB",
+        ),
+    ];
+    for (args, flag, ceiling) in cases {
+        let out = run(args, b"");
+        assert_eq!(out.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr.contains(flag) && out.stderr.contains(ceiling),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // The ceilings themselves are accepted.
+    let out = run(
+        &["kyc", "--jsonl", "--max-line-bytes", "64MiB"],
+        KYC_LINE.as_bytes(),
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+    let out = run(
+        &[
+            "features",
+            "--max-input-bytes",
+            "256M",
+            "testdata/signals/clean.json",
+        ],
+        b"",
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr);
+}
+
+// ---- 9, round two: stdout closed in the middle of a large document ----
+
+#[test]
+fn stdout_closed_mid_document_ends_quietly() {
+    // 50,000 unknown signals: a `features` document of megabytes, far more than a pipe holds.
+    let result: String = (0..50_000)
+        .map(|i| format!("\"unknown_{i}\":{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let signals =
+        format!(r#"{{"status":"COMPLETED","resultCode":"SUCCESS","result":{{{result}}}}}"#);
+    let kyc_input = format!("{KYC_LINE}\n").repeat(50_000);
+    for (args, input) in [
+        (&["features", "-"][..], signals.into_bytes()),
+        (&["kyc", "--jsonl"][..], kyc_input.into_bytes()),
+    ] {
+        let mut child = command(args).spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let feeder = thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+        let mut first = [0u8; 64];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        assert!(first.starts_with(b"{"), "{args:?}");
+        drop(child.stdout.take());
+        let out = wait(child);
+        feeder.join().unwrap();
+        assert_eq!(out.code(), Some(0), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
+    }
 }

@@ -26,6 +26,7 @@ use underwrite_core::policy::{DecideOptions, Decision, Policy};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{load_policy, InputName};
+use crate::json;
 use crate::limits::{ByteSize, LineLimit};
 use crate::lines::{JsonLines, Line, LineFailure};
 use crate::panic;
@@ -230,7 +231,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             failed += usize::from(r.error.is_some());
             // Encode first, then write: a write error stays an io::Error (a closed stdout).
             encoded.clear();
-            serde_json::to_writer(&mut encoded, r).map_err(|e| {
+            json::to_writer_compact(&mut encoded, r).map_err(|e| {
                 CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
             })?;
             encoded.push(b'\n');

@@ -16,6 +16,7 @@ use underwrite_kyc::{match_request, Aggregation, KycRequest, MatchConfig};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_input, InputName};
+use crate::json;
 use crate::limits::{InputLimit, LineLimit};
 use crate::lines::{JsonLines, LineFailure};
 use crate::output::print_json;
@@ -88,7 +89,7 @@ fn match_line(text: &str, config: &MatchConfig, out: &mut Vec<u8>) -> Result<(),
         .map_err(|e| LineFailure::NotJson(format!("invalid request: {e}")))?;
     let result =
         match_request(&request, config).map_err(|e| LineFailure::Refused(e.to_string()))?;
-    serde_json::to_writer(&mut *out, &result)
+    json::to_writer_compact(out, &result)
         .map_err(|e| LineFailure::Refused(format!("cannot encode result: {e}")))
 }
 
@@ -132,7 +133,7 @@ fn run_jsonl(
             out.clear();
             let error =
                 serde_json::json!({"error": {"line": next.number, "message": failure.to_string()}});
-            serde_json::to_writer(&mut out, &error).map_err(|e| {
+            json::to_writer_compact(&mut out, &error).map_err(|e| {
                 CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
             })?;
         }

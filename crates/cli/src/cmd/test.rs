@@ -1,9 +1,11 @@
 //! `underwrite test [PATH...]`: run every policy's own `tests:` and print a summary.
 //!
 //! Files a test names are read relative to the policy's directory, through the
-//! `--max-input-bytes` cap (a test naming `/dev/zero` fails after reading the cap, it does not
-//! grow without end). A panic inside the libraries fails that test and the run goes on. Every
-//! line printed is escaped for the terminal: file and test names come from the policy.
+//! `--max-input-bytes` cap. Only regular files are read (a symlink to one is fine): a test naming
+//! a FIFO, `/dev/stdin` or `/dev/zero` fails at once with "not a regular file", since the cap
+//! bounds a read's size but not how long it waits. A panic inside the libraries fails that test
+//! and the run goes on. Every line printed is escaped for the terminal: file and test names come
+//! from the policy.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -47,13 +49,22 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-/// Read a test input: inline JSON, or a file relative to the policy's directory (capped).
+/// Read a file a test names: a regular file only, checked before it is opened (opening a FIFO
+/// blocks until a writer comes), then read under the cap.
+fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    read_named(&InputName::File(path.to_path_buf()), limit)
+}
+
+/// Read a test input: inline JSON, or a file relative to the policy's directory.
 fn read_source(source: &InputSource, dir: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
     match source {
         InputSource::Path(rel) => {
             let path = dir.join(rel);
-            read_named(&InputName::File(path.clone()), limit)
-                .map_err(|message| format!("{}: {message}", path.display()))
+            read_test_file(&path, limit).map_err(|message| format!("{}: {message}", path.display()))
         }
         InputSource::Inline(_) => source
             .inline_bytes()
