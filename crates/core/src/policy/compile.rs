@@ -124,8 +124,17 @@ fn reason(spec: &ReasonSpec) -> Reason {
     }
 }
 
-/// Load a policy from the bytes of its file.
+/// Load a policy from the bytes of its file. The whole load runs under a panic guard (serde_yaml,
+/// the YAML guard, the compiler); the finer guards inside name the rule when they can.
 pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
+    catch_unwind(|| load_unguarded(bytes)).unwrap_or_else(|()| {
+        Err(LoadError {
+            diagnostics: vec![internal_diagnostic("loading the policy")],
+        })
+    })
+}
+
+fn load_unguarded(bytes: &[u8]) -> Result<Policy, LoadError> {
     let fail = |message: String| LoadError {
         diagnostics: vec![Diagnostic {
             line: None,

@@ -1,205 +1,14 @@
-//! The functions a policy expression may call: one allow-list, its implementations, and the
-//! load-time check that every call in an expression is on it.
-//!
-//! Why an allow-list instead of Rhai's standard library:
-//! * Rhai's standard packages hold hundreds of functions, and some panic or allocate without
-//!   bound on extreme arguments (`pad` with a huge length overflows a capacity; decimal `tan` at
-//!   odd multiples of π/2 panics inside `rust_decimal`). A credit policy needs a handful, and
-//!   each one it may call is a promise: it never panics, never allocates beyond the sandbox's
-//!   limits, and treats missing, never and band values the way the rest of the sandbox does.
-//! * So the sandbox engine is built **raw** (no standard packages) and only the functions in
-//!   [`FUNCTIONS`] are registered, each written here with checked arithmetic. Operators on plain
-//!   numbers, text and booleans are Rhai's checked built-ins.
-//! * At load, `disallowed_calls` walks each expression's AST and reports any call that is not
-//!   on the list, naming the function and the rule: an unknown function is a load error, never
-//!   a run-time surprise in production.
-//!
-//! The table is the single source: the policy guide lists it (a test checks the guide against
-//! it) and the `functions` fuzz target calls every entry with extreme arguments.
+//! The implementations of the allow-listed functions: checked arithmetic, exact decimals, and
+//! the sandbox's errors for missing, never and band arguments. [`register`] puts them on the raw
+//! engine; nothing else is callable.
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, AST, INT};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, INT};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::error::echo;
-use super::sandbox::{self, Never};
 use crate::features::Band;
+use crate::policy::sandbox::{self, Never};
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
-
-/// A function a policy expression may call, with the argument counts it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Function {
-    /// The name, as written in an expression (`abs(x)` or `x.abs()`).
-    pub name: &'static str,
-    /// The argument counts accepted (the receiver of a method call counts as the first).
-    pub arities: &'static [usize],
-    /// One line for the rule author's guide.
-    pub summary: &'static str,
-}
-
-/// Every function a policy may call. Anything else is a load error naming it and the rule.
-pub const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "abs",
-        arities: &[1],
-        summary: "absolute value of a number",
-    },
-    Function {
-        name: "min",
-        arities: &[2],
-        summary: "the smaller of two numbers",
-    },
-    Function {
-        name: "max",
-        arities: &[2],
-        summary: "the larger of two numbers",
-    },
-    Function {
-        name: "clamp",
-        arities: &[3],
-        summary: "`clamp(x, lo, hi)`: `x` limited to `lo..=hi` (an error if `lo > hi`)",
-    },
-    Function {
-        name: "floor",
-        arities: &[1],
-        summary: "the largest whole number not above `x`",
-    },
-    Function {
-        name: "ceiling",
-        arities: &[1],
-        summary: "the smallest whole number not below `x`",
-    },
-    Function {
-        name: "round",
-        arities: &[1, 2],
-        summary: "`round(x)` or `round(x, digits)` (0 to 28), halves away from zero",
-    },
-    Function {
-        name: "len",
-        arities: &[1],
-        summary: "characters in a text, or items in a list",
-    },
-    Function {
-        name: "is_empty",
-        arities: &[1],
-        summary: "whether a text or list is empty",
-    },
-    Function {
-        name: "contains",
-        arities: &[2],
-        summary: "`s.contains(part)` for text; also what `x in [...]` and `part in s` call",
-    },
-    Function {
-        name: "starts_with",
-        arities: &[2],
-        summary: "whether a text starts with another",
-    },
-    Function {
-        name: "ends_with",
-        arities: &[2],
-        summary: "whether a text ends with another",
-    },
-    Function {
-        name: "to_upper",
-        arities: &[1],
-        summary: "a text in upper case",
-    },
-    Function {
-        name: "to_lower",
-        arities: &[1],
-        summary: "a text in lower case",
-    },
-    Function {
-        name: "is_missing",
-        arities: &[1],
-        summary: "whether a value is missing (`()`)",
-    },
-    Function {
-        name: "is_never",
-        arities: &[1],
-        summary: "whether a days-since-last value is *never*",
-    },
-    Function {
-        name: "never_as",
-        arities: &[2],
-        summary: "`never_as(x, days)`: `days` when `x` is never, else `x`",
-    },
-    Function {
-        name: "is_band",
-        arities: &[1],
-        summary: "whether an amount came as a band such as `\"A3\"`",
-    },
-    Function {
-        name: "band_level",
-        arities: &[1],
-        summary: "the level of a band (`3` for `\"A3\"`)",
-    },
-];
-
-/// The operators a policy may use (Rhai represents them as calls). `&&`, `||`, `??`, `if` and
-/// `in` (which calls `contains`) are part of the grammar.
-pub const OPERATORS: &[&str] = &[
-    "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "!",
-];
-
-/// Whether `name` may be called with `arity` arguments.
-fn allowed(name: &str, arity: usize, operator: bool) -> Result<(), String> {
-    if operator {
-        return if OPERATORS.contains(&name) {
-            Ok(())
-        } else {
-            Err(format!(
-                "the operator `{name}` is not available in policies; allowed operators: {}",
-                OPERATORS.join(" ")
-            ))
-        };
-    }
-    match FUNCTIONS.iter().find(|f| f.name == name) {
-        Some(f) if f.arities.contains(&arity) => Ok(()),
-        Some(f) => Err(format!(
-            "`{name}` takes {} argument(s), not {arity}",
-            f.arities
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )),
-        None => Err(format!(
-            "the function `{}` is not available in policies; allowed: {}",
-            echo(name),
-            FUNCTIONS
-                .iter()
-                .map(|f| f.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-/// Every call in `ast` that is not on the allow-list, as one message each (first occurrence of
-/// each name, in source order).
-pub(crate) fn disallowed_calls(ast: &AST) -> Vec<String> {
-    use rhai::{ASTNode, Expr};
-    let mut problems: Vec<String> = Vec::new();
-    ast.walk(&mut |path: &[ASTNode]| {
-        let call = match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) => Some((call, false)),
-            Some(ASTNode::Expr(Expr::MethodCall(call, _))) => Some((call, true)),
-            _ => None,
-        };
-        if let Some((call, method)) = call {
-            let arity = call.args.len() + usize::from(method);
-            let operator = call.op_token.is_some() && call.name.as_str() != rhai::OP_CONTAINS;
-            if let Err(message) = allowed(call.name.as_str(), arity, operator) {
-                if !problems.contains(&message) {
-                    problems.push(message);
-                }
-            }
-        }
-        true
-    });
-    problems
-}
 
 /// A number as the functions see it: Rhai integers stay integers, decimals stay exact.
 enum Number {
@@ -244,17 +53,28 @@ fn abs(x: Dynamic) -> RhaiResult<Dynamic> {
     })
 }
 
+/// Which of two numbers `pick` keeps.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    Smaller,
+    Larger,
+}
+
+impl Pick {
+    fn of<T: Ord>(self, x: T, y: T) -> T {
+        match self {
+            Pick::Smaller => x.min(y),
+            Pick::Larger => x.max(y),
+        }
+    }
+}
+
 /// `min`/`max`: integers stay integers; with a decimal on either side the answer is a decimal.
-fn pick(function: &str, a: &Dynamic, b: &Dynamic, larger: bool) -> RhaiResult<Dynamic> {
+fn pick(function: &str, a: &Dynamic, b: &Dynamic, which: Pick) -> RhaiResult<Dynamic> {
     let (a, b) = (Number::of(function, a)?, Number::of(function, b)?);
     Ok(match (a, b) {
-        (Number::Int(x), Number::Int(y)) => {
-            Dynamic::from_int(if larger { x.max(y) } else { x.min(y) })
-        }
-        (a, b) => {
-            let (x, y) = (a.decimal(), b.decimal());
-            Dynamic::from_decimal(if larger { x.max(y) } else { x.min(y) })
-        }
+        (Number::Int(x), Number::Int(y)) => Dynamic::from_int(which.of(x, y)),
+        (a, b) => Dynamic::from_decimal(which.of(a.decimal(), b.decimal())),
     })
 }
 
@@ -266,8 +86,8 @@ fn clamp(x: Dynamic, lo: Dynamic, hi: Dynamic) -> RhaiResult<Dynamic> {
     if l > h {
         return Err(format!("`clamp`: the lower bound {l} is above the upper bound {h}").into());
     }
-    let below = pick("clamp", &x, &hi, false)?;
-    pick("clamp", &below, &lo, true)
+    let below = pick("clamp", &x, &hi, Pick::Smaller)?;
+    pick("clamp", &below, &lo, Pick::Larger)
 }
 
 fn floor(x: Dynamic) -> RhaiResult<Dynamic> {
@@ -413,8 +233,12 @@ fn not(x: Dynamic) -> RhaiResult<bool> {
 /// Register every allowed function, and the unary operators, on the raw sandbox engine.
 pub(crate) fn register(engine: &mut Engine) {
     engine.register_fn("abs", abs);
-    engine.register_fn("min", |a: Dynamic, b: Dynamic| pick("min", &a, &b, false));
-    engine.register_fn("max", |a: Dynamic, b: Dynamic| pick("max", &a, &b, true));
+    engine.register_fn("min", |a: Dynamic, b: Dynamic| {
+        pick("min", &a, &b, Pick::Smaller)
+    });
+    engine.register_fn("max", |a: Dynamic, b: Dynamic| {
+        pick("max", &a, &b, Pick::Larger)
+    });
     engine.register_fn("clamp", clamp);
     engine.register_fn("floor", floor);
     engine.register_fn("ceiling", ceiling);
@@ -450,32 +274,7 @@ pub(crate) fn register(engine: &mut Engine) {
 #[allow(clippy::panic, clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn problems(src: &str) -> Vec<String> {
-        let engine = sandbox::engine();
-        let mut scope = rhai::Scope::new();
-        scope.push("n", Decimal::ONE);
-        let ast = engine
-            .compile_expression_with_scope(&scope, src)
-            .unwrap_or_else(|e| panic!("{src}: {e}"));
-        disallowed_calls(&ast)
-    }
-
-    #[test]
-    fn calls_off_the_list_are_named() {
-        assert!(problems("abs(n) > min(n, 2) && round(n, 2) == n").is_empty());
-        assert!(problems("n in [1, 2] && \"a\".starts_with(\"b\") && -n < 0").is_empty());
-        let p = problems("tan(n) > 1");
-        assert_eq!(p.len(), 1);
-        assert!(p[0].contains("`tan` is not available"), "{p:?}");
-        let p = problems("\"x\".pad(100, \"y\") == \"x\"");
-        assert!(p[0].contains("`pad`"), "{p:?}");
-        let p = problems("round(n, 1, 2) == 1");
-        assert!(p[0].contains("takes 1 or 2 argument(s), not 3"), "{p:?}");
-        let p = problems("n ** 2 > 1");
-        assert!(p[0].contains("operator `**`"), "{p:?}");
-        assert!(problems("type_of(n) == \"x\"")[0].contains("`type_of`"));
-    }
+    use crate::policy::sandbox;
 
     fn run(src: &str, x: Decimal) -> Result<Dynamic, String> {
         let engine = sandbox::engine();
