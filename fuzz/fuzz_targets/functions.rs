@@ -5,7 +5,9 @@
 //!
 //! Invariants: the policy loads (every function on the allow-list compiles and passes the
 //! probe whatever its literal arguments), and deciding gives a decision or a typed rule error,
-//! never an internal error. A panic anywhere aborts the process under libFuzzer, even inside
+//! never an internal error; an operator on literals of different kinds (number and text,
+//! missing and anything but missing, a list and a non-list, ...) is always a rule error, never
+//! a silent answer. A panic anywhere aborts the process under libFuzzer, even inside
 //! the library's panic guards, so the guards cannot hide a finding.
 #![no_main]
 
@@ -122,6 +124,51 @@ fn literal(value: &Value) -> String {
     }
 }
 
+/// The kind of a literal, for the mixed-type invariant (`None`: an applicant value, unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Text,
+    Bool,
+    Missing,
+    List,
+}
+
+fn kind(value: &Value) -> Option<Kind> {
+    if decimal(value).is_some() {
+        return Some(Kind::Number);
+    }
+    Some(match value {
+        Value::IntMax | Value::IntMin | Value::Int(_) => Kind::Number,
+        Value::Text(_) | Value::Band(_) | Value::BadBand(_) => Kind::Text,
+        Value::Bool(_) => Kind::Bool,
+        Value::Missing => Kind::Missing,
+        Value::List(_) => Kind::List,
+        _ => return None,
+    })
+}
+
+/// Whether `left op right` must be a rule error whatever the values: operands of different
+/// kinds, or a missing value anywhere but `() == ()` / `() != ()`.
+fn must_fail(call: &Call) -> bool {
+    let Call::Binary { op, left, right } = call else {
+        return false;
+    };
+    let (Some(l), Some(r)) = (kind(left), kind(right)) else {
+        return false;
+    };
+    let op = binary_operator(*op);
+    if l == Kind::Missing && r == Kind::Missing {
+        return !matches!(op, "==" | "!=");
+    }
+    l != r
+}
+
+fn binary_operator(op: u8) -> &'static str {
+    let binary: Vec<&'static str> = OPERATORS.iter().copied().filter(|o| *o != "!").collect();
+    binary[usize::from(op) % binary.len()]
+}
+
 fn expression(call: &Call) -> String {
     match call {
         Call::Function { index, args } => {
@@ -133,9 +180,7 @@ fn expression(call: &Call) -> String {
             format!("{}({})", f.name, args.join(", "))
         }
         Call::Binary { op, left, right } => {
-            let binary: Vec<&str> = OPERATORS.iter().copied().filter(|o| *o != "!").collect();
-            let op = binary[usize::from(*op) % binary.len()];
-            format!("({} {op} {})", literal(left), literal(right))
+            format!("({} {} {})", literal(left), binary_operator(*op), literal(right))
         }
         Call::Negate(v) => format!("-{}", literal(v)),
         Call::Not(v) => format!("!{}", literal(v)),
@@ -182,7 +227,11 @@ fuzz_target!(|input: Input| {
         "{{\"status\": \"COMPLETED\", \"resultCode\": \"SUCCESS\", \"result\": {{{}}}}}",
         result.join(", ")
     );
-    match policy.decide_payload(payload.as_bytes(), None, DecideOptions { trace: true }) {
+    let decided = policy.decide_payload(payload.as_bytes(), None, DecideOptions { trace: true });
+    match decided {
+        Ok(d) if must_fail(&input.call) => {
+            panic!("{expr}: operands of different kinds answered silently: {:?}", d.decision)
+        }
         Ok(_) | Err(DecideError::Rule { .. }) | Err(DecideError::Signals(_)) => {}
         Err(e) => panic!("{expr} on {payload}: {e}"),
     }

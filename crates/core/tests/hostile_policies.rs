@@ -155,41 +155,83 @@ fn functions_off_the_allow_list_are_refused_at_load_naming_function_and_rule() {
 }
 
 #[test]
-fn allowed_functions_at_extremes_answer_or_fail_typed() {
-    // Every allowed function with the largest, smallest and most awkward arguments: a value or
-    // a typed rule error, never a panic. (The `functions` fuzz target does this at random.)
-    let max = "79228162514264337593543950335";
-    let extremes = [
-        format!("abs(-{max}) > 0"),
-        "abs(-9223372036854775807 - 1) > 0".to_string(),
-        format!("min({max}, -{max}) < 0"),
-        format!("max(9223372036854775807, {max}) > 0"),
-        format!("clamp({max}, 1, 0) > 0"),
-        format!("floor(-{max}) < 0"),
-        format!("ceiling({max}) > 0"),
-        "ceiling(7922816251426433759354395033.5) > 0".to_string(),
-        "floor(-7922816251426433759354395033.5) < 0".to_string(),
-        format!("round({max}, 28) > 0"),
-        "round(7922816251426433759354395033.5) > 0".to_string(),
-        "round(0.5, -1) > 0".to_string(),
-        "round(0.5, 9223372036854775807) > 0".to_string(),
-        "-(-9223372036854775807 - 1) > 0".to_string(),
-        format!("{max} * 2 > 0"),
-        format!("{max} / 0.0000000000000000000000000001 > 0"),
-        format!("{max} % 0 > 0"),
-        "len(\"\") == 0 && is_empty([]) && \"ab\".contains(\"\")".to_string(),
-        "band_level(1) > 0".to_string(),
-        "never_as(1, 2) > 0".to_string(),
+fn allowed_functions_at_extremes_give_the_exact_answer_or_a_typed_error() {
+    // Every allowed function with the largest, smallest and most awkward arguments: the exact
+    // value (each condition is true only when it is right) or the typed rule error that says
+    // why, never a panic and never a wrapped or rounded value. (The `functions` fuzz target
+    // does this at random.)
+    const MAX: &str = "79228162514264337593543950335";
+    const NEAR: &str = "7922816251426433759354395033";
+    enum Expect {
+        True,
+        Error(&'static str),
+    }
+    use Expect::{Error, True};
+    let cases = [
+        (format!("abs(-{MAX}) == {MAX}"), True),
+        (
+            "abs(-9223372036854775807 - 1) > 0".into(),
+            Error("overflow"),
+        ),
+        (format!("min({MAX}, -{MAX}) == -{MAX}"), True),
+        (format!("max(9223372036854775807, {MAX}) == {MAX}"), True),
+        ("max(2, 3) == 3 && min(2, 3.5) == 2".into(), True),
+        (format!("clamp({MAX}, -1, 1) == 1"), True),
+        (
+            format!("clamp({MAX}, 1, 0) > 0"),
+            Error("above the upper bound"),
+        ),
+        (
+            format!("floor(-{MAX}) == -{MAX} && ceiling({MAX}) == {MAX}"),
+            True,
+        ),
+        (format!("ceiling({NEAR}.5) == {NEAR} + 1"), True),
+        (format!("floor(-{NEAR}.5) == -{NEAR} - 1"), True),
+        (format!("round({MAX}, 28) == {MAX}"), True),
+        (format!("round({NEAR}.5) == {NEAR} + 1"), True),
+        (
+            "round(2.5) == 3 && round(-2.5) == -3 && round(1.25, 1) == 1.3".into(),
+            True,
+        ),
+        ("round(0.5, -1) > 0".into(), Error("0 to 28")),
+        (
+            "round(0.5, 9223372036854775807) > 0".into(),
+            Error("0 to 28"),
+        ),
+        ("-(-9223372036854775807 - 1) > 0".into(), Error("overflow")),
+        (format!("{MAX} * 2 > 0"), Error("overflow")),
+        (format!("{MAX} + 1 > 0"), Error("overflow")),
+        (format!("{MAX} % 0 > 0"), Error("zero")),
+        (format!("{MAX} / 0 > 0"), Error("zero")),
+        (
+            "len(\"\") == 0 && is_empty([]) && \"ab\".contains(\"\") && len(\"é\") == 1".into(),
+            True,
+        ),
+        (
+            "\"Exact\".to_upper() == \"EXACT\" && \"ab\".starts_with(\"a\")".into(),
+            True,
+        ),
+        ("band_level(1) > 0".into(), Error("takes a band")),
+        (
+            "never_as(1, 2) == 1 && !is_never(1) && !is_band(1)".into(),
+            True,
+        ),
+        ("abs(\"x\") > 0".into(), Error("takes a number")),
     ];
-    for when in extremes {
+    for (when, expect) in cases {
         let yaml = knockout(&format!("'{when}'"));
         let what = when.clone();
-        match load(&what, yaml) {
-            Err(e) => panic!("{what}: allowed functions must load: {e}"),
-            Ok(policy) => match decide(&what, policy) {
-                Ok(_) | Err(DecideError::Rule { .. }) => {}
-                other => panic!("{what}: expected a decision or a rule error, got {other:?}"),
-            },
+        let policy = load(&what, yaml).unwrap_or_else(|e| panic!("{what}: must load: {e}"));
+        match (decide(&what, policy), expect) {
+            (Ok(d), True) => assert!(d.reason_codes().contains(&"KO"), "{what}: false"),
+            (Err(DecideError::Rule { message, .. }), Error(needle)) => assert!(
+                message.to_lowercase().contains(needle),
+                "{what}: expected {needle:?} in {message:?}"
+            ),
+            (other, True) => panic!("{what}: expected true, got {other:?}"),
+            (other, Error(needle)) => {
+                panic!("{what}: expected an error with {needle:?}, got {other:?}")
+            }
         }
     }
 }
