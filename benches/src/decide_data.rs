@@ -21,6 +21,11 @@ pub const KYC_NO_MATCH: &str = include_str!("../../testdata/kyc/joe-no-match.jso
 /// A KYC request with no authority record (`testdata/kyc/joe-invalid-id.json`).
 pub const KYC_INVALID_ID: &str = include_str!("../../testdata/kyc/joe-invalid-id.json");
 
+/// A provider's KYC *result*: Partial Match overall while the names do not match
+/// (`testdata/kyc/result-partial-names-no-match.json`).
+pub const KYC_PARTIAL_NAMES_NO_MATCH: &str =
+    include_str!("../../testdata/kyc/result-partial-names-no-match.json");
+
 /// One named signals payload.
 #[derive(Debug, Clone, Copy)]
 pub struct Payload {

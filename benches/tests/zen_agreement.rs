@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use underwrite_benches::decide_data::zen::{ZenDecision, ZenStarter, SIGNALS};
 use underwrite_benches::decide_data::{
     kyc_facts, starter_policy, BENCH_PAYLOADS, FALLBACK_PAYLOADS, KYC_EXACT, KYC_INVALID_ID,
-    KYC_NO_MATCH,
+    KYC_NO_MATCH, KYC_PARTIAL_NAMES_NO_MATCH,
 };
 use underwrite_core::policy::kyc::KycFacts;
 use underwrite_core::policy::{DecideOptions, Policy};
@@ -23,6 +23,10 @@ fn kycs() -> Vec<(&'static str, KycFacts)> {
         ("exact", kyc_facts(KYC_EXACT)),
         ("no-match", kyc_facts(KYC_NO_MATCH)),
         ("invalid-id", kyc_facts(KYC_INVALID_ID)),
+        (
+            "partial-names-no-match",
+            kyc_facts(KYC_PARTIAL_NAMES_NO_MATCH),
+        ),
         ("none", KycFacts::none()),
     ]
 }

@@ -4,7 +4,7 @@
 //!
 //! ```json
 //! { "status": "SUCCESS",
-//!   "kyc": { "provided": true, "result": "Exact Match", "code": "1020" },
+//!   "kyc": { "provided": true, "result": "Exact Match", "code": "1020", "names": "Exact Match" },
 //!   "signals": { "events_overdue_day30": 0, "events_overdue_days_since_last": "never",
 //!                "events_debt_day90_amount": "A3", "events_overdue_day30_days": null, ... } }
 //! ```
@@ -48,7 +48,7 @@ pub const SIGNALS: [&str; 12] = [
 ];
 
 /// The KYC fields the graph reads, with their [`KycFacts`] index.
-const KYC: [(&str, usize); 2] = [("kyc.result", 1), ("kyc.code", 2)];
+const KYC: [(&str, usize); 3] = [("kyc.result", 1), ("kyc.code", 2), ("kyc.names", 4)];
 
 /// A zen decision, in the terms underwrite's [`Decision`](underwrite_core::policy::Decision)
 /// uses, for comparison.
