@@ -415,7 +415,11 @@ fn the_code_must_be_what_the_field_outcomes_give() {
     assert_eq!(field(&f, "names"), Some("No Match"));
     let nothing = ["No Match", "No Match", "Not Provided", "Not Provided"];
     assert!(facts("nothing matches", with_fields(N, nothing)).is_ok());
-    assert!(facts("nothing matches, 1021", with_fields(P, nothing)).is_err());
+    let err = facts("nothing matches, 1021", with_fields(P, nothing)).unwrap_err();
+    assert!(
+        err.message.contains("disagrees with Actions"),
+        "refused for the code, not anything else: {err}"
+    );
 }
 
 #[test]

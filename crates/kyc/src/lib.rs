@@ -59,7 +59,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod phone;
 pub mod request;
-pub mod result_json;
+mod result_json;
 
 use serde::{Deserialize, Serialize};
 

@@ -313,6 +313,18 @@ fn reject_duplicate_keys(text: &str) -> Result<(), ResultError> {
 }
 
 /// `a.b[3].c`, each key cut to [`MAX_KEY_CHARS`] with control characters escaped.
+/// Characters that could rewrite or hide text on a terminal: controls, line and paragraph
+/// separators and bidi controls. The same set the core crate and the CLI escape.
+fn invisible_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 fn render_path(path: &[Step], last: &str) -> String {
     let mut out = String::new();
     let push_key = |out: &mut String, key: &str| {
@@ -324,7 +336,7 @@ fn render_path(path: &[Step], last: &str) -> String {
                 out.push('…');
                 break;
             }
-            if c.is_control() {
+            if invisible_or_control(c) {
                 out.extend(c.escape_default());
             } else {
                 out.push(c);
@@ -459,6 +471,10 @@ mod tests {
         let path = dup(&format!(r#"{{"{long}": 1, "{long}": 2}}"#)).unwrap_or_default();
         assert_eq!(path, format!("{}…", "k".repeat(MAX_KEY_CHARS)));
         assert_eq!(dup(r#"{"a\n": 1, "a\n": 2}"#).as_deref(), Some("a\\n"));
+        assert_eq!(
+            dup("{\"a\u{202e}\": 1, \"a\u{202e}\": 2}").as_deref(),
+            Some("a\\u{202e}")
+        );
     }
 
     #[test]
