@@ -144,7 +144,9 @@ fn value(rng: &mut Rng, signal: &str) -> String {
         "events_overdue_day30_days" => [0, 5, 30, 31, 45][rng.below(5) as usize].to_string(),
         "events_debt_day90_amount" => match rng.below(4) {
             0 => format!("\"A{}\"", rng.below(12)),
-            1 => format!("\"B{}\"", rng.below(3)),
+            // Other letters (and leading zeros) are refused by normalization since bands are
+            // checked against the catalog: stay within "A0".."A99".
+            1 => format!("\"A{}\"", 12 + rng.below(88)),
             2 => format!("{}.{:02}", 49_990 + rng.below(20), rng.below(100)),
             _ => rng.below(120_000).to_string(),
         },
