@@ -863,9 +863,11 @@ fn size_flags_above_their_ceiling_are_refused_at_parsing() {
 
 #[test]
 fn stdout_closed_mid_document_ends_quietly() {
-    // 50,000 unknown signals: a `features` document of megabytes, far more than a pipe holds.
-    let result: String = (0..50_000)
-        .map(|i| format!("\"unknown_{i}\":{i}"))
+    // A thousand unknown signals (the most a payload may list) with 1 KB texts: a `features`
+    // document of a megabyte, far more than a pipe holds.
+    let text = "x".repeat(1024);
+    let result: String = (0..1_000)
+        .map(|i| format!("\"unknown_{i}\":\"{text}\""))
         .collect::<Vec<_>>()
         .join(",");
     let signals =

@@ -447,7 +447,18 @@ pub enum SignalError {
         /// The signal.
         signal: String,
     },
+    /// The payload lists more signals than any real response has (see [`MAX_SIGNALS`]).
+    #[error("the payload has more than {limit} signals; a real response has a few dozen")]
+    TooManySignals {
+        /// The limit.
+        limit: usize,
+    },
 }
+
+/// Most signals one payload may list. An account has up to 30 signals selected (the
+/// reference); the whole phone catalog has under fifty. The cap bounds what one payload costs
+/// to normalize (names, unknown signals kept, the duplicate check) whatever its byte size.
+pub const MAX_SIGNALS: usize = 1_000;
 
 impl SignalError {
     /// The signal this error is about, if it is about one.

@@ -16,7 +16,7 @@ use underwrite_core::catalog::BAND_FORM;
 use underwrite_core::features::{Band, FeatureValue, Schema};
 use underwrite_core::normalize::{normalize, Normalized};
 use underwrite_core::policy::{DecideError, DecideOptions, Outcome, Policy};
-use underwrite_core::signals::{JsonType, SignalError, SignalStatus};
+use underwrite_core::signals::{JsonType, SignalError, SignalStatus, MAX_SIGNALS};
 
 fn norm(what: &str, payload: Vec<u8>) -> Result<Normalized, SignalError> {
     within(what, move || {
@@ -97,12 +97,15 @@ fn deep_json_nesting_gets_a_typed_error_or_is_skipped() {
 }
 
 #[test]
-fn a_hundred_thousand_items_are_all_kept_or_the_duplicate_named() {
-    let n = 100_000;
+fn signals_up_to_the_limit_are_all_kept_and_more_are_refused() {
+    // A real response lists a few dozen signals; a payload of a hundred thousand (a few MB)
+    // would cost hundreds of MB to normalize. Up to MAX_SIGNALS are kept (duplicates still
+    // named); past it the payload is refused, in both shapes, whatever else it holds.
+    let n = MAX_SIGNALS;
     let items: Vec<String> = (0..n)
         .map(|i| format!(r#"{{"name":"custom_{i}","value":{i},"valueType":"NUMBER"}}"#))
         .collect();
-    let got = norm("100k unknown items", beta(&items.join(","))).unwrap();
+    let got = norm("items at the limit", beta(&items.join(","))).unwrap();
     assert_eq!(got.unknown.len(), n);
     assert_eq!(got.warnings.len(), n);
     assert_eq!(
@@ -110,19 +113,45 @@ fn a_hundred_thousand_items_are_all_kept_or_the_duplicate_named() {
         FeatureValue::Number(Decimal::from(n - 1))
     );
 
-    let mut dup = items.clone();
+    let mut dup = items[..n - 1].to_vec();
     dup.push(r#"{"name":"custom_5","value":1,"valueType":"NUMBER"}"#.into());
-    let e = error("100k items with a duplicate", beta(&dup.join(",")));
+    let e = error("items with a duplicate", beta(&dup.join(",")));
     assert_eq!(e.signal(), Some("custom_5"));
     assert!(matches!(e, SignalError::DuplicateSignal { .. }));
 
     let alpha_items: Vec<String> = (0..n).map(|i| format!(r#""custom_{i}": {i}"#)).collect();
-    let got = norm("100k alpha entries", alpha(&alpha_items.join(","))).unwrap();
+    let got = norm("alpha entries at the limit", alpha(&alpha_items.join(","))).unwrap();
     assert_eq!(got.unknown.len(), n);
 
-    let known = vec![r#"{"name":"events_overdue_day30","value":1,"valueType":"NUMBER"}"#; n];
-    let e = error("100k copies of one known signal", beta(&known.join(",")));
-    assert_eq!(e.signal(), Some("events_overdue_day30"));
+    for many in [n + 1, 100_000] {
+        let items: Vec<String> = (0..many)
+            .map(|i| format!(r#"{{"name":"custom_{i}","value":{i},"valueType":"NUMBER"}}"#))
+            .collect();
+        let e = error("items over the limit", beta(&items.join(",")));
+        assert_eq!(
+            e,
+            SignalError::TooManySignals { limit: MAX_SIGNALS },
+            "{many}"
+        );
+        let entries: Vec<String> = (0..many).map(|i| format!(r#""custom_{i}": {i}"#)).collect();
+        let e = error("alpha entries over the limit", alpha(&entries.join(",")));
+        assert_eq!(
+            e,
+            SignalError::TooManySignals { limit: MAX_SIGNALS },
+            "{many}"
+        );
+    }
+    assert!(error(
+        "over the limit",
+        alpha(
+            &(0..n + 1)
+                .map(|i| format!(r#""c{i}": 1"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    )
+    .to_string()
+    .contains("more than 1000 signals"));
 }
 
 #[test]
@@ -287,9 +316,14 @@ fn hostile_payloads_through_a_policy_never_approve_by_accident() {
     let items: Vec<String> = (0..100_000)
         .map(|i| format!(r#"{{"name":"custom_{i}","value":{i},"valueType":"NUMBER"}}"#))
         .collect();
-    // Nothing the starter reads was sent: its rules say missing values are an error, so there
-    // is no decision (and certainly no approval).
-    match decide("100k unknown items", beta(&items.join(","))) {
+    // Far more signals than any response: refused before normalizing (no decision at all).
+    assert!(matches!(
+        decide("100k unknown items", beta(&items.join(","))),
+        Err(DecideError::Signals(SignalError::TooManySignals { .. }))
+    ));
+    // Within the limit, nothing the starter reads was sent: its rules say missing values are
+    // an error, so there is no decision (and certainly no approval).
+    match decide("1k unknown items", beta(&items[..MAX_SIGNALS].join(","))) {
         Err(DecideError::Rule { message, .. }) => assert!(message.contains("missing value")),
         Ok(d) => assert_ne!(d.decision, Outcome::Approve),
         Err(e) => panic!("{e:?}"),

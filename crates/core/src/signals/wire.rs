@@ -326,6 +326,11 @@ impl<'de> SignalList<'de> {
 
     fn push(&mut self, signal: Result<Signal<'de>, SignalError>) {
         self.count += 1;
+        if self.count > super::MAX_SIGNALS && self.error.is_none() {
+            self.error = Some(SignalError::TooManySignals {
+                limit: super::MAX_SIGNALS,
+            });
+        }
         if self.error.is_none() {
             match signal {
                 Ok(signal) => self.signals.push(signal),
