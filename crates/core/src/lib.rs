@@ -73,3 +73,4 @@ pub mod features;
 pub mod normalize;
 pub mod policy;
 pub mod signals;
+mod text;

@@ -515,15 +515,18 @@ const MESSAGE_CHARS: usize = 300;
 /// so that a hostile megabyte of "message" does not become a megabyte of error.
 fn raw_message(raw: Option<&RawValue>) -> Option<String> {
     raw.map(|raw| match serde_json::from_str::<String>(raw.get()) {
-        Ok(text) => match text.char_indices().nth(MESSAGE_CHARS) {
-            None => text,
-            Some((cut, _)) => format!(
-                "{}… ({} characters)",
-                text.get(..cut).unwrap_or(""),
-                text.chars().count()
-            ),
-        },
-        Err(_) => excerpt(raw.get()),
+        Ok(text) => {
+            let text = crate::text::escape_controls(&text);
+            match text.char_indices().nth(MESSAGE_CHARS) {
+                None => text,
+                Some((cut, _)) => format!(
+                    "{}… ({} characters)",
+                    text.get(..cut).unwrap_or(""),
+                    text.chars().count()
+                ),
+            }
+        }
+        Err(_) => excerpt(&crate::text::escape_controls(raw.get())),
     })
 }
 

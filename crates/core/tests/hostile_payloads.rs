@@ -531,3 +531,17 @@ fn policies_comparing_a_band_with_text_outside_the_catalog_fail_on_both_paths() 
         assert_eq!(d.decision, outcome, "`{when}` on {band}");
     }
 }
+
+#[test]
+fn provider_codes_and_messages_are_quoted_escaped_on_one_line() {
+    // Found by the signals fuzz target: a provider message with a newline made a two-line
+    // error. Controls, separators and bidi overrides from the provider are escaped.
+    let payload = br#"{"code": "E\u001b[2J", "message": "line one\nline two\r\u2028\u202eevil\u0000", "requestId": "r", "data": null}"#;
+    let e = error("hostile provider text", payload.to_vec());
+    assert!(matches!(e, SignalError::Provider { .. }), "{e:?}");
+    let text = e.to_string();
+    for raw in ['\n', '\r', '\u{1b}', '\u{2028}', '\u{202e}', '\0'] {
+        assert!(!text.contains(raw), "{raw:?} reached the message: {text:?}");
+    }
+    assert!(text.contains(r"line one\nline two\r\u{2028}\u{202e}evil"), "{text}");
+}

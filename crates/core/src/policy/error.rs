@@ -26,7 +26,10 @@ impl Diagnostic {
     /// escaped: whatever a hostile file holds, a diagnostic stays one readable line.
     pub(crate) fn capped(self) -> Diagnostic {
         Diagnostic {
-            message: truncate(&escape_controls(&self.message), MAX_MESSAGE_CHARS),
+            message: crate::text::truncate(
+                &crate::text::escape_controls(&self.message),
+                MAX_MESSAGE_CHARS,
+            ),
             ..self
         }
     }
@@ -102,40 +105,8 @@ pub const MAX_MESSAGE_CHARS: usize = 600;
 /// bidi controls) escaped so they cannot move a terminal's cursor or hide text, and cut to
 /// [`MAX_ECHO_CHARS`] with `…`.
 pub(crate) fn echo(text: &str) -> String {
+    use crate::text::{escape_controls, truncate};
     truncate(&escape_controls(text), MAX_ECHO_CHARS)
-}
-
-/// `text` with every control or invisible formatting character written as `\u{..}`
-/// (`\n`, `\r`, `\t` as such).
-pub(crate) fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || matches!(
-                    c,
-                    '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
-                )
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c) =>
-            {
-                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `text` cut to at most `max` chars, with `…` where it was cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or(text)),
-    }
 }
 
 #[cfg(test)]
