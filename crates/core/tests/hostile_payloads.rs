@@ -543,5 +543,8 @@ fn provider_codes_and_messages_are_quoted_escaped_on_one_line() {
     for raw in ['\n', '\r', '\u{1b}', '\u{2028}', '\u{202e}', '\0'] {
         assert!(!text.contains(raw), "{raw:?} reached the message: {text:?}");
     }
-    assert!(text.contains(r"line one\nline two\r\u{2028}\u{202e}evil"), "{text}");
+    assert!(
+        text.contains(r"line one\nline two\r\u{2028}\u{202e}evil"),
+        "{text}"
+    );
 }
