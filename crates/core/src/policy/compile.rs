@@ -153,8 +153,7 @@ fn load_unguarded(bytes: &[u8]) -> Result<Policy, LoadError> {
     let source =
         std::str::from_utf8(bytes).map_err(|e| fail(format!("policy file is not UTF-8: {e}")))?;
     // Anchors, aliases, nesting and duplicate keys, from the parser's events (see yaml_guard).
-    let structure = catch_unwind(|| yaml_guard::check(source, MAX_DIAGNOSTICS))
-        .unwrap_or_else(|_| vec![internal_diagnostic("reading the YAML structure")]);
+    let structure = yaml_guard::check(source, MAX_DIAGNOSTICS);
     if !structure.is_empty() {
         return Err(LoadError {
             diagnostics: structure.into_iter().map(Diagnostic::capped).collect(),
@@ -186,12 +185,17 @@ fn catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, ()> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| ())
 }
 
+/// The message for a panic caught while doing `what` (a bug, never the author's fault).
+fn internal_message(what: &str) -> String {
+    format!("internal error while {what} (a bug; please report it with the policy)")
+}
+
 fn internal_diagnostic(what: &str) -> Diagnostic {
     Diagnostic {
         line: None,
         column: None,
         rule: None,
-        message: format!("internal error while {what} (a bug; please report it with the policy)"),
+        message: internal_message(what),
     }
 }
 
@@ -677,7 +681,7 @@ impl<'s> Compiler<'s> {
                 self.error(
                     Some(rule),
                     Some(needle),
-                    internal_diagnostic("compiling this expression").message,
+                    internal_message("compiling this expression"),
                 );
                 return None;
             }
@@ -762,7 +766,7 @@ impl<'s> Compiler<'s> {
                 self.error(
                     Some(rule),
                     Some(anchor),
-                    internal_diagnostic("checking this expression").message,
+                    internal_message("checking this expression"),
                 );
                 return None;
             }

@@ -5,6 +5,8 @@
 //! provider's documentation. When a decision is made without KYC, `kyc.provided` is `false` and
 //! every other field is `()` (missing).
 
+use std::borrow::Cow;
+
 use underwrite_kyc::{match_request, KycRequest, KycResult, MatchConfig, ResultError};
 
 /// The fields `kyc.<field>` can name, in index order.
@@ -78,11 +80,10 @@ impl KycFacts {
     /// on one copy or one field while another says otherwise. A request is refused on a
     /// duplicate key too (by its derived reader).
     pub fn from_json(text: &str) -> Result<KycFacts, KycInputError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| KycInputError {
+        if is_request(text).map_err(|e| KycInputError {
             field: "kyc".into(),
             message: format!("not JSON: {e}"),
-        })?;
-        if value.get("submitted").is_some() {
+        })? {
             let request = KycRequest::from_json(text).map_err(|e| KycInputError {
                 field: "request".into(),
                 message: e.to_string(),
@@ -120,6 +121,19 @@ impl KycFacts {
     /// Index of a field name.
     pub fn index_of(field: &str) -> Option<usize> {
         KYC_FIELDS.iter().position(|f| *f == field)
+    }
+}
+
+/// Whether KYC JSON is a request (it names `submitted`) rather than a result, read from its
+/// top-level keys alone: no document is built, since the reader of either shape parses the
+/// text itself. Anything but a syntax error (an array, a number) reads as a result, whose reader
+/// then says what is wrong.
+fn is_request(text: &str) -> Result<bool, serde_json::Error> {
+    use serde::de::IgnoredAny;
+    match serde_json::from_str::<std::collections::HashMap<Cow<'_, str>, IgnoredAny>>(text) {
+        Ok(keys) => Ok(keys.contains_key("submitted")),
+        Err(e) if e.is_data() => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

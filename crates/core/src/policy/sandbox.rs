@@ -249,8 +249,6 @@ pub fn engine() -> Engine {
 
     // The allow-listed functions (and unary operators): nothing else can be called.
     super::functions::register(&mut engine);
-    engine.register_fn("to_string", |b: &mut Band| b.to_string());
-    engine.register_fn("to_string", |_: &mut Never| "never".to_string());
 
     // Bands compare with bands and with band text (a catalog band; anything else is an error).
     engine.register_fn("==", |a: Band, b: Band| a == b);
