@@ -79,11 +79,14 @@ pub enum DecideError {
     #[error(transparent)]
     Kyc(#[from] KycInputError),
     /// An expression failed at run time (missing value compared, division by zero, a limit hit).
+    /// The kind and the message are the same whichever evaluator ran the expression.
     #[error("rule `{rule}`: {message}")]
     Rule {
         /// The rule, bin (`characteristic#n`) or derived feature.
         rule: String,
-        /// What went wrong.
+        /// What kind of failure, for callers that react to it.
+        kind: RuleErrorKind,
+        /// What went wrong, with what to do about it.
         message: String,
     },
     /// Evaluating a rule panicked inside underwrite or Rhai: a bug, caught so that one input
@@ -93,6 +96,72 @@ pub enum DecideError {
         /// The rule, bin or derived feature being evaluated.
         rule: String,
     },
+}
+
+/// Why an expression failed at run time. One kind (and one message) per failure, whether the
+/// native evaluator or Rhai ran the expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RuleErrorKind {
+    /// A missing value (`()`) was compared or used in arithmetic.
+    MissingUsed,
+    /// A "never happened" value was compared as a number or used in arithmetic.
+    NeverUsed,
+    /// An amount band was used as a number.
+    BandUsed,
+    /// A band was compared with text that is not a catalog band (`"Z1"`).
+    NotABand,
+    /// Values of different types were compared (`"a" == 1`).
+    MixedTypes,
+    /// Values without an order were ordered (`true < false`, text `<` text).
+    NoOrder,
+    /// An operator or function got a value of the wrong type (`"a" * 2`, `abs("x")`).
+    WrongType,
+    /// A condition, `&&`, `||`, `!` or `if` got something other than true or false.
+    NotABoolean,
+    /// Arithmetic left the range of numbers.
+    Overflow,
+    /// Division (or remainder) by zero.
+    DivisionByZero,
+    /// A function's argument is out of its range (`round(x, 40)`, `clamp` with `lo > hi`).
+    BadArgument,
+    /// The expression did more work than the sandbox allows.
+    OperationLimit,
+    /// A value grew past the sandbox's size limits.
+    SizeLimit,
+    /// Calls or expressions nested past the sandbox's depth limits.
+    DepthLimit,
+    /// A derived feature gave something other than a number, true/false, never, a band or `()`.
+    WrongResultType,
+    /// Any other failure reported by the interpreter.
+    Other,
+}
+
+/// An expression's run-time failure before it is attached to a rule: what the type rules, the
+/// functions and the interpreter produce, and what [`DecideError::Rule`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RuleFault {
+    pub kind: RuleErrorKind,
+    pub message: String,
+}
+
+impl RuleFault {
+    pub(crate) fn new(kind: RuleErrorKind, message: impl Into<String>) -> RuleFault {
+        RuleFault {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The fault as the failure of `rule`.
+    pub(crate) fn in_rule(self, rule: &str) -> DecideError {
+        DecideError::Rule {
+            rule: rule.to_string(),
+            kind: self.kind,
+            message: self.message,
+        }
+    }
 }
 
 /// Longest piece of user text (an expression, a name, a value) a message repeats, in chars.

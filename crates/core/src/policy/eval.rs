@@ -14,12 +14,13 @@ use crate::features::{FeatureValue, FeatureVector};
 use crate::normalize::Normalized;
 use crate::signals::SignalStatus;
 
-use super::compile::{CompiledExpr, Read, Source};
-use super::decision::{Decision, Outcome, Reason, TraceEntry, TraceKind};
-use super::error::DecideError;
+use super::decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
+use super::error::{DecideError, RuleErrorKind, RuleFault};
+use super::expr::native::{self, Eval, Val};
+use super::expr::ops::{self, Never};
 use super::kyc::{KycFacts, KYC_FIELDS, PROVIDED};
-use super::native::{self, Eval, Val};
-use super::Policy;
+use super::program::{CompiledExpr, Program, Read, Source};
+use super::sandbox;
 
 /// Options for one decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,7 @@ impl native::Env for Frame<'_> {
 pub(crate) fn to_dynamic(value: &FeatureValue) -> Dynamic {
     match value {
         FeatureValue::Missing => Dynamic::UNIT,
-        FeatureValue::Never => Dynamic::from(super::sandbox::Never),
+        FeatureValue::Never => Dynamic::from(Never),
         FeatureValue::Number(n) => Dynamic::from_decimal(*n),
         FeatureValue::Band(b) => Dynamic::from(*b),
         FeatureValue::Text(t) => Dynamic::from(t.to_string()),
@@ -73,7 +74,7 @@ pub(crate) fn to_dynamic(value: &FeatureValue) -> Dynamic {
     }
 }
 
-fn from_dynamic(value: Dynamic) -> Result<FeatureValue, String> {
+fn from_dynamic(value: Dynamic) -> Result<FeatureValue, RuleFault> {
     if value.is_unit() {
         return Ok(FeatureValue::Missing);
     }
@@ -86,21 +87,25 @@ fn from_dynamic(value: Dynamic) -> Result<FeatureValue, String> {
     if let Ok(d) = value.as_decimal() {
         return Ok(FeatureValue::Number(d));
     }
-    if value.is::<super::sandbox::Never>() {
+    if value.is::<Never>() {
         return Ok(FeatureValue::Never);
     }
     if let Some(b) = value.clone().try_cast::<crate::features::Band>() {
         return Ok(FeatureValue::Band(b));
     }
-    Err(format!(
-        "gives a {}, but only numbers, true/false or () are allowed",
-        value.type_name()
-    ))
+    Err(wrong_result(&ops::noun_of(&value)))
+}
+
+fn wrong_result(noun: &str) -> RuleFault {
+    RuleFault::new(
+        RuleErrorKind::WrongResultType,
+        format!("gives {noun}, but only numbers, true/false or () are allowed"),
+    )
 }
 
 /// The result of a native evaluation as a feature value; like [`from_dynamic`], a string result
 /// is refused.
-fn from_val(v: Val<'_>) -> Result<FeatureValue, String> {
+fn from_val(v: Val<'_>) -> Result<FeatureValue, RuleFault> {
     Ok(match v {
         Val::Unit => FeatureValue::Missing,
         Val::Never => FeatureValue::Never,
@@ -108,14 +113,12 @@ fn from_val(v: Val<'_>) -> Result<FeatureValue, String> {
         Val::Dec(d) => FeatureValue::Number(d),
         Val::Band(b) => FeatureValue::Band(b),
         Val::Bool(b) => FeatureValue::Bool(b),
-        Val::Str(_) => {
-            return Err("gives a string, but only numbers, true/false or () are allowed".into())
-        }
+        Val::Str(_) => return Err(wrong_result(ops::Ty::Text.noun())),
     })
 }
 
 impl<'a> Frame<'a> {
-    fn new(policy: &Policy, features: &FeatureVector, kyc: &'a KycFacts) -> Frame<'a> {
+    fn new(policy: &Program, features: &FeatureVector, kyc: &'a KycFacts) -> Frame<'a> {
         let values = policy
             .vars
             .iter()
@@ -135,7 +138,7 @@ impl<'a> Frame<'a> {
         }
     }
 
-    fn scope(&mut self, policy: &Policy) -> &mut Scope<'static> {
+    fn scope(&mut self, policy: &Program) -> &mut Scope<'static> {
         let values = &self.values;
         let kyc = self.kyc;
         self.scope.get_or_insert_with(|| {
@@ -158,7 +161,7 @@ impl<'a> Frame<'a> {
         })
     }
 
-    fn set(&mut self, policy: &Policy, var: usize, value: FeatureValue) {
+    fn set(&mut self, policy: &Program, var: usize, value: FeatureValue) {
         if let (Some(scope), Some(v)) = (self.scope.as_mut(), policy.vars.get(var)) {
             scope.set_value(v.name.clone(), to_dynamic(&value));
         }
@@ -172,7 +175,7 @@ impl<'a> Frame<'a> {
     /// one input must never take down a batch or a service.
     fn eval(
         &mut self,
-        policy: &Policy,
+        policy: &Program,
         rule: &str,
         expr: &CompiledExpr,
     ) -> Result<FeatureValue, DecideError> {
@@ -186,24 +189,14 @@ impl<'a> Frame<'a> {
 
     fn eval_unguarded(
         &mut self,
-        policy: &Policy,
+        policy: &Program,
         rule: &str,
         expr: &CompiledExpr,
     ) -> Result<FeatureValue, DecideError> {
         if let Some(tree) = &expr.native {
             match tree.eval(&*self) {
-                Eval::Value(v) => {
-                    return from_val(v).map_err(|message| DecideError::Rule {
-                        rule: rule.to_string(),
-                        message,
-                    })
-                }
-                Eval::Error(message) => {
-                    return Err(DecideError::Rule {
-                        rule: rule.to_string(),
-                        message: message.to_string(),
-                    })
-                }
+                Eval::Value(v) => return from_val(v).map_err(|f| f.in_rule(rule)),
+                Eval::Error(fault) => return Err(fault.in_rule(rule)),
                 Eval::Defer => {}
             }
         }
@@ -211,36 +204,32 @@ impl<'a> Frame<'a> {
         let scope = self.scope(policy);
         let value = engine
             .eval_ast_with_scope::<Dynamic>(scope, &expr.ast)
-            .map_err(|e| DecideError::Rule {
-                rule: rule.to_string(),
-                message: e.to_string(),
-            })?;
-        from_dynamic(value).map_err(|message| DecideError::Rule {
-            rule: rule.to_string(),
-            message,
-        })
+            .map_err(|e| sandbox::fault_of(&e).in_rule(rule))?;
+        from_dynamic(value).map_err(|f| f.in_rule(rule))
     }
 
     fn condition(
         &mut self,
-        policy: &Policy,
+        policy: &Program,
         rule: &str,
         expr: &CompiledExpr,
     ) -> Result<bool, DecideError> {
         match self.eval(policy, rule, expr)? {
             FeatureValue::Bool(b) => Ok(b),
-            FeatureValue::Missing => Err(DecideError::Rule {
-                rule: rule.to_string(),
-                message: "the condition is missing (`()`); say what missing means with `??`".into(),
-            }),
-            other => Err(DecideError::Rule {
-                rule: rule.to_string(),
-                message: format!("the condition must be true or false, but it is {other}"),
-            }),
+            FeatureValue::Missing => Err(RuleFault::new(
+                RuleErrorKind::NotABoolean,
+                "the condition is missing (`()`); say what missing means with `??`",
+            )
+            .in_rule(rule)),
+            other => Err(RuleFault::new(
+                RuleErrorKind::NotABoolean,
+                format!("the condition must be true or false, but it is {other}"),
+            )
+            .in_rule(rule)),
         }
     }
 
-    fn reads(&self, policy: &Policy, expr: &CompiledExpr) -> Vec<(String, FeatureValue)> {
+    fn reads(&self, policy: &Program, expr: &CompiledExpr) -> Vec<(String, FeatureValue)> {
         expr.reads
             .iter()
             .map(|r| match *r {
@@ -265,9 +254,10 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Make a decision. See [`Policy::decide`].
+/// Make a decision with `policy`, naming `id` in it. See [`super::Policy::decide`].
 pub(crate) fn decide(
-    policy: &Policy,
+    policy: &Program,
+    id: &Arc<PolicyId>,
     signals: &Normalized,
     kyc: Option<&KycFacts>,
     options: DecideOptions,
@@ -362,10 +352,8 @@ pub(crate) fn decide(
                     break;
                 }
             }
-            let bin = matched.ok_or_else(|| DecideError::Rule {
-                rule: c.id.clone(),
-                message: "no bin matched; end the characteristic with a bin without `when`".into(),
-            })?;
+            // Loading makes the last bin of every characteristic match everything.
+            let bin = matched.ok_or_else(|| DecideError::Internal { rule: c.id.clone() })?;
             if bin.when.is_none() && options.trace {
                 trace.push(TraceEntry {
                     kind: TraceKind::Bin,
@@ -406,43 +394,8 @@ pub(crate) fn decide(
         decision: outcome,
         score,
         reasons,
-        policy: Arc::clone(&policy.id),
+        policy: Arc::clone(id),
         signals_status: signals.status,
         trace: options.trace.then_some(trace),
     })
-}
-
-#[cfg(test)]
-impl<'a> Frame<'a> {
-    /// Test hook: a frame over explicit variable values.
-    pub(crate) fn for_test(values: Vec<FeatureValue>, kyc: &'a KycFacts) -> Frame<'a> {
-        Frame {
-            values,
-            kyc,
-            scope: None,
-        }
-    }
-
-    /// Test hook: evaluate natively only (`None` = deferred or not lowered).
-    pub(crate) fn eval_native_only(&self, expr: &CompiledExpr) -> Option<Result<FeatureValue, ()>> {
-        match expr.native.as_ref()?.eval(self) {
-            Eval::Value(v) => Some(from_val(v).map_err(|_| ())),
-            Eval::Error(_) => Some(Err(())),
-            Eval::Defer => None,
-        }
-    }
-
-    /// Test hook: evaluate with Rhai only.
-    pub(crate) fn eval_rhai_only(
-        &mut self,
-        policy: &Policy,
-        expr: &CompiledExpr,
-    ) -> Result<FeatureValue, ()> {
-        let engine = &policy.engine;
-        let scope = self.scope(policy);
-        engine
-            .eval_ast_with_scope::<Dynamic>(scope, &expr.ast)
-            .map_err(|_| ())
-            .and_then(|v| from_dynamic(v).map_err(|_| ()))
-    }
 }

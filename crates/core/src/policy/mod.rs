@@ -1,10 +1,11 @@
 //! Credit policies: YAML files with Rhai expressions that decide approve / review / reject.
 //!
-//! A [`Policy`] is loaded once ([`Policy::load`]): the YAML is parsed into typed structs
-//! ([`spec`]), every name is resolved to a feature-vector slot, every expression is compiled
-//! once in a sandboxed Rhai engine ([`sandbox`]) and, when it is a simple comparison, also
-//! lowered to a native tree ([`native`]). Deciding ([`Policy::decide`]) then touches no YAML,
-//! no strings and no compiler. A `Policy` is `Send + Sync`: load once, share across threads.
+//! A [`Policy`] is loaded once ([`Policy::load`]) by a compiler that runs in passes: the YAML is
+//! read into typed structs ([`spec`]) with every node's position, names are resolved to
+//! feature-vector slots, every expression is parsed once by Rhai in a sandboxed engine and,
+//! where it can be, lowered from Rhai's own AST to a native tree; then types, derived-feature
+//! order and structure are checked. Deciding ([`Policy::decide`]) then touches no YAML, no
+//! strings and no compiler. A `Policy` is `Send + Sync`: load once, share across threads.
 //!
 //! Decision semantics (the contract in the design brief):
 //! * the final outcome is the most severe of every fired knock-out, the fallback for
@@ -42,29 +43,43 @@
 
 mod compile;
 pub mod decision;
+mod diagnostics;
 pub mod error;
 mod eval;
+mod expr;
 pub mod functions;
 pub mod kyc;
-pub mod native;
-pub mod sandbox;
-mod scan;
+mod order;
+mod positions;
+mod program;
+mod resolve;
+mod sandbox;
+mod source;
 pub mod spec;
+mod typecheck;
+mod validate;
 mod yaml_guard;
 
 use std::sync::Arc;
 
-use rhai::Engine;
-
 use crate::features::Schema;
 use crate::normalize::{normalize, Normalized};
 
-pub use compile::{MAX_ITEMS, MAX_POLICY_BYTES};
+#[cfg(feature = "differential")]
+#[doc(hidden)]
+pub use expr::differential;
+
 pub use decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
-pub use error::{DecideError, Diagnostic, LoadError};
+pub use error::{DecideError, Diagnostic, LoadError, RuleErrorKind};
 pub use eval::DecideOptions;
 use kyc::KycFacts;
+pub use sandbox::{
+    MAX_ARRAY_SIZE, MAX_CALL_LEVELS, MAX_EXPRESSION_LEN, MAX_EXPR_DEPTH, MAX_MAP_SIZE,
+    MAX_OPERATIONS, MAX_STRING_SIZE,
+};
+pub use source::MAX_POLICY_BYTES;
 pub use spec::{InputSource, PolicySpec, TestSpec};
+pub use validate::MAX_ITEMS;
 
 /// A loaded, compiled policy. Cheap to share (`Arc<Policy>`), `Send + Sync`.
 #[derive(Debug)]
@@ -73,13 +88,7 @@ pub struct Policy {
     description: String,
     owner: String,
     schema: Arc<Schema>,
-    engine: Engine,
-    vars: Vec<compile::Variable>,
-    derived: Vec<compile::Derived>,
-    knockouts: Vec<compile::Knockout>,
-    scorecard: Option<compile::Scorecard>,
-    unavailable: compile::Fallback,
-    no_data: compile::Fallback,
+    program: program::Program,
     tests: Vec<TestSpec>,
 }
 
@@ -122,7 +131,7 @@ impl Policy {
         kyc: Option<&KycFacts>,
         options: DecideOptions,
     ) -> Result<Decision, DecideError> {
-        eval::decide(self, signals, kyc, options)
+        eval::decide(&self.program, &self.id, signals, kyc, options)
     }
 
     /// Normalize a signals payload (the bytes of the provider's JSON) and decide.

@@ -9,14 +9,19 @@
 //! * **Missing is explicit**: a missing value is Rhai `()`. Rhai's built-in operators quietly
 //!   answer `false` when `()` is compared with a number; we turn fast operators off so that our
 //!   overloads run first and make every such comparison (and any arithmetic) an error that says
-//!   what to do (`x ?? 0`, `is_missing(x)`). "Never happened" ([`Never`]) and amount bands
-//!   ([`Band`]) are custom types with the same guard, so neither silently reads as a number.
+//!   what to do (`x ?? 0`, `is_missing(x)`). "Never happened" and amount bands ([`Band`]) are
+//!   custom types with the same guard, so neither silently reads as a number.
+//! * **One set of type rules**: which operator may take which pair of types is decided in
+//!   [`super::expr::ops`], and the overloads here are generated from that table, so the
+//!   sandbox and the native evaluator cannot drift apart.
 
 use rhai::{
     Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Variant, INT,
 };
 use rust_decimal::Decimal;
 
+use super::error::{RuleErrorKind, RuleFault};
+use super::expr::ops::{self, Never, Num, Op, Ty};
 use crate::features::Band;
 
 /// Upper bound on Rhai operations for one expression evaluation.
@@ -34,192 +39,179 @@ pub const MAX_MAP_SIZE: usize = 256;
 /// Upper bound on the text of one expression, checked before Rhai sees it.
 pub const MAX_EXPRESSION_LEN: usize = 4 * 1024;
 
-/// The Rhai value of a "days since last" signal whose event never happened.
-///
-/// Comparing it with a number is an error: say what "never" means (`never_as(x, 9999)`) or test
-/// it (`is_never(x)`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Never;
-
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
-const MISSING_USED: &str = "a missing value was used in a comparison or arithmetic; say what \
-     missing means (`x ?? 0`) or test it (`is_missing(x)`)";
-const NEVER_USED: &str = "an event that never happened was compared as a number; say what \
-     never means (`never_as(x, 9999)`) or test it (`is_never(x)`)";
-const BAND_USED: &str = "an amount band (like \"A3\") was used as a number; compare it with a \
-     band (`x >= \"A3\"`) or use `band_level(x)`";
-
-fn missing_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(MISSING_USED.into())
-}
-
-fn never_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(NEVER_USED.into())
-}
-
-fn band_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err(BAND_USED.into())
-}
-
-/// What a value is, for messages: "a missing value", "a string", ...
-pub(crate) fn describe(value: &Dynamic) -> String {
-    if value.is_unit() {
-        "a missing value".into()
-    } else if value.is::<Never>() {
-        "never".into()
-    } else if value.is::<Band>() {
-        "a band".into()
-    } else {
-        format!("a {}", value.type_name())
+/// Register, for every operator the type rules refuse on an `A` and a `B`, an overload that
+/// gives the rules' error. With fast operators off, a registered overload runs before Rhai's
+/// built-in fallback, which would answer `false` (or concatenate) for such a pair.
+fn guard<A: Variant + Clone, B: Variant + Clone>(engine: &mut Engine, a: Ty, b: Ty) {
+    for op in Op::ALL {
+        if let Err(fault) = ops::type_rule(op, a, b) {
+            engine.register_fn(op.symbol(), move |_: A, _: B| -> RhaiResult<Dynamic> {
+                Err(ops::to_rhai(fault.clone()))
+            });
+        }
     }
 }
 
-/// The error for a function that needs a number and got `value`: missing, never and bands get
-/// the same advice as in comparisons.
-pub(crate) fn not_a_number(function: &str, value: &Dynamic) -> Box<EvalAltResult> {
-    if value.is_unit() {
-        MISSING_USED.into()
-    } else if value.is::<Never>() {
-        NEVER_USED.into()
-    } else if value.is::<Band>() {
-        BAND_USED.into()
-    } else {
-        format!("`{function}` takes a number, not {}", describe(value)).into()
+/// [`guard`] for an `A` against every type.
+fn guard_row<A: Variant + Clone>(engine: &mut Engine, a: Ty) {
+    guard::<A, ()>(engine, a, Ty::Missing);
+    guard::<A, Never>(engine, a, Ty::Never);
+    guard::<A, Band>(engine, a, Ty::Band);
+    guard::<A, INT>(engine, a, Ty::Int);
+    guard::<A, Decimal>(engine, a, Ty::Dec);
+    guard::<A, ImmutableString>(engine, a, Ty::Text);
+    guard::<A, bool>(engine, a, Ty::Bool);
+    guard::<A, char>(engine, a, Ty::Char);
+    guard::<A, Array>(engine, a, Ty::Array);
+    guard::<A, Map>(engine, a, Ty::Map);
+}
+
+/// Every pair of types the rules refuse for some operator gets its error (see
+/// [`ops::type_rule`]): the table is written once, there.
+fn register_type_rules(engine: &mut Engine) {
+    guard_row::<()>(engine, Ty::Missing);
+    guard_row::<Never>(engine, Ty::Never);
+    guard_row::<Band>(engine, Ty::Band);
+    guard_row::<INT>(engine, Ty::Int);
+    guard_row::<Decimal>(engine, Ty::Dec);
+    guard_row::<ImmutableString>(engine, Ty::Text);
+    guard_row::<bool>(engine, Ty::Bool);
+    guard_row::<char>(engine, Ty::Char);
+    guard_row::<Array>(engine, Ty::Array);
+    guard_row::<Map>(engine, Ty::Map);
+}
+
+/// Number arithmetic through [`ops::arithmetic`], the native evaluator's own: the same
+/// overflow and division-by-zero errors, and no negative zero, on both paths.
+fn register_arithmetic(engine: &mut Engine) {
+    fn num(n: Num) -> Dynamic {
+        match n {
+            Num::Int(i) => Dynamic::from_int(i),
+            Num::Dec(d) => Dynamic::from_decimal(d),
+        }
     }
-}
-
-/// The error for a function that needs text and got `value`.
-pub(crate) fn not_a_text(function: &str, value: &Dynamic) -> Box<EvalAltResult> {
-    if value.is_unit() {
-        MISSING_USED.into()
-    } else {
-        format!("`{function}` takes a text, not {}", describe(value)).into()
-    }
-}
-
-fn mixed_error(a: Dynamic, b: Dynamic) -> RhaiResult<bool> {
-    Err(format!(
-        "a {} was compared with a {}; compare like with like",
-        a.type_name(),
-        b.type_name()
-    )
-    .into())
-}
-
-const COMPARISONS: [&str; 6] = ["==", "!=", ">", ">=", "<", "<="];
-const ARITHMETIC: [&str; 5] = ["+", "-", "*", "/", "%"];
-const ORDERING: [&str; 4] = [">", ">=", "<", "<="];
-
-/// A guard: the error an operator on a given pair of types gives instead of Rhai's answer.
-type Guard = fn(Dynamic, Dynamic) -> RhaiResult<bool>;
-
-/// Register `op(a, b)` and `op(b, a)` for every `op` in `ops` as `guard`. Rhai answers `false`
-/// (or concatenates) for operands of different types, which in a credit rule is a silent wrong
-/// answer; a registered function runs before Rhai's built-in fallback (fast operators are off).
-fn guard_pair<A, B>(engine: &mut Engine, ops: &[&'static str], guard: Guard)
-where
-    A: Variant + Clone,
-    B: Variant + Clone,
-{
-    for op in ops {
-        engine.register_fn(*op, move |a: A, b: B| {
-            guard(Dynamic::from(a), Dynamic::from(b))
+    for op in [Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Rem] {
+        let symbol = op.symbol();
+        engine.register_fn(symbol, move |a: INT, b: INT| {
+            ops::arithmetic(op, Num::Int(a), Num::Int(b))
+                .map(num)
+                .map_err(ops::to_rhai)
         });
-        engine.register_fn(*op, move |a: B, b: A| {
-            guard(Dynamic::from(a), Dynamic::from(b))
+        engine.register_fn(symbol, move |a: INT, b: Decimal| {
+            ops::arithmetic(op, Num::Int(a), Num::Dec(b))
+                .map(num)
+                .map_err(ops::to_rhai)
+        });
+        engine.register_fn(symbol, move |a: Decimal, b: INT| {
+            ops::arithmetic(op, Num::Dec(a), Num::Int(b))
+                .map(num)
+                .map_err(ops::to_rhai)
+        });
+        engine.register_fn(symbol, move |a: Decimal, b: Decimal| {
+            ops::arithmetic(op, Num::Dec(a), Num::Dec(b))
+                .map(num)
+                .map_err(ops::to_rhai)
         });
     }
 }
 
-/// Every operator on a missing value, never or a band that is not an explicit test of it is an
-/// error; so is comparing values of different types. What stays allowed: `m == ()`, `nv == nv`,
-/// band against band or band text, and like against like.
-fn register_guards(engine: &mut Engine) {
-    let all: Vec<&'static str> = COMPARISONS
-        .iter()
-        .chain(ARITHMETIC.iter())
-        .copied()
-        .collect();
-    let (all, arithmetic, ordering) = (&all[..], &ARITHMETIC[..], &ORDERING[..]);
-    // Missing, against everything but itself (`m == ()` stays a test for missing).
-    guard_pair::<(), INT>(engine, all, missing_error);
-    guard_pair::<(), Decimal>(engine, all, missing_error);
-    guard_pair::<(), ImmutableString>(engine, all, missing_error);
-    guard_pair::<(), bool>(engine, all, missing_error);
-    guard_pair::<(), char>(engine, all, missing_error);
-    guard_pair::<(), Array>(engine, all, missing_error);
-    guard_pair::<(), Map>(engine, all, missing_error);
-    guard_pair::<(), Never>(engine, all, missing_error);
-    guard_pair::<(), Band>(engine, all, missing_error);
-    guard_pair::<(), ()>(engine, arithmetic, missing_error);
-    guard_pair::<(), ()>(engine, ordering, missing_error);
-    // Never: only `==` / `!=` with never.
-    guard_pair::<Never, INT>(engine, all, never_error);
-    guard_pair::<Never, Decimal>(engine, all, never_error);
-    guard_pair::<Never, ImmutableString>(engine, all, never_error);
-    guard_pair::<Never, bool>(engine, all, never_error);
-    guard_pair::<Never, char>(engine, all, never_error);
-    guard_pair::<Never, Array>(engine, all, never_error);
-    guard_pair::<Never, Map>(engine, all, never_error);
-    guard_pair::<Never, Band>(engine, all, never_error);
-    guard_pair::<Never, Never>(engine, arithmetic, never_error);
-    guard_pair::<Never, Never>(engine, ordering, never_error);
-    // Bands: compared with bands and band text (registered below), never used as numbers.
-    guard_pair::<Band, INT>(engine, all, band_error);
-    guard_pair::<Band, Decimal>(engine, all, band_error);
-    guard_pair::<Band, ImmutableString>(engine, arithmetic, band_error);
-    guard_pair::<Band, bool>(engine, all, band_error);
-    guard_pair::<Band, char>(engine, all, band_error);
-    guard_pair::<Band, Array>(engine, all, band_error);
-    guard_pair::<Band, Map>(engine, all, band_error);
-    guard_pair::<Band, Band>(engine, arithmetic, band_error);
-    // Numbers, text, true/false, characters, lists and maps compare only like with like.
-    let comparisons = &COMPARISONS[..];
-    guard_pair::<INT, ImmutableString>(engine, comparisons, mixed_error);
-    guard_pair::<Decimal, ImmutableString>(engine, comparisons, mixed_error);
-    guard_pair::<INT, bool>(engine, comparisons, mixed_error);
-    guard_pair::<Decimal, bool>(engine, comparisons, mixed_error);
-    guard_pair::<INT, char>(engine, comparisons, mixed_error);
-    guard_pair::<Decimal, char>(engine, comparisons, mixed_error);
-    guard_pair::<ImmutableString, bool>(engine, comparisons, mixed_error);
-    guard_pair::<char, bool>(engine, comparisons, mixed_error);
-    guard_pair::<Array, INT>(engine, comparisons, mixed_error);
-    guard_pair::<Array, Decimal>(engine, comparisons, mixed_error);
-    guard_pair::<Array, ImmutableString>(engine, comparisons, mixed_error);
-    guard_pair::<Array, bool>(engine, comparisons, mixed_error);
-    guard_pair::<Map, INT>(engine, comparisons, mixed_error);
-    guard_pair::<Map, Decimal>(engine, comparisons, mixed_error);
-    guard_pair::<Map, ImmutableString>(engine, comparisons, mixed_error);
-    guard_pair::<Map, bool>(engine, comparisons, mixed_error);
-    guard_pair::<Map, Array>(engine, comparisons, mixed_error);
-    guard_pair::<bool, bool>(engine, ordering, unordered_error);
+/// Bands compare with bands and with band text (a catalog band; anything else is an error).
+fn register_band_comparisons(engine: &mut Engine) {
+    for op in [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge] {
+        let symbol = op.symbol();
+        engine.register_fn(symbol, move |a: Band, b: Band| op.holds(a.cmp(&b)));
+        engine.register_fn(symbol, move |a: Band, b: &str| {
+            ops::band_against_text(a, b)
+                .map(|o| op.holds(o))
+                .map_err(ops::to_rhai)
+        });
+        engine.register_fn(symbol, move |a: &str, b: Band| {
+            ops::band_against_text(b, a)
+                .map(|o| op.holds(o.reverse()))
+                .map_err(ops::to_rhai)
+        });
+    }
+    engine.register_fn("==", |_: Never, _: Never| true);
+    engine.register_fn("!=", |_: Never, _: Never| false);
 }
 
-fn unordered_error(_: Dynamic, _: Dynamic) -> RhaiResult<bool> {
-    Err("true and false have no order; compare them with `==` or `!=`".into())
+/// The fault a Rhai error stands for: a fault raised by the type rules or a function comes
+/// back intact; Rhai's own errors (limits, a non-boolean condition) get their kind and a
+/// message without Rhai's position, so the text is the same whichever evaluator ran.
+pub(crate) fn fault_of(error: &EvalAltResult) -> RuleFault {
+    let error = error.unwrap_inner();
+    match error {
+        EvalAltResult::ErrorRuntime(value, _) => match value.clone().try_cast::<RuleFault>() {
+            Some(fault) => fault,
+            None => RuleFault::new(RuleErrorKind::Other, value.to_string()),
+        },
+        EvalAltResult::ErrorTooManyOperations(_) => RuleFault::new(
+            RuleErrorKind::OperationLimit,
+            format!("the expression needs more than {MAX_OPERATIONS} operations"),
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => RuleFault::new(
+            RuleErrorKind::SizeLimit,
+            format!("{what} is larger than the sandbox allows"),
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => RuleFault::new(
+            RuleErrorKind::DepthLimit,
+            "the expression nests deeper than the sandbox allows",
+        ),
+        EvalAltResult::ErrorArithmetic(message, _) => RuleFault::new(
+            if message.starts_with("Division by zero") {
+                RuleErrorKind::DivisionByZero
+            } else {
+                RuleErrorKind::Overflow
+            },
+            message.clone(),
+        ),
+        EvalAltResult::ErrorMismatchDataType(expected, actual, _) if expected == "bool" => {
+            RuleFault::new(
+                RuleErrorKind::NotABoolean,
+                format!("expected true or false, not {}", rhai_noun(actual)),
+            )
+        }
+        other => {
+            // Rhai's text ends with its position, which would differ between evaluators.
+            let text = other.to_string();
+            let position = format!(" ({})", other.position());
+            let text = match text.strip_suffix(&position) {
+                Some(t) if !other.position().is_none() => t.to_string(),
+                _ => text,
+            };
+            RuleFault::new(RuleErrorKind::Other, text)
+        }
+    }
 }
 
-/// A band against band text: only a catalog band compares (`"Z1"`, `"A007"` are errors, with
-/// the native evaluator's message).
-fn band_cmp(a: Band, text: &str) -> RhaiResult<std::cmp::Ordering> {
-    Band::parse(text)
-        .map(|b| a.cmp(&b))
-        .ok_or_else(|| crate::features::NOT_BAND_TEXT.into())
+/// Rhai's name of a type, as the type rules say it.
+fn rhai_noun(type_name: &str) -> String {
+    match type_name {
+        "()" => Ty::Missing.noun().into(),
+        "i64" | "decimal" | "rust_decimal::Decimal" => Ty::Dec.noun().into(),
+        "string" => Ty::Text.noun().into(),
+        "char" => Ty::Char.noun().into(),
+        "array" => Ty::Array.noun().into(),
+        "map" => Ty::Map.noun().into(),
+        "Never" => Ty::Never.noun().into(),
+        "Band" => Ty::Band.noun().into(),
+        other => format!("a {other}"),
+    }
 }
 
-/// Band text against a band (`"A3" <= x`): the same check, the order reversed.
-fn text_cmp(text: &str, b: Band) -> RhaiResult<std::cmp::Ordering> {
-    band_cmp(b, text).map(std::cmp::Ordering::reverse)
-}
-
-/// Build the sandboxed engine. Called once per policy load.
-///
-/// The engine is raw: none of Rhai's standard packages are loaded, so the only functions an
-/// expression can reach are the allow-listed ones in [`super::functions`], our operator guards
-/// and Rhai's checked built-in operators on numbers, text and booleans.
-pub fn engine() -> Engine {
+/// The engine expressions are parsed with: the sandbox's syntax limits, without the strict
+/// variable check, so that an unknown name is found in the AST (with its position) and reported
+/// with a suggestion instead of Rhai's bare "undefined variable".
+pub(crate) fn parser() -> Engine {
     let mut engine = Engine::new_raw();
+    configure(&mut engine);
+    engine.set_strict_variables(false);
+    engine
+}
+
+fn configure(engine: &mut Engine) {
     engine
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(MAX_CALL_LEVELS)
@@ -242,36 +234,24 @@ pub fn engine() -> Engine {
     }
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
+}
 
+/// Build the sandboxed engine. Called once per policy load.
+///
+/// The engine is raw: none of Rhai's standard packages are loaded, so the only functions an
+/// expression can reach are the allow-listed ones in [`super::functions`], our operator guards
+/// and Rhai's checked built-in operators on numbers, text and booleans.
+pub(crate) fn engine() -> Engine {
+    let mut engine = Engine::new_raw();
+    configure(&mut engine);
     engine.register_type_with_name::<Never>("Never");
     engine.register_type_with_name::<Band>("Band");
-    register_guards(&mut engine);
+    register_type_rules(&mut engine);
+    register_arithmetic(&mut engine);
+    register_band_comparisons(&mut engine);
 
     // The allow-listed functions (and unary operators): nothing else can be called.
     super::functions::register(&mut engine);
-
-    // Bands compare with bands and with band text (a catalog band; anything else is an error).
-    engine.register_fn("==", |a: Band, b: Band| a == b);
-    engine.register_fn("!=", |a: Band, b: Band| a != b);
-    engine.register_fn(">", |a: Band, b: Band| a > b);
-    engine.register_fn(">=", |a: Band, b: Band| a >= b);
-    engine.register_fn("<", |a: Band, b: Band| a < b);
-    engine.register_fn("<=", |a: Band, b: Band| a <= b);
-    engine.register_fn("==", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_eq()));
-    engine.register_fn("!=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_ne()));
-    engine.register_fn(">", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_gt()));
-    engine.register_fn(">=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_ge()));
-    engine.register_fn("<", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_lt()));
-    engine.register_fn("<=", |a: Band, b: &str| band_cmp(a, b).map(|o| o.is_le()));
-    // Text on the left too: Rhai would otherwise answer `false` for mixed types.
-    engine.register_fn("==", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_eq()));
-    engine.register_fn("!=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_ne()));
-    engine.register_fn(">", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_gt()));
-    engine.register_fn(">=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_ge()));
-    engine.register_fn("<", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_lt()));
-    engine.register_fn("<=", |a: &str, b: Band| text_cmp(a, b).map(|o| o.is_le()));
-    engine.register_fn("==", |a: Never, b: Never| a == b);
-    engine.register_fn("!=", |a: Never, b: Never| a != b);
     engine
 }
 
@@ -292,7 +272,7 @@ mod tests {
             .map_err(|e| e.to_string())?;
         engine
             .eval_ast_with_scope::<Dynamic>(&mut scope, &ast)
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::policy::sandbox::fault_of(&e).message)
     }
 
     fn truth(src: &str) -> bool {

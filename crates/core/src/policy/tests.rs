@@ -4,10 +4,9 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use super::eval::Frame;
 use super::kyc::KycFacts;
 use super::*;
-use crate::features::{Band, FeatureValue};
+use crate::features::FeatureValue;
 
 const HEADER: &str = "name: t\nversion: \"1\"\n";
 
@@ -87,7 +86,7 @@ fn comparing_a_missing_value_is_an_error_naming_the_rule() {
     )
     .unwrap_err();
     match err {
-        DecideError::Rule { rule, message } => {
+        DecideError::Rule { rule, message, .. } => {
             assert_eq!(rule, "serious_delinquency");
             assert!(message.contains("missing"), "{message}");
         }
@@ -108,7 +107,7 @@ features:
     overdue_amt: { missing: 0 }
 knockouts:
   - id: recent
-    when: since_overdue < 30 || overdue_amt > 1000
+    when: since_overdue < 30 || !is_band(overdue_amt) && overdue_amt > 1000
     outcome: reject
     reason: { code: R, text: recent }
 "#,
@@ -130,11 +129,29 @@ knockouts:
 
 #[test]
 fn never_without_an_override_is_not_zero() {
-    let p = load(
+    // Compared bare, a days-since-last signal is refused at load: it can be *never*.
+    let err = load(
         r#"
 knockouts:
   - id: recent
     when: events_overdue_days_since_last < 30
+    outcome: reject
+    reason: { code: R, text: recent }
+"#,
+    )
+    .unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(
+        (d.line, d.column, d.rule.as_deref()),
+        (Some(6), Some(42), Some("recent"))
+    );
+    assert!(d.message.contains("may be *never*"), "{err}");
+    // Where only running can tell (a function call), it is the decision's error.
+    let p = load(
+        r#"
+knockouts:
+  - id: recent
+    when: min(events_overdue_days_since_last, 9999) < 30
     outcome: reject
     reason: { code: R, text: recent }
   - id: explicit
@@ -145,6 +162,10 @@ knockouts:
     )
     .unwrap();
     let err = decide(&p, r#""events_overdue_days_since_last": null"#).unwrap_err();
+    assert!(
+        matches!(&err, DecideError::Rule { kind: RuleErrorKind::NeverUsed, rule, .. } if rule == "recent"),
+        "{err}"
+    );
     assert!(err.to_string().contains("never"), "{err}");
     let d = decide(&p, r#""events_overdue_days_since_last": 45"#).unwrap();
     assert_eq!(d.decision, Outcome::Approve);
@@ -468,115 +489,8 @@ fn policy_is_send_and_sync() {
 
 // ---- property tests -------------------------------------------------------------------------
 
-/// Variables the random expressions read, with their policy-side names.
-const VARS: [&str; 4] = ["a", "b", "c", "d"];
-
-fn value_strategy() -> impl Strategy<Value = FeatureValue> {
-    prop_oneof![
-        3 => (-1000i64..1000, 0u32..3).prop_map(|(n, s)| FeatureValue::Number(Decimal::new(n, s))),
-        1 => Just(FeatureValue::Missing),
-        1 => Just(FeatureValue::Never),
-        1 => (0u16..12).prop_map(|l| FeatureValue::Band(Band::parse(&format!("A{l}")).unwrap())),
-        1 => any::<bool>().prop_map(FeatureValue::Bool),
-    ]
-}
-
-fn expr_strategy() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![
-        (0usize..VARS.len()).prop_map(|i| VARS[i].to_string()),
-        (-50i64..50).prop_map(|n| n.to_string()),
-        (-500i64..500).prop_map(|n| Decimal::new(n, 1).to_string()),
-        Just("true".to_string()),
-        Just("()".to_string()),
-        (0u16..12).prop_map(|l| format!("\"A{l}\"")),
-        Just("kyc.names".to_string()),
-        Just("\"No Match\"".to_string()),
-        Just("kyc.provided".to_string()),
-    ];
-    leaf.prop_recursive(4, 24, 2, |inner| {
-        let ops = prop_oneof![
-            Just("=="),
-            Just("!="),
-            Just("<"),
-            Just("<="),
-            Just(">"),
-            Just(">="),
-            Just("&&"),
-            Just("||"),
-            Just("??"),
-            Just("+"),
-            Just("-"),
-            Just("*"),
-            Just("/"),
-        ];
-        prop_oneof![
-            (inner.clone(), ops, inner.clone()).prop_map(|(a, op, b)| format!("({a} {op} {b})")),
-            inner.clone().prop_map(|a| format!("!{a}")),
-            inner.clone().prop_map(|a| format!("is_missing({a})")),
-            inner.clone().prop_map(|a| format!("is_never({a})")),
-            inner.clone().prop_map(|a| format!("is_band({a})")),
-            (inner.clone(), inner.clone(), inner.clone())
-                .prop_map(|(c, a, b)| format!("(if {c} {{ {a} }} else {{ {b} }})")),
-            (inner.clone(), inner).prop_map(|(a, b)| format!("never_as({a}, {b})")),
-        ]
-    })
-}
-
-fn expr_policy(exprs: &[String]) -> Option<Policy> {
-    let mut body = String::from("features:\n  aliases:\n");
-    for (v, signal) in VARS.iter().zip([
-        "events_overdue_day30_amount",
-        "events_overdue_days_since_last",
-        "events_debt_day30_amount",
-        "events_overdue_day90_amount",
-    ]) {
-        body.push_str(&format!("    {v}: {signal}\n"));
-    }
-    body.push_str("  derived:\n");
-    for (i, e) in exprs.iter().enumerate() {
-        body.push_str(&format!("    - name: e{i}\n      expr: '{e}'\n"));
-    }
-    load(&body).ok()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
-
-    /// The native lowering and Rhai agree on every expression and every input: same value, or
-    /// both fail.
-    #[test]
-    fn native_and_rhai_agree(exprs in prop::collection::vec(expr_strategy(), 1..4),
-                             values in prop::collection::vec(value_strategy(), VARS.len()),
-                             kyc_no_match in any::<bool>()) {
-        let kyc = if kyc_no_match { no_match() } else { KycFacts::none() };
-        for expr in &exprs {
-            // Expressions the load-time probe rejects (e.g. a string result) are not this
-            // property's concern.
-            let Some(policy) = expr_policy(std::slice::from_ref(expr)) else { continue };
-            let mut frame_values = vec![FeatureValue::Missing; policy.vars.len()];
-            for (i, var) in policy.vars.iter().enumerate() {
-                if let Some(pos) = VARS.iter().position(|v| *v == var.name) {
-                    frame_values[i] = values[pos].clone();
-                }
-            }
-            for d in &policy.derived {
-                let mut frame = Frame::for_test(frame_values.clone(), &kyc);
-                let native = frame.eval_native_only(&d.expr);
-                let rhai = frame.eval_rhai_only(&policy, &d.expr);
-                if let Some(native) = native {
-                    prop_assert_eq!(&native, &rhai, "expression {}", expr);
-                }
-            }
-        }
-    }
-
-    /// Most expressions in the generated subset are lowered (the property above is not vacuous).
-    #[test]
-    fn simple_comparisons_are_lowered(v in 0usize..VARS.len(), n in -100i64..100) {
-        let expr = format!("({} ?? 0) > {n} && kyc.names != \"No Match\"", VARS[v]);
-        let policy = expr_policy(&[expr]).unwrap();
-        prop_assert!(policy.derived[0].expr.native.is_some());
-    }
 
     /// The final outcome is never less severe than any fired knock-out, and adding a reject
     /// rule that fires never makes a rejection less severe; trace on/off gives the same result.
@@ -587,7 +501,7 @@ proptest! {
         );
         let p = load(KO).unwrap();
         let d = decide(&p, &result).unwrap();
-        for k in &p.knockouts {
+        for k in &p.program.knockouts {
             let fired = d.trace.iter().flatten().any(|t| t.id == k.id && t.result == FeatureValue::Bool(true));
             if fired {
                 prop_assert!(d.decision >= k.outcome);
@@ -598,7 +512,7 @@ proptest! {
         prop_assert_eq!((off.decision, &off.reasons), (d.decision, &d.reasons));
 
         let stricter = load(&format!(
-            "{KO}  - id: amount_cap\n    when: overdue_amt_30 > 2500\n    outcome: reject\n    reason: {{ code: KO_AMT, text: amount }}\n"
+            "{KO}  - id: amount_cap\n    when: '!is_band(overdue_amt_30) && (overdue_amt_30 ?? 0) > 2500'\n    outcome: reject\n    reason: {{ code: KO_AMT, text: amount }}\n"
         )).unwrap();
         let d2 = decide(&stricter, &result).unwrap();
         prop_assert!(d2.decision >= d.decision);
@@ -606,4 +520,112 @@ proptest! {
             prop_assert_eq!(d2.decision, Outcome::Reject);
         }
     }
+}
+
+#[test]
+fn diagnostics_point_at_the_node_not_at_text_that_looks_like_it() {
+    // Two rules whose ids share a prefix: the error is in the second, `foo`, not in `foobar`.
+    let err = load(
+        r#"
+knockouts:
+  - id: foobar
+    when: events_overdue_day30 > 1
+    outcome: reject
+    reason: { code: A, text: a }
+  - id: foo
+    when: events_overdue_day30 > 1
+    outcome: approve
+    reason: { code: B, text: b }
+"#,
+    )
+    .unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(
+        (d.line, d.column, d.rule.as_deref()),
+        (Some(11), Some(5), Some("foo")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_error_deep_in_a_multi_line_expression_points_at_its_token() {
+    let err = load(
+        r#"
+knockouts:
+  - id: deep
+    when: |
+      events_overdue_day30 > 1 &&
+        (events_overdue_day90 > 2 ||
+         events_overdue_day180 > tan(3))
+    outcome: reject
+    reason: { code: A, text: a }
+"#,
+    )
+    .unwrap_err();
+    let d = &err.diagnostics[0];
+    assert!(d.message.contains("`tan` is not available"), "{err}");
+    // Line 9 of the file (HEADER is two lines), at the `t` of `tan`.
+    assert_eq!((d.line, d.column), (Some(9), Some(34)), "{err}");
+    // An unknown name in a folded expression, and a type error at its operator.
+    let err = load(
+        "knockouts:\n  - id: folded\n    when: >-\n      events_overdue_day30 > 1\n      && overdue_typo > 3\n    outcome: reject\n    reason: { code: A, text: a }\n",
+    )
+    .unwrap_err();
+    let d = &err.diagnostics[0];
+    assert!(
+        d.message.contains("unknown feature `overdue_typo`"),
+        "{err}"
+    );
+    assert_eq!((d.line, d.column), (Some(7), Some(10)), "{err}");
+    let err = load(
+        "knockouts:\n  - id: amount\n    when: \"events_overdue_day30 > 1 && events_overdue_day30_amount > 5\"\n    outcome: reject\n    reason: { code: A, text: a }\n",
+    )
+    .unwrap_err();
+    assert!(
+        err.diagnostics[0].message.contains("may be missing"),
+        "{err}"
+    );
+    assert_eq!(
+        (err.diagnostics[0].line, err.diagnostics[0].column),
+        (Some(5), Some(68)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_characteristic_must_end_with_a_bin_that_matches_everyone() {
+    let err = load(
+        r#"
+scorecard:
+  base: 0
+  cutoffs: { approve: 10, review: 5 }
+  characteristics:
+    - id: apps
+      reason: { code: A, text: a }
+      bins:
+        - { when: events_application_reception_day30 > 3, points: 0 }
+        - { when: events_application_reception_day30 <= 3, points: 10 }
+"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the last bin must leave out `when`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn whole_number_division_is_a_load_error() {
+    let err = load(
+        "derived_placeholder: 1\n"
+            .replace(
+                "derived_placeholder: 1\n",
+                "features:\n  derived:\n    - name: half\n      expr: \"7 / 2\"\n",
+            )
+            .as_str(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("whole numbers"), "{err}");
+    assert!(load("features:\n  derived:\n    - name: half\n      expr: \"7.0 / 2\"\n").is_ok());
 }

@@ -17,12 +17,16 @@
 //! writes every value out), nesting deeper than [`MAX_DEPTH`], a key given twice in one mapping
 //! (in every mapping: rules, aliases, overrides, inline test payloads), and a mapping key that
 //! is not a scalar.
+//!
+//! The same pass records where every node is ([`Positions`]): diagnostics point at the YAML
+//! node the parser read, never at a line found by searching the text.
 
 use std::collections::HashSet;
 
-use saphyr_parser::{Event, Marker, Parser};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
 use super::error::{echo, Diagnostic};
+use super::positions::{NodeAt, Positions, Seg};
 
 /// Deepest nesting of YAML collections a policy may use. A policy's own structure is about
 /// seven levels deep (tests → case → signals → data → items → item); 32 leaves room and keeps
@@ -31,19 +35,82 @@ pub const MAX_DEPTH: usize = 32;
 
 /// One open collection.
 enum Open {
-    Sequence,
+    Sequence {
+        /// The index the next item gets.
+        next: usize,
+    },
     Mapping {
         /// The scalar keys seen so far.
         keys: HashSet<String>,
         /// Whether the next node is a key (else it is the value of the last key).
         at_key: bool,
+        /// The last key read, and where it is.
+        key: Option<(String, Marker)>,
     },
+}
+
+/// The structure check's result: the problems found and where every node is.
+pub(crate) struct Shape {
+    /// Every problem, in file order (at most the `max` asked for).
+    pub problems: Vec<Diagnostic>,
+    /// Where each node is, by path.
+    pub positions: Positions,
+}
+
+/// The path of the node about to start under `stack`, and the position of its key if it is a
+/// mapping value.
+fn node_path(stack: &[Open], path: &mut Vec<Seg>) -> Option<Marker> {
+    path.clear();
+    let mut key_at = None;
+    for open in stack {
+        match open {
+            Open::Sequence { next } => path.push(Seg::Index(*next)),
+            Open::Mapping { key, .. } => {
+                let (name, at) = key
+                    .as_ref()
+                    .map_or(("", None), |(k, m)| (k.as_str(), Some(*m)));
+                path.push(Seg::Key(name.to_string()));
+                key_at = at;
+            }
+        }
+    }
+    key_at
 }
 
 /// Check the YAML structure of `source`. Returns every problem found (at most `max`), in file
 /// order; a syntax error or a nesting violation ends the pass, since nothing after it can be
 /// read reliably.
+#[cfg(test)]
 pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
+    read(source, max).problems
+}
+
+/// Check the YAML structure of `source` and record where every node is. See [`check`].
+pub(crate) fn read(source: &str, max: usize) -> Shape {
+    let mut positions = Positions::default();
+    let mut path: Vec<Seg> = Vec::new();
+    let problems = walk(source, max, &mut |stack, start, end, style| {
+        let key = node_path(stack, &mut path);
+        positions.insert(
+            path.clone(),
+            NodeAt {
+                key,
+                start,
+                end,
+                style,
+            },
+        );
+    });
+    Shape {
+        problems,
+        positions,
+    }
+}
+
+/// Where a node (a value, not a key) ends: its start, its end and, for a scalar, its style.
+type OnNode<'f> = dyn FnMut(&[Open], Marker, Marker, Option<ScalarStyle>) + 'f;
+
+fn walk(source: &str, max: usize, on_node: &mut OnNode<'_>) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut push = |problems: &mut Vec<Diagnostic>, mark: Marker, message: String| {
         if problems.len() < max {
@@ -73,10 +140,11 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
                 );
                 node_done(&mut stack);
             }
-            Event::Scalar(value, _, anchor, _) => {
+            Event::Scalar(value, style, anchor, _) => {
                 refuse_anchor(&mut problems, &mut push, mark, anchor);
                 match stack.last_mut() {
-                    Some(Open::Mapping { keys, at_key }) if *at_key => {
+                    Some(Open::Mapping { keys, at_key, key }) if *at_key => {
+                        *key = Some((value.to_string(), mark));
                         if !keys.insert(value.to_string()) {
                             push(
                                 &mut problems,
@@ -90,7 +158,10 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
                         }
                         *at_key = false;
                     }
-                    _ => node_done(&mut stack),
+                    _ => {
+                        on_node(&stack, mark, span.end, Some(style));
+                        node_done(&mut stack);
+                    }
                 }
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -114,13 +185,15 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
                     );
                     return problems;
                 }
+                on_node(&stack, mark, mark, None);
                 stack.push(if is_mapping {
                     Open::Mapping {
                         keys: HashSet::new(),
                         at_key: true,
+                        key: None,
                     }
                 } else {
-                    Open::Sequence
+                    Open::Sequence { next: 0 }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -135,8 +208,10 @@ pub(crate) fn check(source: &str, max: usize) -> Vec<Diagnostic> {
 /// A node (scalar, alias or whole collection) ended: in a mapping, a key's value was read or a
 /// complex key was (and was reported).
 fn node_done(stack: &mut [Open]) {
-    if let Some(Open::Mapping { at_key, .. }) = stack.last_mut() {
-        *at_key = !*at_key;
+    match stack.last_mut() {
+        Some(Open::Mapping { at_key, .. }) => *at_key = !*at_key,
+        Some(Open::Sequence { next }) => *next += 1,
+        None => {}
     }
 }
 

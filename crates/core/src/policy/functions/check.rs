@@ -4,7 +4,7 @@
 //! nodes sees everything an expression can invoke; interpolated strings, which call `to_string`
 //! implicitly, are refused as a whole.
 
-use rhai::AST;
+use rhai::{Position, AST};
 
 use super::{FUNCTIONS, OPERATORS};
 use crate::policy::error::echo;
@@ -52,26 +52,31 @@ fn allowed(name: &str, arity: usize, callee: Callee) -> Result<(), String> {
     }
 }
 
-/// Every call in `ast` that is not on the allow-list, as one message each (first occurrence of
-/// each name, in source order).
-pub(crate) fn disallowed_calls(ast: &AST) -> Vec<String> {
+/// Every call in `ast` that is not on the allow-list, as one message each with its position
+/// (first occurrence of each name, in source order).
+pub(crate) fn disallowed_calls(ast: &AST) -> Vec<(Position, String)> {
     use rhai::{ASTNode, Expr};
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<(Position, String)> = Vec::new();
+    let mut push = |position: Position, message: String| {
+        if !problems.iter().any(|(_, m)| *m == message) {
+            problems.push((position, message));
+        }
+    };
     ast.walk(&mut |path: &[ASTNode]| {
         let call = match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) => Some((call, false)),
-            Some(ASTNode::Expr(Expr::MethodCall(call, _))) => Some((call, true)),
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => Some((call, false, *pos)),
+            Some(ASTNode::Expr(Expr::MethodCall(call, pos))) => Some((call, true, *pos)),
             _ => None,
         };
-        if let Some(ASTNode::Expr(Expr::InterpolatedString(..))) = path.last() {
-            let message = "interpolated strings (`` `...${x}...` ``) are not available in \
-                           policies; compare values directly"
-                .to_string();
-            if !problems.contains(&message) {
-                problems.push(message);
-            }
+        if let Some(ASTNode::Expr(Expr::InterpolatedString(_, pos))) = path.last() {
+            push(
+                *pos,
+                "interpolated strings (`` `...${x}...` ``) are not available in policies; \
+                 compare values directly"
+                    .to_string(),
+            );
         }
-        if let Some((call, method)) = call {
+        if let Some((call, method, position)) = call {
             let arity = call.args.len() + usize::from(method);
             let callee = if call.op_token.is_some() && call.name.as_str() != rhai::OP_CONTAINS {
                 Callee::Operator
@@ -79,9 +84,7 @@ pub(crate) fn disallowed_calls(ast: &AST) -> Vec<String> {
                 Callee::Function
             };
             if let Err(message) = allowed(call.name.as_str(), arity, callee) {
-                if !problems.contains(&message) {
-                    problems.push(message);
-                }
+                push(position, message);
             }
         }
         true
@@ -103,7 +106,7 @@ mod tests {
         let ast = engine
             .compile_expression_with_scope(&scope, src)
             .unwrap_or_else(|e| panic!("{src}: {e}"));
-        disallowed_calls(&ast)
+        disallowed_calls(&ast).into_iter().map(|(_, m)| m).collect()
     }
 
     #[test]
@@ -136,5 +139,17 @@ mod tests {
         }
         let p = problems("`${n}` == \"1\"");
         assert!(p[0].contains("interpolated strings"), "{p:?}");
+    }
+
+    #[test]
+    fn problems_carry_the_position_of_the_call() {
+        let engine = sandbox::parser();
+        let ast = engine.compile_expression("n > 1 &&\n  tan(n) > 0").unwrap();
+        let found = disallowed_calls(&ast);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].0.line(), found[0].0.position()),
+            (Some(2), Some(3))
+        );
     }
 }

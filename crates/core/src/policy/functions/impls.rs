@@ -6,7 +6,8 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallCon
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::features::Band;
-use crate::policy::sandbox::{self, Never};
+use crate::policy::error::{RuleErrorKind, RuleFault};
+use crate::policy::expr::ops::{self, Never, Num};
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -24,7 +25,13 @@ impl Number {
         if let Ok(d) = value.as_decimal() {
             return Ok(Number::Dec(d));
         }
-        Err(sandbox::not_a_number(function, value))
+        Err(ops::to_rhai(match ops::ty_of(value) {
+            Some(ty) => ops::not_a_number(function, ty),
+            None => RuleFault::new(
+                RuleErrorKind::WrongType,
+                format!("`{function}` takes a number, not {}", ops::noun_of(value)),
+            ),
+        }))
     }
 
     fn decimal(&self) -> Decimal {
@@ -43,7 +50,14 @@ impl Number {
 }
 
 fn overflow(function: &str) -> Box<EvalAltResult> {
-    format!("`{function}` overflows the range of numbers").into()
+    ops::to_rhai(RuleFault::new(
+        RuleErrorKind::Overflow,
+        format!("`{function}` overflows the range of numbers"),
+    ))
+}
+
+fn bad_argument(message: String) -> Box<EvalAltResult> {
+    ops::to_rhai(RuleFault::new(RuleErrorKind::BadArgument, message))
 }
 
 fn abs(x: Dynamic) -> RhaiResult<Dynamic> {
@@ -84,7 +98,9 @@ fn clamp(x: Dynamic, lo: Dynamic, hi: Dynamic) -> RhaiResult<Dynamic> {
         Number::of("clamp", &hi)?.decimal(),
     );
     if l > h {
-        return Err(format!("`clamp`: the lower bound {l} is above the upper bound {h}").into());
+        return Err(bad_argument(format!(
+            "`clamp`: the lower bound {l} is above the upper bound {h}"
+        )));
     }
     let below = pick("clamp", &x, &hi, Pick::Smaller)?;
     pick("clamp", &below, &lo, Pick::Larger)
@@ -127,9 +143,9 @@ const MAX_ROUND_DIGITS: INT = 28;
 
 fn round_to(x: Dynamic, digits: INT) -> RhaiResult<Dynamic> {
     if !(0..=MAX_ROUND_DIGITS).contains(&digits) {
-        return Err(
-            format!("`round`: digits must be 0 to {MAX_ROUND_DIGITS}, not {digits}").into(),
-        );
+        return Err(bad_argument(format!(
+            "`round`: digits must be 0 to {MAX_ROUND_DIGITS}, not {digits}"
+        )));
     }
     let places = u32::try_from(digits).map_err(|_| overflow("round"))?;
     Ok(match Number::of("round", &x)? {
@@ -144,16 +160,23 @@ fn round_digits(x: Dynamic, digits: Dynamic) -> RhaiResult<Dynamic> {
     match Number::of("round", &digits)? {
         Number::Int(i) => round_to(x, i),
         Number::Dec(d) if d.fract().is_zero() => round_to(x, INT::try_from(d).unwrap_or(INT::MAX)),
-        Number::Dec(d) => Err(format!("`round`: digits must be a whole number, not {d}").into()),
+        Number::Dec(d) => Err(bad_argument(format!(
+            "`round`: digits must be a whole number, not {d}"
+        ))),
     }
 }
 
 /// The text in a value, or an error naming the function and what it got.
 fn text(function: &str, value: &Dynamic) -> RhaiResult<rhai::ImmutableString> {
-    value
-        .clone()
-        .into_immutable_string()
-        .map_err(|_| sandbox::not_a_text(function, value))
+    value.clone().into_immutable_string().map_err(|_| {
+        ops::to_rhai(match ops::ty_of(value) {
+            Some(ty) => ops::not_a_text(function, ty),
+            None => RuleFault::new(
+                RuleErrorKind::WrongType,
+                format!("`{function}` takes a text, not {}", ops::noun_of(value)),
+            ),
+        })
+    })
 }
 
 fn len(x: Dynamic) -> RhaiResult<INT> {
@@ -205,19 +228,25 @@ fn band_level(x: Dynamic) -> RhaiResult<INT> {
         .try_cast::<Band>()
         .map(|b| INT::from(b.level()))
         .ok_or_else(|| {
-            format!(
-                "`band_level` takes a band such as \"A3\", not {}; test with `is_band(x)` first",
-                sandbox::describe(&x)
-            )
-            .into()
+            ops::to_rhai(RuleFault::new(
+                RuleErrorKind::WrongType,
+                format!(
+                    "`band_level` takes a band such as \"A3\", not {}; test with `is_band(x)` first",
+                    ops::noun_of(&x)
+                ),
+            ))
         })
 }
 
 fn negate(x: Dynamic) -> RhaiResult<Dynamic> {
-    Ok(match Number::of("-", &x)? {
-        Number::Int(i) => Dynamic::from_int(i.checked_neg().ok_or_else(|| overflow("-"))?),
-        Number::Dec(d) => Dynamic::from_decimal(-d),
-    })
+    let n = match Number::of("-", &x)? {
+        Number::Int(i) => Num::Int(i),
+        Number::Dec(d) => Num::Dec(d),
+    };
+    match ops::negate(n).map_err(ops::to_rhai)? {
+        Num::Int(i) => Ok(Dynamic::from_int(i)),
+        Num::Dec(d) => Ok(Dynamic::from_decimal(d)),
+    }
 }
 
 fn plus(x: Dynamic) -> RhaiResult<Dynamic> {
@@ -225,9 +254,15 @@ fn plus(x: Dynamic) -> RhaiResult<Dynamic> {
 }
 
 fn not(x: Dynamic) -> RhaiResult<bool> {
-    x.as_bool()
-        .map(|b| !b)
-        .map_err(|_| format!("`!` takes true or false, not {}", sandbox::describe(&x)).into())
+    x.as_bool().map(|b| !b).map_err(|_| {
+        ops::to_rhai(match ops::ty_of(&x) {
+            Some(ty) => ops::not_a_boolean("`!`", ty),
+            None => RuleFault::new(
+                RuleErrorKind::NotABoolean,
+                format!("`!` needs true or false, not {}", ops::noun_of(&x)),
+            ),
+        })
+    })
 }
 
 /// Register every allowed function, and the unary operators, on the raw sandbox engine.
@@ -282,7 +317,7 @@ mod tests {
         scope.push("x", x);
         engine
             .eval_expression_with_scope::<Dynamic>(&mut scope, src)
-            .map_err(|e| e.to_string())
+            .map_err(|e| crate::policy::sandbox::fault_of(&e).message)
     }
 
     fn dec(v: Dynamic) -> Decimal {
