@@ -47,6 +47,8 @@ enum Command {
     Test(cmd::test::Args),
     /// Decide a JSON Lines file of applications in parallel (progress bar on stderr).
     Batch(cmd::batch::Args),
+    /// Print the JSON Schema of the policy file format (for YAML editors).
+    Schema(cmd::schema::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -57,6 +59,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Check(args) => cmd::check::run(args),
         Command::Test(args) => cmd::test::run(args),
         Command::Batch(args) => cmd::batch::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
     }
 }
 

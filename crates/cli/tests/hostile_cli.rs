@@ -542,7 +542,7 @@ fn a_closed_stdout_ends_quietly() {
     assert!(out.stderr.is_empty(), "{}", out.stderr);
 
     let kyc_input = format!("{KYC_LINE}\n").repeat(20_000);
-    let single: [&[&str]; 5] = [
+    let single: [&[&str]; 6] = [
         &[
             "decide",
             "-p",
@@ -553,6 +553,7 @@ fn a_closed_stdout_ends_quietly() {
         &["kyc", "testdata/kyc/exact.json"],
         &["kyc", "--jsonl"],
         &["test", "rules/"],
+        &["schema"],
     ];
     for args in single {
         let mut child = command(args).spawn().unwrap();

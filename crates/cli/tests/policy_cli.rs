@@ -231,3 +231,18 @@ fn batch_decides_every_line_in_order_and_reports_bad_lines() {
     assert_eq!(lines[0]["id"], "app-1");
     assert!(stderr(&out).contains("1 line(s) failed"));
 }
+
+#[test]
+fn schema_prints_the_committed_policy_schema() {
+    let out = underwrite(&["schema"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let schema = stdout_json(&out);
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(schema["properties"]["knockouts"]["type"], "array");
+    let committed = std::fs::read(root().join("docs/policy.schema.json")).unwrap();
+    assert!(
+        out.stdout == committed,
+        "docs/policy.schema.json is not what `underwrite schema` prints; regenerate it with\n    \
+         cargo run -p underwrite-cli -- schema > docs/policy.schema.json"
+    );
+}

@@ -16,6 +16,7 @@
 //!   per signal kind.
 //! * [`features`]: the dense, slot-indexed feature vector and its schema.
 //! * [`policy`]: YAML + Rhai policies, compiled once, decided many times.
+//! * [`policy_schema_json`]: the JSON Schema of the policy file format, for editors.
 //!
 //! # Why it is built this way
 //!
@@ -72,5 +73,8 @@ pub mod catalog;
 pub mod features;
 pub mod normalize;
 pub mod policy;
+mod policy_schema;
 pub mod signals;
 mod text;
+
+pub use policy_schema::policy_schema_json;

@@ -5,4 +5,5 @@ pub mod check;
 pub mod decide;
 pub mod features;
 pub mod kyc;
+pub mod schema;
 pub mod test;

@@ -1,18 +1,25 @@
 //! The policy file format: the YAML a rule author writes, as typed serde structs.
 //!
 //! Every struct denies unknown fields, so a misspelt key is a load error with its line and
-//! column rather than a silently ignored rule. Nothing here is evaluated: [`super::compile`]
-//! turns a [`PolicySpec`] into a runnable [`super::Policy`].
+//! column rather than a silently ignored rule. Nothing here is evaluated:
+//! [`Policy::load`](super::Policy::load) compiles a [`PolicySpec`] into a runnable
+//! [`super::Policy`].
+//!
+//! The same types generate the format's JSON Schema for editors
+//! ([`policy_schema_json`](crate::policy_schema_json)), so their doc comments are also the hover
+//! text an author reads while typing a key: write them for rule authors.
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::decision::Outcome;
 
-/// A whole policy file.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// A whole policy file: name and version, features, knock-outs, an optional scorecard, what to
+/// decide without signals, and the policy's own tests (`underwrite check` reports every problem).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
     /// Policy name, carried in every decision.
@@ -47,7 +54,7 @@ pub struct PolicySpec {
 }
 
 /// The `features:` section.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturesSpec {
     /// Short name → catalog signal name.
@@ -62,19 +69,21 @@ pub struct FeaturesSpec {
 }
 
 /// What a missing or never value of one feature means in this policy.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideSpec {
     /// The number a missing value stands for.
     #[serde(default)]
+    #[schemars(schema_with = "optional_decimal")]
     pub missing: Option<Decimal>,
     /// The number a "never happened" value stands for (days since last only).
     #[serde(default)]
+    #[schemars(schema_with = "optional_decimal")]
     pub never: Option<Decimal>,
 }
 
 /// One derived feature.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DerivedSpec {
     /// Its name, usable in every expression.
@@ -87,7 +96,7 @@ pub struct DerivedSpec {
 }
 
 /// A reason code and its text.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonSpec {
     /// Stable reason code, e.g. `KO_DELINQUENCY_30D`.
@@ -97,7 +106,7 @@ pub struct ReasonSpec {
 }
 
 /// One knock-out rule.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct KnockoutSpec {
     /// Unique rule id.
@@ -114,7 +123,7 @@ pub struct KnockoutSpec {
 }
 
 /// The `scorecard:` section.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ScorecardSpec {
     /// Points every applicant starts with.
@@ -123,13 +132,13 @@ pub struct ScorecardSpec {
     pub characteristics: Vec<CharacteristicSpec>,
     /// Score → outcome.
     pub cutoffs: CutoffSpec,
-    /// At most this many adverse-action reasons (1..=4, default 4).
+    /// At most this many adverse-action reasons (1 to 4, default 4).
     #[serde(default)]
     pub max_reasons: Option<usize>,
 }
 
 /// One scorecard characteristic.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CharacteristicSpec {
     /// Unique id.
@@ -146,7 +155,7 @@ pub struct CharacteristicSpec {
 }
 
 /// One bin.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BinSpec {
     /// Rhai boolean expression; omitted on a final catch-all bin.
@@ -160,7 +169,7 @@ pub struct BinSpec {
 }
 
 /// Score cut-offs: `score >= approve` approves, `score >= review` reviews, lower rejects.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CutoffSpec {
     /// Lowest approving score.
@@ -170,7 +179,7 @@ pub struct CutoffSpec {
 }
 
 /// The outcome on unavailable or empty signals.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FallbackSpec {
     /// The outcome.
@@ -180,7 +189,7 @@ pub struct FallbackSpec {
 }
 
 /// One policy test case.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TestSpec {
     /// Test name.
@@ -196,7 +205,7 @@ pub struct TestSpec {
 }
 
 /// Where a test's signals (or KYC input) come from.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
 pub enum InputSource {
     /// A path relative to the policy file.
@@ -206,7 +215,7 @@ pub enum InputSource {
 }
 
 /// The expected result of a test case.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectSpec {
     /// The expected decision.
@@ -217,4 +226,17 @@ pub struct ExpectSpec {
     /// The expected score (omit to not check it).
     #[serde(default)]
     pub score: Option<i64>,
+}
+
+/// The JSON Schema of an optional [`Decimal`] field, for [`JsonSchema`]'s derive.
+///
+/// `Decimal` deserializes from a YAML number (`0.5`, `1e3`) or from a string `Decimal::from_str`
+/// or `Decimal::from_scientific` parses (`"0.5"`, `"1_000"`, `"2e-3"`), and the `Option` from
+/// `null`. The pattern admits every such string (and some the loader then rejects): an editor
+/// must never flag a value the loader accepts.
+fn optional_decimal(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["number", "string", "null"],
+        "pattern": "^[+-]?[0-9_.]+([eE][+-]{0,2}[0-9]+)?$",
+    })
 }
