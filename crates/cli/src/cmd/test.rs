@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use underwrite_core::policy::{InputSource, Policy, TestReport};
+use underwrite_core::policy::{InputSource, Policy, TestFailure, TestInput, TestReport, TestSpec};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_named, read_policy, InputName};
@@ -60,50 +60,72 @@ fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
 }
 
 /// Read a test input: inline JSON, or a file relative to the policy's directory.
-fn read_source(source: &InputSource, dir: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
+fn read_source(
+    source: &InputSource,
+    input: TestInput,
+    dir: &Path,
+    limit: InputLimit,
+) -> Result<Vec<u8>, TestFailure> {
     match source {
         InputSource::Path(rel) => {
             let path = dir.join(rel);
-            read_test_file(&path, limit).map_err(|message| format!("{}: {message}", path.display()))
+            read_test_file(&path, limit).map_err(|message| TestFailure::InputUnreadable {
+                input,
+                source: path.display().to_string(),
+                message,
+            })
         }
-        InputSource::Inline(_) => source
-            .inline_bytes()
-            .ok_or_else(|| "inline value missing".to_string()),
+        // Inline values are JSON the policy holds: nothing to read.
+        InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
     }
+}
+
+/// Read a test's inputs: the signals bytes and the KYC text, if any.
+fn read_inputs(
+    case: &TestSpec,
+    dir: &Path,
+    limit: InputLimit,
+) -> Result<(Vec<u8>, Option<String>), TestFailure> {
+    let signals = read_source(&case.signals, TestInput::Signals, dir, limit)?;
+    let kyc = match &case.kyc {
+        None => None,
+        Some(k) => {
+            let bytes = read_source(k, TestInput::Kyc, dir, limit)?;
+            let text = String::from_utf8(bytes).map_err(|e| TestFailure::InputUnreadable {
+                input: TestInput::Kyc,
+                // Inline values are serialized JSON, always UTF-8: only a file gets here.
+                source: match k {
+                    InputSource::Path(rel) => dir.join(rel).display().to_string(),
+                    InputSource::Inline(_) => "inline kyc".to_string(),
+                },
+                message: format!("not UTF-8: {e}"),
+            })?;
+            Some(text)
+        }
+    };
+    Ok((signals, kyc))
 }
 
 fn run_policy(path: &Path, limit: InputLimit) -> Result<Vec<TestReport>, String> {
     let bytes = read_policy(path).map_err(|e| e.to_string())?;
     let policy = Policy::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut reports = Vec::new();
-    for case in policy.tests() {
-        let inputs = read_source(&case.signals, dir, limit).and_then(|signals| {
-            let kyc = case
-                .kyc
-                .as_ref()
-                .map(|k| {
-                    read_source(k, dir, limit).and_then(|b| {
-                        String::from_utf8(b).map_err(|e| format!("kyc input is not UTF-8: {e}"))
-                    })
-                })
-                .transpose()?;
-            Ok((signals, kyc))
-        });
-        let fail = |message: String| TestReport {
-            name: case.name.clone(),
-            failures: vec![message],
-        };
-        reports.push(match inputs {
+    let reports = policy
+        .tests()
+        .iter()
+        .map(|case| match read_inputs(case, dir, limit) {
             Ok((signals, kyc)) => panic::catch(|| policy.run_test(case, &signals, kyc.as_deref()))
                 .unwrap_or_else(|panicked| {
-                    fail(format!(
-                        "internal error while running this test; please report it ({panicked})"
-                    ))
+                    TestReport::failed(
+                        case.name.clone(),
+                        TestFailure::Panicked {
+                            detail: panicked.to_string(),
+                        },
+                    )
                 }),
-            Err(message) => fail(message),
-        });
-    }
+            Err(failure) => TestReport::failed(case.name.clone(), failure),
+        })
+        .collect();
     Ok(reports)
 }
 

@@ -50,6 +50,7 @@ pub mod native;
 pub mod sandbox;
 mod scan;
 pub mod spec;
+pub mod testing;
 mod yaml_guard;
 
 use std::sync::Arc;
@@ -65,6 +66,7 @@ pub use error::{DecideError, Diagnostic, LoadError};
 pub use eval::DecideOptions;
 use kyc::KycFacts;
 pub use spec::{InputSource, PolicySpec, TestSpec};
+pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport};
 
 /// A loaded, compiled policy. Cheap to share (`Arc<Policy>`), `Send + Sync`.
 #[derive(Debug)]
@@ -145,39 +147,7 @@ impl Policy {
             let kyc = kyc.map(KycFacts::from_json).transpose()?;
             self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: false })
         })();
-        let mut failures = Vec::new();
-        match &outcome {
-            Err(e) => failures.push(format!("decision failed: {e}")),
-            Ok(d) => {
-                if d.decision != case.expect.decision {
-                    failures.push(format!(
-                        "decision: expected {}, got {}",
-                        case.expect.decision, d.decision
-                    ));
-                }
-                if let Some(expected) = &case.expect.reasons {
-                    let actual = d.reason_codes();
-                    if *expected != actual {
-                        failures.push(format!(
-                            "reasons: expected [{}], got [{}]",
-                            expected.join(", "),
-                            actual.join(", ")
-                        ));
-                    }
-                }
-                if case.expect.score.is_some() && case.expect.score != d.score {
-                    failures.push(format!(
-                        "score: expected {}, got {}",
-                        case.expect.score.map_or("none".into(), |s| s.to_string()),
-                        d.score.map_or("none".into(), |s| s.to_string())
-                    ));
-                }
-            }
-        }
-        TestReport {
-            name: case.name.clone(),
-            failures,
-        }
+        testing::check(case, &outcome)
     }
 }
 
@@ -188,22 +158,6 @@ impl InputSource {
             InputSource::Inline(v) => Some(v.to_string().into_bytes()),
             InputSource::Path(_) => None,
         }
-    }
-}
-
-/// The result of one policy test case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestReport {
-    /// The case's name.
-    pub name: String,
-    /// What did not match (empty when it passed).
-    pub failures: Vec<String>,
-}
-
-impl TestReport {
-    /// Whether the case passed.
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty()
     }
 }
 
