@@ -17,6 +17,10 @@
 //! * every decision carries the policy's name, version and SHA-256, and (unless switched off)
 //!   a trace of every derived feature, knock-out and bin evaluated with the values it read.
 //!
+//! A policy carries its own tests: [`Policy::run_test`] runs one and reports typed failures
+//! ([`testing`]), and [`Policy::coverage`] says which knock-outs, bins, cut-off bands and
+//! fallbacks the tests' decisions exercised ([`coverage`]).
+//!
 //! ```
 //! use underwrite_core::policy::{DecideOptions, Outcome, Policy};
 //! use underwrite_core::policy::kyc::KycFacts;
@@ -41,6 +45,7 @@
 //! ```
 
 mod compile;
+pub mod coverage;
 pub mod decision;
 pub mod error;
 mod eval;
@@ -61,6 +66,7 @@ use crate::features::Schema;
 use crate::normalize::{normalize, Normalized};
 
 pub use compile::{MAX_ITEMS, MAX_POLICY_BYTES};
+pub use coverage::Coverage;
 pub use decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
 pub use error::{DecideError, Diagnostic, LoadError};
 pub use eval::DecideOptions;
@@ -141,13 +147,54 @@ impl Policy {
     /// Run one of the policy's test cases. `signals` are the payload bytes and `kyc` the KYC
     /// JSON text, if the case has one: [`TestSpec::signals`] and [`TestSpec::kyc`] are either
     /// inline ([`InputSource::inline_bytes`]) or paths relative to the policy file, which the
-    /// caller reads (libraries do no I/O).
+    /// caller reads (libraries do no I/O). The report keeps the decision, traced, for
+    /// [`Policy::coverage`].
     pub fn run_test(&self, case: &TestSpec, signals: &[u8], kyc: Option<&str>) -> TestReport {
         let outcome = (|| {
             let kyc = kyc.map(KycFacts::from_json).transpose()?;
-            self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: false })
+            self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: true })
         })();
-        testing::check(case, &outcome)
+        testing::check(case, outcome)
+    }
+
+    /// Which of this policy's rules `decisions` exercised: knock-outs fired, bins matched,
+    /// cut-off bands reached, fallbacks applied (see [`coverage`] for what counts). Pass the
+    /// decisions of [`TestReport::decision`], or any made by this policy with the trace on.
+    pub fn coverage<'a>(&self, decisions: impl IntoIterator<Item = &'a Decision>) -> Coverage {
+        Coverage::compute(&self.inventory(), decisions)
+    }
+
+    /// The rules tests can cover, by id: the one place coverage reads the compiled policy.
+    pub(crate) fn inventory(&self) -> coverage::RuleInventory {
+        use coverage::{BinInventory, CharacteristicInventory, Cutoffs, Fallback};
+        let scorecard = self.scorecard.as_ref();
+        coverage::RuleInventory {
+            knockouts: self.knockouts.iter().map(|k| k.id.clone()).collect(),
+            characteristics: scorecard
+                .map(|sc| {
+                    sc.characteristics
+                        .iter()
+                        .map(|c| CharacteristicInventory {
+                            id: c.id.clone(),
+                            bins: c
+                                .bins
+                                .iter()
+                                .map(|b| BinInventory {
+                                    id: b.id.clone(),
+                                    conditional: b.when.is_some(),
+                                })
+                                .collect(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cutoffs: scorecard.map(|sc| Cutoffs {
+                approve_at: sc.approve_at,
+                review_at: sc.review_at,
+            }),
+            // Both always exist: written out in the policy or the defaults.
+            fallbacks: vec![Fallback::SignalsUnavailable, Fallback::NoData],
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! A policy's own tests: what a test case found, as types a caller can match.
 //!
 //! [`super::Policy::run_test`] decides a case and compares the decision with the case's
-//! `expect:`; every difference is one [`TestFailure`]. Failures that happen before a decision (a file the caller could not read, a caught panic) are
+//! `expect:`; every difference is one [`TestFailure`], and the decision itself (with its trace)
+//! stays in the [`TestReport`] so that coverage ([`super::coverage`]) can be computed from it.
+//! Failures that happen before a decision (a file the caller could not read, a caught panic) are
 //! built by the caller with the same types. Each failure's `Display` is the one line the CLI
 //! prints for it.
 
@@ -14,12 +16,15 @@ use super::error::DecideError;
 use super::spec::TestSpec;
 
 /// The result of one policy test case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TestReport {
     /// The case's name.
     pub name: String,
     /// What did not match (empty when it passed).
     pub failures: Vec<TestFailure>,
+    /// The decision the case produced, with its trace; `None` when none was made (the inputs
+    /// could not be read or the decision failed).
+    pub decision: Option<Decision>,
 }
 
 impl TestReport {
@@ -29,6 +34,7 @@ impl TestReport {
         TestReport {
             name: name.into(),
             failures: vec![failure],
+            decision: None,
         }
     }
 
@@ -198,10 +204,13 @@ impl fmt::Display for TestFailure {
 }
 
 /// Compare a case's decision (or decide error) with what it expects.
-pub(crate) fn check(case: &TestSpec, outcome: &Result<Decision, DecideError>) -> TestReport {
+pub(crate) fn check(case: &TestSpec, outcome: Result<Decision, DecideError>) -> TestReport {
     let mut failures = Vec::new();
-    match outcome {
-        Err(e) => failures.push(TestFailure::DecisionFailed(DecisionFailure::from(e))),
+    let decision = match outcome {
+        Err(e) => {
+            failures.push(TestFailure::DecisionFailed(DecisionFailure::from(&e)));
+            None
+        }
         Ok(d) => {
             if d.decision != case.expect.decision {
                 failures.push(TestFailure::WrongDecision {
@@ -226,11 +235,13 @@ pub(crate) fn check(case: &TestSpec, outcome: &Result<Decision, DecideError>) ->
                     });
                 }
             }
+            Some(d)
         }
-    }
+    };
     TestReport {
         name: case.name.clone(),
         failures,
+        decision,
     }
 }
 
