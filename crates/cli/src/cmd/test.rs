@@ -1,21 +1,29 @@
-//! `underwrite test [PATH...]`: run every policy's own `tests:` and print a summary.
+//! `underwrite test [--coverage] [--min-coverage PCT] [--format text|json] [PATH...]`: run every
+//! policy's own `tests:` and print a summary, and with `--coverage` which rules they exercise.
 //!
 //! Files a test names are read relative to the policy's directory, through the
 //! `--max-input-bytes` cap. Only regular files are read (a symlink to one is fine): a test naming
 //! a FIFO, `/dev/stdin` or `/dev/zero` fails at once with "not a regular file", since the cap
 //! bounds a read's size but not how long it waits. A panic inside the libraries fails that test
 //! and the run goes on. Every line printed is escaped for the terminal: file and test names come
-//! from the policy.
+//! from the policy. The output (text or one JSON document) is written by [`render`].
+//!
+//! Exit status 1 when a test failed, a policy did not load, or a policy's coverage is below
+//! `--min-coverage`.
+
+mod render;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use underwrite_core::policy::{InputSource, Policy, TestReport};
+use rust_decimal::Decimal;
+use underwrite_core::policy::{
+    Coverage, InputSource, Policy, PolicyId, TestFailure, TestInput, TestReport, TestSpec,
+};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_named, read_policy, InputName};
 use crate::limits::InputLimit;
-use crate::output::print_line;
 use crate::panic;
 
 /// Arguments of `underwrite test`.
@@ -23,9 +31,87 @@ use crate::panic;
 pub struct Args {
     /// Policy files or directories of them (`*.yaml`, `*.yml`); default `rules/`.
     pub paths: Vec<PathBuf>,
+    /// Also report, per policy, which knock-outs fired, which bins matched, which cut-off bands
+    /// and fallbacks were reached, and list everything no test covers.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail (exit status 1) when a policy's coverage is below PCT percent (0 to 100, e.g. 100 or
+    /// 87.5); implies --coverage.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_coverage: Option<Decimal>,
+    /// `text` for people, `json` for CI: one JSON document with every test result and coverage.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// The size cap on each file a test reads.
     #[command(flatten)]
     pub limit: InputLimit,
+}
+
+/// How `underwrite test` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people: `ok`/`FAIL` per test, coverage, `N passed, N failed`.
+    Text,
+    /// One JSON document (see docs/policy-guide.md, "Test coverage").
+    Json,
+}
+
+/// A percentage from 0 to 100, exact (`87.5`, `100`, `99.95`).
+fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let value: Decimal = text
+        .trim()
+        .trim_end_matches('%')
+        .trim_end()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage (try 100 or 87.5)"))?;
+    if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+        return Err(format!("{value} is not between 0 and 100"));
+    }
+    Ok(value.normalize())
+}
+
+/// One policy file's results.
+pub(crate) struct PolicyRun {
+    /// The file as given.
+    pub file: PathBuf,
+    /// The results, or why the policy could not be run.
+    pub outcome: Result<Tested, String>,
+}
+
+/// A loaded policy's test results.
+pub(crate) struct Tested {
+    /// Which policy.
+    pub id: PolicyId,
+    /// One report per test case, in file order.
+    pub reports: Vec<TestReport>,
+    /// Coverage of the policy by its tests, when asked for.
+    pub coverage: Option<Coverage>,
+}
+
+impl PolicyRun {
+    /// Tests passed and failed; a policy that does not load counts as one failure.
+    pub fn counts(&self) -> (usize, usize) {
+        match &self.outcome {
+            Err(_) => (0, 1),
+            Ok(t) => {
+                let passed = t.reports.iter().filter(|r| r.passed()).count();
+                (passed, t.reports.len() - passed)
+            }
+        }
+    }
+
+    /// Whether the policy's coverage is below `min` (never, when coverage was not computed).
+    pub fn below(&self, min: Option<Decimal>) -> bool {
+        match (&self.outcome, min) {
+            (
+                Ok(Tested {
+                    coverage: Some(c), ..
+                }),
+                Some(min),
+            ) => !c.at_least(min),
+            _ => false,
+        }
+    }
 }
 
 /// Collect policy files: files as given, directories searched (sorted, not recursively).
@@ -60,51 +146,79 @@ fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
 }
 
 /// Read a test input: inline JSON, or a file relative to the policy's directory.
-fn read_source(source: &InputSource, dir: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
+fn read_source(
+    source: &InputSource,
+    input: TestInput,
+    dir: &Path,
+    limit: InputLimit,
+) -> Result<Vec<u8>, TestFailure> {
     match source {
         InputSource::Path(rel) => {
             let path = dir.join(rel);
-            read_test_file(&path, limit).map_err(|message| format!("{}: {message}", path.display()))
+            read_test_file(&path, limit).map_err(|message| TestFailure::InputUnreadable {
+                input,
+                source: path.display().to_string(),
+                message,
+            })
         }
-        InputSource::Inline(_) => source
-            .inline_bytes()
-            .ok_or_else(|| "inline value missing".to_string()),
+        // Inline values are JSON the policy holds: nothing to read.
+        InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
     }
 }
 
-fn run_policy(path: &Path, limit: InputLimit) -> Result<Vec<TestReport>, String> {
+/// Read a test's inputs: the signals bytes and the KYC text, if any.
+fn read_inputs(
+    case: &TestSpec,
+    dir: &Path,
+    limit: InputLimit,
+) -> Result<(Vec<u8>, Option<String>), TestFailure> {
+    let signals = read_source(&case.signals, TestInput::Signals, dir, limit)?;
+    let kyc = match &case.kyc {
+        None => None,
+        Some(k) => {
+            let bytes = read_source(k, TestInput::Kyc, dir, limit)?;
+            let text = String::from_utf8(bytes).map_err(|e| TestFailure::InputUnreadable {
+                input: TestInput::Kyc,
+                // Inline values are serialized JSON, always UTF-8: only a file gets here.
+                source: match k {
+                    InputSource::Path(rel) => dir.join(rel).display().to_string(),
+                    InputSource::Inline(_) => "inline kyc".to_string(),
+                },
+                message: format!("not UTF-8: {e}"),
+            })?;
+            Some(text)
+        }
+    };
+    Ok((signals, kyc))
+}
+
+fn run_policy(path: &Path, limit: InputLimit, coverage: bool) -> Result<Tested, String> {
     let bytes = read_policy(path).map_err(|e| e.to_string())?;
     let policy = Policy::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut reports = Vec::new();
-    for case in policy.tests() {
-        let inputs = read_source(&case.signals, dir, limit).and_then(|signals| {
-            let kyc = case
-                .kyc
-                .as_ref()
-                .map(|k| {
-                    read_source(k, dir, limit).and_then(|b| {
-                        String::from_utf8(b).map_err(|e| format!("kyc input is not UTF-8: {e}"))
-                    })
-                })
-                .transpose()?;
-            Ok((signals, kyc))
-        });
-        let fail = |message: String| TestReport {
-            name: case.name.clone(),
-            failures: vec![message],
-        };
-        reports.push(match inputs {
+    let reports: Vec<TestReport> = policy
+        .tests()
+        .iter()
+        .map(|case| match read_inputs(case, dir, limit) {
             Ok((signals, kyc)) => panic::catch(|| policy.run_test(case, &signals, kyc.as_deref()))
                 .unwrap_or_else(|panicked| {
-                    fail(format!(
-                        "internal error while running this test; please report it ({panicked})"
-                    ))
+                    TestReport::failed(
+                        case.name.clone(),
+                        TestFailure::Panicked {
+                            detail: panicked.to_string(),
+                        },
+                    )
                 }),
-            Err(message) => fail(message),
-        });
-    }
-    Ok(reports)
+            Err(failure) => TestReport::failed(case.name.clone(), failure),
+        })
+        .collect();
+    let coverage =
+        coverage.then(|| policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref())));
+    Ok(Tested {
+        id: policy.id().clone(),
+        reports,
+        coverage,
+    })
 }
 
 /// Run the subcommand.
@@ -121,36 +235,32 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             "no policy files (*.yaml, *.yml) found",
         ));
     }
-    let (mut passed, mut failed) = (0usize, 0usize);
-    for file in &files {
-        match run_policy(file, args.limit) {
-            Err(message) => {
-                failed += 1;
-                print_line(&format!(
-                    "FAIL {}: policy does not load: {message}",
-                    file.display()
-                ))?;
-            }
-            Ok(reports) => {
-                for report in reports {
-                    if report.passed() {
-                        passed += 1;
-                        print_line(&format!("ok   {}: {}", file.display(), report.name))?;
-                    } else {
-                        failed += 1;
-                        print_line(&format!("FAIL {}: {}", file.display(), report.name))?;
-                        for f in &report.failures {
-                            print_line(&format!("       {f}"))?;
-                        }
-                    }
-                }
-            }
-        }
+    let coverage = args.coverage || args.min_coverage.is_some();
+    let mut out = render::Output::new(args.format, args.min_coverage);
+    for file in files {
+        let outcome = run_policy(&file, args.limit, coverage);
+        out.policy(PolicyRun { file, outcome })?;
     }
-    print_line(&format!("{passed} passed, {failed} failed"))?;
-    Ok(if failed == 0 {
+    Ok(if out.finish()? {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_FAILED)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_percent;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn percentages_are_exact_and_bounded() {
+        assert_eq!(parse_percent("100"), Ok(Decimal::ONE_HUNDRED));
+        assert_eq!(parse_percent("100.00"), Ok(Decimal::ONE_HUNDRED));
+        assert_eq!(parse_percent("87.5 %"), Ok(Decimal::new(875, 1)));
+        assert_eq!(parse_percent("0"), Ok(Decimal::ZERO));
+        assert!(parse_percent("100.01").is_err());
+        assert!(parse_percent("-0.5").is_err());
+        assert!(parse_percent("ninety").is_err());
+    }
 }

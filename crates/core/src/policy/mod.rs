@@ -18,6 +18,10 @@
 //! * every decision carries the policy's name, version and SHA-256, and (unless switched off)
 //!   a trace of every derived feature, knock-out and bin evaluated with the values it read.
 //!
+//! A policy carries its own tests: [`Policy::run_test`] runs one and reports typed failures
+//! ([`testing`]), and [`Policy::coverage`] says which knock-outs, bins, cut-off bands and
+//! fallbacks the tests' decisions exercised ([`coverage`]).
+//!
 //! ```
 //! use underwrite_core::policy::{DecideOptions, Outcome, Policy};
 //! use underwrite_core::policy::kyc::KycFacts;
@@ -42,6 +46,7 @@
 //! ```
 
 mod compile;
+pub mod coverage;
 pub mod decision;
 mod diagnostics;
 pub mod error;
@@ -56,6 +61,7 @@ mod resolve;
 mod sandbox;
 mod source;
 pub mod spec;
+pub mod testing;
 mod typecheck;
 mod validate;
 mod yaml_guard;
@@ -69,6 +75,7 @@ use crate::normalize::{normalize, Normalized};
 #[doc(hidden)]
 pub use expr::differential;
 
+pub use coverage::Coverage;
 pub use decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
 pub use error::{DecideError, Diagnostic, LoadError, RuleErrorKind};
 pub use eval::DecideOptions;
@@ -79,6 +86,7 @@ pub use sandbox::{
 };
 pub use source::MAX_POLICY_BYTES;
 pub use spec::{InputSource, PolicySpec, TestSpec};
+pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport};
 pub use validate::MAX_ITEMS;
 
 /// A loaded, compiled policy. Cheap to share (`Arc<Policy>`), `Send + Sync`.
@@ -148,44 +156,58 @@ impl Policy {
     /// Run one of the policy's test cases. `signals` are the payload bytes and `kyc` the KYC
     /// JSON text, if the case has one: [`TestSpec::signals`] and [`TestSpec::kyc`] are either
     /// inline ([`InputSource::inline_bytes`]) or paths relative to the policy file, which the
-    /// caller reads (libraries do no I/O).
+    /// caller reads (libraries do no I/O). The report keeps the decision, traced, for
+    /// [`Policy::coverage`].
     pub fn run_test(&self, case: &TestSpec, signals: &[u8], kyc: Option<&str>) -> TestReport {
         let outcome = (|| {
             let kyc = kyc.map(KycFacts::from_json).transpose()?;
-            self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: false })
+            self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: true })
         })();
-        let mut failures = Vec::new();
-        match &outcome {
-            Err(e) => failures.push(format!("decision failed: {e}")),
-            Ok(d) => {
-                if d.decision != case.expect.decision {
-                    failures.push(format!(
-                        "decision: expected {}, got {}",
-                        case.expect.decision, d.decision
-                    ));
-                }
-                if let Some(expected) = &case.expect.reasons {
-                    let actual = d.reason_codes();
-                    if *expected != actual {
-                        failures.push(format!(
-                            "reasons: expected [{}], got [{}]",
-                            expected.join(", "),
-                            actual.join(", ")
-                        ));
-                    }
-                }
-                if case.expect.score.is_some() && case.expect.score != d.score {
-                    failures.push(format!(
-                        "score: expected {}, got {}",
-                        case.expect.score.map_or("none".into(), |s| s.to_string()),
-                        d.score.map_or("none".into(), |s| s.to_string())
-                    ));
-                }
-            }
-        }
-        TestReport {
-            name: case.name.clone(),
-            failures,
+        testing::check(case, outcome)
+    }
+
+    /// Which of this policy's rules `decisions` exercised: knock-outs fired, bins matched,
+    /// cut-off bands reached, fallbacks applied (see [`coverage`] for what counts). Pass the
+    /// decisions of [`TestReport::decision`], or any made by this policy with the trace on.
+    pub fn coverage<'a>(&self, decisions: impl IntoIterator<Item = &'a Decision>) -> Coverage {
+        Coverage::compute(&self.inventory(), decisions)
+    }
+
+    /// The rules tests can cover, by id: the one place coverage reads the compiled policy.
+    pub(crate) fn inventory(&self) -> coverage::RuleInventory {
+        use coverage::{BinInventory, CharacteristicInventory, Cutoffs, Fallback};
+        let scorecard = self.program.scorecard.as_ref();
+        coverage::RuleInventory {
+            knockouts: self
+                .program
+                .knockouts
+                .iter()
+                .map(|k| k.id.clone())
+                .collect(),
+            characteristics: scorecard
+                .map(|sc| {
+                    sc.characteristics
+                        .iter()
+                        .map(|c| CharacteristicInventory {
+                            id: c.id.clone(),
+                            bins: c
+                                .bins
+                                .iter()
+                                .map(|b| BinInventory {
+                                    id: b.id.clone(),
+                                    conditional: b.when.is_some(),
+                                })
+                                .collect(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cutoffs: scorecard.map(|sc| Cutoffs {
+                approve_at: sc.approve_at,
+                review_at: sc.review_at,
+            }),
+            // Both always exist: written out in the policy or the defaults.
+            fallbacks: vec![Fallback::SignalsUnavailable, Fallback::NoData],
         }
     }
 }
@@ -197,22 +219,6 @@ impl InputSource {
             InputSource::Inline(v) => Some(v.to_string().into_bytes()),
             InputSource::Path(_) => None,
         }
-    }
-}
-
-/// The result of one policy test case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestReport {
-    /// The case's name.
-    pub name: String,
-    /// What did not match (empty when it passed).
-    pub failures: Vec<String>,
-}
-
-impl TestReport {
-    /// Whether the case passed.
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty()
     }
 }
 
