@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::MatchConfig;
+use crate::field::FieldOutcome;
 use crate::levenshtein::{bounded, bounded_packed};
 use crate::normalize::NameKey;
-use crate::outcome::FieldOutcome;
-use crate::MatchConfig;
 
 /// Which rule decided a name component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -183,6 +183,15 @@ fn is_ascii_ws(b: u8) -> bool {
     b == b' ' || (b'\t'..=b'\r').contains(&b)
 }
 
+/// True when the first and the last byte of `s` are printable ASCII other than space, so that
+/// `s` is not blank and `s.trim() == s`.
+#[inline]
+pub(crate) fn starts_and_ends_unblank(s: &str) -> bool {
+    let printable = |b: &u8| (0x21..0x7F).contains(b);
+    let b = s.as_bytes();
+    b.first().is_some_and(printable) && b.last().is_some_and(printable)
+}
+
 /// Normalize a name for comparison: NFC, full case folding, trimmed, runs of whitespace
 /// collapsed to one space.
 ///
