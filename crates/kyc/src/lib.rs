@@ -10,10 +10,12 @@
 //!
 //! - **Speed first, exactness always.** KYC matching sits on the hot path of every application
 //!   and of bulk re-screening, so names are normalized without heap allocation in the common case
-//!   (short ASCII names are packed into one word and lowercased in registers, see [`NameKey`]),
-//!   and the edit distance is a *bounded* Levenshtein ([`levenshtein::bounded`]) that stops as
-//!   soon as the answer exceeds the threshold. It returns exactly the textbook distance whenever
-//!   that is within the bound (property-tested against a plain DP).
+//!   (short ASCII names are packed into one word and lowercased in registers; the packed form is
+//!   private, so it can change), and the edit distance is a *bounded* Levenshtein
+//!   ([`levenshtein::bounded`]) that stops as soon as the answer exceeds the threshold. It
+//!   returns exactly the textbook distance whenever that is within the bound (property-tested
+//!   against a plain DP), and every name outcome is property-tested through [`match_request`]
+//!   against the documented rules on normalized text.
 //! - **Unicode-correct.** Non-ASCII names go through canonical decomposition, full case folding
 //!   (`ß` → `ss`) and composition, and distances count Unicode scalar values, not bytes.
 //! - **Errors name the field.** Missing required names, impossible dates (`2000-02-30`),
@@ -58,7 +60,7 @@ mod error;
 mod field;
 pub mod levenshtein;
 mod matcher;
-pub mod names;
+mod names;
 pub mod normalize;
 pub mod outcome;
 pub mod phone;
@@ -70,10 +72,8 @@ pub use config::{Aggregation, MatchConfig, MAX_DISTANCE_LIMIT};
 pub use date::{Date, DateError, DobDetails, DobRule};
 pub use error::KycError;
 pub use matcher::{match_request, Gender};
-pub use names::{
-    ComponentDetails, ComponentRule, KeyParts, NameComparison, NameDetails, NameParts,
-};
-pub use normalize::{normalize_name, NameKey, NormalizedName};
+pub use names::{ComponentDetails, ComponentRule, NameComparison, NameDetails};
+pub use normalize::{normalize_name, NormalizedName};
 pub use outcome::{
     overall, Actions, Details, FieldOutcome, KycResult, ResultCode, ResultText, ResultType,
     ReturnPersonalInfo, VerifyIdNumber,

@@ -6,8 +6,8 @@ use crate::config::MatchConfig;
 use crate::date::{self, Date, DobDetails};
 use crate::error::KycError;
 use crate::field::FieldOutcome;
-use crate::names::{self, KeyParts};
-use crate::normalize::{starts_and_ends_unblank, NameKey};
+use crate::names::{self, NameParts};
+use crate::normalize::starts_and_ends_unblank;
 use crate::outcome::{
     overall, Actions, Details, KycResult, ResultCode, ResultType, ReturnPersonalInfo,
     VerifyIdNumber,
@@ -84,8 +84,8 @@ fn present<'s>(v: &'s Option<std::borrow::Cow<'_, str>>) -> Option<&'s str> {
     })
 }
 
-/// A record with its fields validated. Names stay raw here and are normalized into
-/// [`NameKey`]s only when the records are compared: a name is blank exactly when its
+/// A record with its fields validated. Names stay raw here and are normalized (into the
+/// private name keys of `names`) only when the records are compared: a name is blank exactly when its
 /// normalized form is empty (normalization trims whitespace and never maps anything else to
 /// nothing), and keeping `Prepared` small keeps the `Result`s that carry it cheap to move.
 struct Prepared<'a> {
@@ -145,6 +145,16 @@ impl<'a> Prepared<'a> {
             phone,
             country,
         })
+    }
+
+    /// The names as given.
+    #[inline]
+    fn names(&self) -> NameParts<'a> {
+        NameParts {
+            first: self.first,
+            middle: self.middle,
+            last: self.last,
+        }
     }
 }
 
@@ -221,29 +231,7 @@ pub fn match_request(
 
 #[inline]
 fn compare(s: &Prepared<'_>, a: &Prepared<'_>, config: &MatchConfig) -> KycResult {
-    let (sf, sl, sm) = (
-        NameKey::new(s.first),
-        NameKey::new(s.last),
-        s.middle.map(NameKey::new),
-    );
-    let (af, al, am) = (
-        NameKey::new(a.first),
-        NameKey::new(a.last),
-        a.middle.map(NameKey::new),
-    );
-    let (names, name_details) = names::compare_name_keys(
-        &KeyParts {
-            first: &sf,
-            middle: sm.as_ref(),
-            last: &sl,
-        },
-        &KeyParts {
-            first: &af,
-            middle: am.as_ref(),
-            last: &al,
-        },
-        config,
-    );
+    let (names, name_details) = names::compare_names(&s.names(), &a.names(), config);
     let (dob, dob_details) = match (s.dob, a.dob) {
         (Some(x), Some(y)) => date::compare_dob(x, y),
         _ => (FieldOutcome::NotProvided, DobDetails::not_provided()),
