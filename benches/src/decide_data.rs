@@ -91,7 +91,7 @@ pub fn starter_policy() -> Policy {
 /// If the request does not parse or match (they are fixed test data).
 #[allow(clippy::panic)]
 pub fn kyc_facts(json: &str) -> KycFacts {
-    KycFacts::from_json(json).unwrap_or_else(|e| panic!("KYC test data: {e}"))
+    KycFacts::from_json(json.as_bytes()).unwrap_or_else(|e| panic!("KYC test data: {e}"))
 }
 
 /// Run a future that is ready without outside events (zen-engine's `evaluate` on a graph of

@@ -55,7 +55,7 @@
 //!     outcome: review
 //!     reason: { code: OVERDUE, text: Overdue in the last 30 days }
 //! "#)?;
-//! let kyc = KycFacts::from_json(r#"{
+//! let kyc = KycFacts::from_json(br#"{
 //!   "submitted": {"first_name": "Joe", "last_name": "Leo", "dob": "2000-09-20"},
 //!   "authority": {"first_name": "JOE", "last_name": "Leo", "dob": "2000-09-20"}}"#)?;
 //! let payload = br#"{"code": "OK", "message": "ok", "requestId": "r1",

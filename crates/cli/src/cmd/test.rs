@@ -82,11 +82,7 @@ fn run_policy(path: &Path, limit: InputLimit) -> Result<Vec<TestReport>, String>
             let kyc = case
                 .kyc
                 .as_ref()
-                .map(|k| {
-                    read_source(k, dir, limit).and_then(|b| {
-                        String::from_utf8(b).map_err(|e| format!("kyc input is not UTF-8: {e}"))
-                    })
-                })
+                .map(|k| read_source(k, dir, limit))
                 .transpose()?;
             Ok((signals, kyc))
         });
