@@ -74,3 +74,8 @@ pub mod normalize;
 pub mod policy;
 pub mod signals;
 mod text;
+
+/// The README's Rust snippets, compiled and run as doc-tests so that they stay true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
