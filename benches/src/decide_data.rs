@@ -2,9 +2,10 @@
 //! policy, a set of real-shaped signals payloads and one KYC outcome, all compiled into the
 //! binary (no file I/O, so the bench runs the same from any working directory).
 //!
-//! With the `zen` feature, [`zen`] holds the same decision logic as a GoRules zen-engine JDM
-//! graph (`benches/zen/starter.jdm.json`) and the adapter that feeds it; see
-//! `docs/performance.md` for what is measured and why it is a fair comparison.
+//! With the `zen` feature, the module `zen` (compiled only then, so not linked here) holds the
+//! same decision logic as a GoRules zen-engine JDM graph (`benches/zen/starter.jdm.json`) and
+//! the adapter that feeds it; see `docs/performance.md` for what is measured and why it is a
+//! fair comparison.
 
 use underwrite_core::policy::kyc::KycFacts;
 use underwrite_core::policy::Policy;
