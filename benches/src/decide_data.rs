@@ -2,9 +2,10 @@
 //! policy, a set of real-shaped signals payloads and one KYC outcome, all compiled into the
 //! binary (no file I/O, so the bench runs the same from any working directory).
 //!
-//! With the `zen` feature, [`zen`] holds the same decision logic as a GoRules zen-engine JDM
-//! graph (`benches/zen/starter.jdm.json`) and the adapter that feeds it; see
-//! `docs/performance.md` for what is measured and why it is a fair comparison.
+//! With the `zen` feature, the module `zen` (compiled only then, so not linked here) holds the
+//! same decision logic as a GoRules zen-engine JDM graph (`benches/zen/starter.jdm.json`) and
+//! the adapter that feeds it; see `docs/performance.md` for what is measured and why it is a
+//! fair comparison.
 
 use underwrite_core::policy::kyc::KycFacts;
 use underwrite_core::policy::Policy;
@@ -91,7 +92,7 @@ pub fn starter_policy() -> Policy {
 /// If the request does not parse or match (they are fixed test data).
 #[allow(clippy::panic)]
 pub fn kyc_facts(json: &str) -> KycFacts {
-    KycFacts::from_json(json).unwrap_or_else(|e| panic!("KYC test data: {e}"))
+    KycFacts::from_json(json.as_bytes()).unwrap_or_else(|e| panic!("KYC test data: {e}"))
 }
 
 /// Run a future that is ready without outside events (zen-engine's `evaluate` on a graph of

@@ -153,7 +153,7 @@ impl Kyc {
         });
         // The reader refuses results whose fields disagree with their code (a matching field
         // under 1015, say); such a draw is simply no KYC.
-        KycFacts::from_json(&json.to_string()).ok()
+        KycFacts::from_json(json.to_string().as_bytes()).ok()
     }
 }
 

@@ -21,7 +21,7 @@ const PAYLOADS: [&[u8]; 5] = [
 fn kyc() -> &'static KycFacts {
     static KYC: OnceLock<KycFacts> = OnceLock::new();
     KYC.get_or_init(|| {
-        KycFacts::from_json(include_str!("../../testdata/kyc/joe-no-match.json"))
+        KycFacts::from_json(include_bytes!("../../testdata/kyc/joe-no-match.json"))
             .expect("shipped KYC example is valid")
     })
 }

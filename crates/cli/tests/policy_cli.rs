@@ -135,6 +135,33 @@ fn decide_on_bad_input_exits_2_with_one_line_naming_the_file() {
 }
 
 #[test]
+fn decide_refuses_a_kyc_file_that_is_not_utf8_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let kyc = dir.path().join("kyc-latin1.json");
+    std::fs::write(
+        &kyc,
+        b"{\"submitted\": {\"first_name\": \"Jos\xe9\", \"last_name\": \"Leo\"}}",
+    )
+    .unwrap();
+    let out = underwrite(&[
+        "decide",
+        "--policy",
+        "rules/starter.yaml",
+        "--kyc",
+        kyc.to_str().unwrap(),
+        "testdata/signals/clean.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("kyc-latin1.json") && err.contains("not UTF-8: invalid byte at offset 33"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no partial output");
+}
+
+#[test]
 fn check_reports_every_problem_with_file_line_and_rule() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");

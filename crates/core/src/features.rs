@@ -271,7 +271,9 @@ pub struct FeatureDef {
     pub name: Box<str>,
     /// The signal kind, when the name fits the catalog scheme.
     pub kind: Option<SignalKind>,
-    /// What a `null` value means for this feature.
+    /// What a `null` value means for this feature: its kind's [`SignalKind::null_meaning`],
+    /// or [`NullMeaning::Missing`] for a name outside the catalog scheme. The kind is the one
+    /// place this is decided; a policy that wants another reading says so with `??`.
     pub null_meaning: NullMeaning,
 }
 
@@ -313,20 +315,6 @@ impl Schema {
             kind,
             null_meaning,
         })
-    }
-
-    /// Override what `null` means for a feature already in the schema. Returns `false` when
-    /// the name is unknown.
-    pub fn set_null_meaning(&mut self, name: &str, meaning: NullMeaning) -> bool {
-        match self.index.get(name) {
-            Some(slot) => {
-                if let Some(def) = self.defs.get_mut(slot.index()) {
-                    def.null_meaning = meaning;
-                }
-                true
-            }
-            None => false,
-        }
     }
 
     fn push(&mut self, def: FeatureDef) -> Slot {
@@ -612,14 +600,23 @@ mod tests {
     }
 
     #[test]
-    fn null_meaning_overrides_apply() {
+    fn null_meaning_follows_the_catalog_kind() {
         let mut schema = Schema::phone_catalog();
-        assert!(schema.set_null_meaning("events_overdue_day30_amount", NullMeaning::Zero));
-        assert!(!schema.set_null_meaning("no_such_feature", NullMeaning::Zero));
         let slot = schema.slot("events_overdue_day30_amount").expect("slot");
         assert_eq!(
             schema.def(slot).map(|d| d.null_meaning),
-            Some(NullMeaning::Zero)
+            Some(NullMeaning::Missing)
         );
+        let outside = schema.add("no_such_feature");
+        assert_eq!(
+            schema.def(outside).map(|d| d.null_meaning),
+            Some(NullMeaning::Missing)
+        );
+        for def in schema.defs() {
+            let expected = def
+                .kind
+                .map_or(NullMeaning::Missing, SignalKind::null_meaning);
+            assert_eq!(def.null_meaning, expected, "{}", def.name);
+        }
     }
 }

@@ -56,7 +56,7 @@
 //!     outcome: review
 //!     reason: { code: OVERDUE, text: Overdue in the last 30 days }
 //! "#)?;
-//! let kyc = KycFacts::from_json(r#"{
+//! let kyc = KycFacts::from_json(br#"{
 //!   "submitted": {"first_name": "Joe", "last_name": "Leo", "dob": "2000-09-20"},
 //!   "authority": {"first_name": "JOE", "last_name": "Leo", "dob": "2000-09-20"}}"#)?;
 //! let payload = br#"{"code": "OK", "message": "ok", "requestId": "r1",
@@ -78,3 +78,7 @@ pub mod signals;
 mod text;
 
 pub use policy_schema::policy_schema_json;
+/// The README's Rust snippets, compiled and run as doc-tests so that they stay true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

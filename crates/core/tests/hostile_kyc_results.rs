@@ -15,7 +15,7 @@ use underwrite_kyc::{
 };
 
 fn facts(what: &str, text: String) -> Result<KycFacts, KycInputError> {
-    within(what, move || KycFacts::from_json(&text))
+    within(what, move || KycFacts::from_json(text.as_bytes()))
 }
 
 fn field<'a>(f: &'a KycFacts, name: &str) -> Option<&'a str> {

@@ -54,10 +54,7 @@ fn reports() -> Vec<underwrite_core::policy::TestReport> {
         .iter()
         .map(|case| {
             let signals = case.signals.inline_bytes().unwrap();
-            let kyc = case
-                .kyc
-                .as_ref()
-                .map(|k| String::from_utf8(k.inline_bytes().unwrap()).unwrap());
+            let kyc = case.kyc.as_ref().map(|k| k.inline_bytes().unwrap());
             policy.run_test(case, &signals, kyc.as_deref())
         })
         .collect()
@@ -98,7 +95,7 @@ fn wrong_expectations_are_one_typed_failure_each() {
 #[test]
 fn a_decision_that_fails_says_where() {
     let reports = reports();
-    let [TestFailure::DecisionFailed(DecisionFailure::Rule { rule, error })] =
+    let [TestFailure::DecisionFailed(DecisionFailure::Rule { rule, error, .. })] =
         reports[1].failures.as_slice()
     else {
         panic!("{:?}", reports[1].failures);

@@ -25,7 +25,7 @@ fn shipped() -> Vec<(String, Policy)> {
 
 fn kyc(name: &str) -> KycFacts {
     let path = format!("{}/../../testdata/kyc/{name}", env!("CARGO_MANIFEST_DIR"));
-    KycFacts::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    KycFacts::from_json(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// A JSON value for one signal of `kind`: a valid number, `null`, or (amounts) a band.

@@ -107,17 +107,34 @@ fn null_follows_the_kind_not_zero() {
 }
 
 #[test]
-fn a_policy_can_override_what_null_means() {
-    let mut schema = Schema::phone_catalog();
-    assert!(schema.set_null_meaning(AMOUNT, NullMeaning::Zero));
-    assert!(schema.set_null_meaning(COUNT, NullMeaning::Missing));
+fn what_null_means_comes_from_the_catalog_kind_in_any_schema() {
+    // A schema built name by name, in another order and with a name outside the catalog
+    // scheme, reads `null` exactly as the catalog's kinds say: there is no other mechanism.
+    let mut schema = Schema::new();
+    for name in ["custom_score", SINCE, AMOUNT, COUNT, DAYS, INSTITUTIONS] {
+        schema.add(name);
+    }
+    for def in schema.defs() {
+        let expected = def
+            .kind
+            .map_or(NullMeaning::Missing, SignalKind::null_meaning);
+        assert_eq!(def.null_meaning, expected, "{}", def.name);
+    }
     let n = normalize(
-        result(&[(AMOUNT, "null"), (COUNT, "null")]).as_bytes(),
+        result(&[
+            (AMOUNT, "null"),
+            (COUNT, "null"),
+            (SINCE, "null"),
+            ("custom_score", "null"),
+        ])
+        .as_bytes(),
         &Arc::new(schema),
     )
     .unwrap();
-    assert_eq!(value(&n, AMOUNT), num("0"));
-    assert_eq!(value(&n, COUNT), FeatureValue::Missing);
+    assert_eq!(value(&n, AMOUNT), FeatureValue::Missing);
+    assert_eq!(value(&n, COUNT), num("0"));
+    assert_eq!(value(&n, SINCE), FeatureValue::Never);
+    assert_eq!(value(&n, "custom_score"), FeatureValue::Missing);
 }
 
 #[test]

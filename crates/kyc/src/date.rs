@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::FieldOutcome;
+use crate::field::FieldOutcome;
 
 /// A calendar date (proleptic Gregorian), validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

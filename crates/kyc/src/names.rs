@@ -1,16 +1,21 @@
-//! Name comparison: components, middle initials, straight and swapped (transposed) outcomes.
+//! Name comparison: components, middle initials, straight and swapped (transposed) outcomes,
+//! and the details a `Names` outcome rests on (public, in every result).
 //!
-//! These functions take the [`MatchConfig`] as given: [`crate::match_request`] checks it first
-//! ([`MatchConfig::validate`]). A caller that uses them directly should do the same, because the
-//! cost of a component comparison grows with `max_distance` (about `2 * max_distance + 1` steps
-//! per character of the shorter name on the slowest path, see [`crate::MAX_DISTANCE_LIMIT`]).
+//! One path: [`compare_names`] normalizes each name once into a [`NameKey`] and compares keys,
+//! packed ASCII pairs in registers and anything else as text. The keys and the comparison are
+//! private, so the representation can change; what users see is `match_request`'s result.
+//!
+//! The [`MatchConfig`] is taken as given: [`crate::match_request`] checks it first
+//! ([`MatchConfig::validate`]), because the cost of a component comparison grows with
+//! `max_distance` (about `2 * max_distance + 1` steps per character of the shorter name on the
+//! slowest path, see [`crate::MAX_DISTANCE_LIMIT`]).
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::MatchConfig;
+use crate::field::FieldOutcome;
 use crate::levenshtein::{bounded, bounded_packed};
 use crate::normalize::NameKey;
-use crate::outcome::FieldOutcome;
-use crate::MatchConfig;
 
 /// Which rule decided a name component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,18 +70,6 @@ pub struct NameDetails {
     pub swapped: Option<NameComparison>,
 }
 
-/// Normalized names of one side. `first` and `last` may be empty on the authority side
-/// (missing); `middle` is `None` when absent or empty.
-#[derive(Debug, Clone, Copy)]
-pub struct NameParts<'a> {
-    /// Normalized first name ("" if missing).
-    pub first: &'a str,
-    /// Normalized middle name.
-    pub middle: Option<&'a str>,
-    /// Normalized last name ("" if missing).
-    pub last: &'a str,
-}
-
 /// Number of Unicode scalar values (bytes for ASCII).
 fn char_len(s: &str) -> usize {
     if s.is_ascii() {
@@ -111,9 +104,9 @@ fn within(d: Option<usize>, threshold: usize) -> ComponentDetails {
     }
 }
 
-/// Compare two normalized components; `b` empty means missing on the authority side.
-#[must_use]
-pub fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
+/// Compare two normalized components as text; either empty means missing (only the authority's
+/// can be: the matcher refuses a blank submitted first or last name).
+fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
     if b.is_empty() || a.is_empty() {
         return missing();
     }
@@ -125,11 +118,10 @@ pub fn compare_component(a: &str, b: &str, config: &MatchConfig) -> ComponentDet
     within(bounded(a, b, threshold), threshold)
 }
 
-/// [`compare_component`] on [`NameKey`]s: packed ASCII pairs are compared in registers (equal
-/// words, else the packed bounded distance); anything else as text. Same result.
-#[must_use]
+/// Compare two components: packed ASCII pairs in registers (equal words, else the packed
+/// bounded distance), anything else as text ([`compare_component`]).
 #[inline]
-pub fn compare_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
+fn compare_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
     match (a, b) {
         (NameKey::Packed { word: wa, len: na }, NameKey::Packed { word: wb, len: nb }) => {
             let (na, nb) = (usize::from(*na), usize::from(*nb));
@@ -164,13 +156,9 @@ fn packed_initial(word: u128, len: u8) -> Option<char> {
     ((len == 1 || (len == 2 && second == b'.')) && c.is_ascii_alphabetic()).then_some(char::from(c))
 }
 
-/// [`compare_middle`] on [`NameKey`]s. Same result.
-#[must_use]
-pub fn compare_middle_keys(
-    a: &NameKey<'_>,
-    b: &NameKey<'_>,
-    config: &MatchConfig,
-) -> ComponentDetails {
+/// Compare middle names (see [`compare_middle`]): packed pairs without an initial as components
+/// in registers, anything else as text.
+fn compare_middle_keys(a: &NameKey<'_>, b: &NameKey<'_>, config: &MatchConfig) -> ComponentDetails {
     if let (NameKey::Packed { word: wa, len: na }, NameKey::Packed { word: wb, len: nb }) = (a, b) {
         if packed_initial(*wa, *na).is_none() && packed_initial(*wb, *nb).is_none() {
             return compare_keys(a, b, config);
@@ -189,9 +177,8 @@ fn initial(s: &str) -> Option<char> {
     }
 }
 
-/// Compare middle names: an initial on either side is compared by its letter only.
-#[must_use]
-pub fn compare_middle(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
+/// Compare normalized middle names: an initial on either side is compared by its letter only.
+fn compare_middle(a: &str, b: &str, config: &MatchConfig) -> ComponentDetails {
     let (ia, ib) = (initial(a), initial(b));
     if ia.is_none() && ib.is_none() {
         return compare_component(a, b, config);
@@ -241,82 +228,60 @@ fn orientation(
     }
 }
 
-/// A name component as the comparison reads it: normalized text or a [`NameKey`].
-trait Component {
-    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails;
-    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails;
-}
-
-impl Component for str {
-    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
-        compare_component(self, other, config)
-    }
-    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
-        compare_middle(self, other, config)
-    }
-}
-
-impl Component for NameKey<'_> {
-    fn component(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
-        compare_keys(self, other, config)
-    }
-    fn middle(&self, other: &Self, config: &MatchConfig) -> ComponentDetails {
-        compare_middle_keys(self, other, config)
-    }
-}
-
-/// Normalized names of one side as [`NameKey`]s (see [`NameParts`]).
+/// The raw (not yet normalized) names of one record. `first` and `last` may be blank on the
+/// authority side (missing); `middle` is `None` when absent or blank.
 #[derive(Debug, Clone, Copy)]
-pub struct KeyParts<'k, 'a> {
-    /// First name (empty if missing).
-    pub first: &'k NameKey<'a>,
-    /// Middle name.
-    pub middle: Option<&'k NameKey<'a>>,
-    /// Last name (empty if missing).
-    pub last: &'k NameKey<'a>,
+pub(crate) struct NameParts<'a> {
+    /// First name as given ("" if missing).
+    pub first: &'a str,
+    /// Middle name as given.
+    pub middle: Option<&'a str>,
+    /// Last name as given ("" if missing).
+    pub last: &'a str,
 }
 
-/// Compare submitted names with the authority's: the `Names` outcome and its details.
-#[must_use]
-pub fn compare_names(
+/// Compare submitted names with the authority's: the `Names` outcome and its details. Each
+/// name is normalized into a [`NameKey`] here, once, and compared as such.
+#[inline]
+pub(crate) fn compare_names(
     submitted: &NameParts<'_>,
     authority: &NameParts<'_>,
     config: &MatchConfig,
 ) -> (FieldOutcome, NameDetails) {
-    compare_parts::<str>(
-        (submitted.first, submitted.middle, submitted.last),
-        (authority.first, authority.middle, authority.last),
-        config,
-    )
+    let (sf, sm, sl) = submitted.keys();
+    let (af, am, al) = authority.keys();
+    compare_parts((&sf, sm.as_ref(), &sl), (&af, am.as_ref(), &al), config)
 }
 
-/// [`compare_names`] on [`NameKey`]s (the matcher's path). Same result.
-#[must_use]
-pub fn compare_name_keys(
-    submitted: &KeyParts<'_, '_>,
-    authority: &KeyParts<'_, '_>,
-    config: &MatchConfig,
-) -> (FieldOutcome, NameDetails) {
-    compare_parts(
-        (submitted.first, submitted.middle, submitted.last),
-        (authority.first, authority.middle, authority.last),
-        config,
-    )
+impl<'a> NameParts<'a> {
+    /// First, middle and last name, normalized into keys.
+    #[inline]
+    fn keys(&self) -> (NameKey<'a>, Option<NameKey<'a>>, NameKey<'a>) {
+        (
+            NameKey::new(self.first),
+            self.middle.map(NameKey::new),
+            NameKey::new(self.last),
+        )
+    }
 }
 
 /// The rules of [`compare_names`]. The swapped orientation is only computed when the straight
 /// one is not an Exact Match: otherwise `Names` is Exact Match whatever it says.
 #[allow(clippy::type_complexity)]
-fn compare_parts<T: Component + ?Sized>(
-    (sf, sm, sl): (&T, Option<&T>, &T),
-    (af, am, al): (&T, Option<&T>, &T),
+fn compare_parts(
+    (sf, sm, sl): (&NameKey<'_>, Option<&NameKey<'_>>, &NameKey<'_>),
+    (af, am, al): (&NameKey<'_>, Option<&NameKey<'_>>, &NameKey<'_>),
     config: &MatchConfig,
 ) -> (FieldOutcome, NameDetails) {
     let middle = match (sm, am) {
-        (Some(a), Some(b)) => Some(a.middle(b, config)),
+        (Some(a), Some(b)) => Some(compare_middle_keys(a, b, config)),
         _ => None,
     };
-    let straight = orientation(sf.component(af, config), middle, sl.component(al, config));
+    let straight = orientation(
+        compare_keys(sf, af, config),
+        middle,
+        compare_keys(sl, al, config),
+    );
     if straight.outcome == FieldOutcome::ExactMatch {
         return (
             FieldOutcome::ExactMatch,
@@ -326,7 +291,11 @@ fn compare_parts<T: Component + ?Sized>(
             },
         );
     }
-    let swapped = orientation(sf.component(al, config), middle, sl.component(af, config));
+    let swapped = orientation(
+        compare_keys(sf, al, config),
+        middle,
+        compare_keys(sl, af, config),
+    );
     let outcome = match (straight.outcome, swapped.outcome) {
         (FieldOutcome::ExactMatch, _) => FieldOutcome::ExactMatch,
         (_, FieldOutcome::ExactMatch) => FieldOutcome::Transposed,
@@ -345,6 +314,8 @@ fn compare_parts<T: Component + ?Sized>(
 
 #[cfg(test)]
 mod tests {
+    //! Through [`compare_names`], the matcher's own path: raw names, normalized into keys.
+
     use super::*;
 
     fn parts<'a>(first: &'a str, middle: Option<&'a str>, last: &'a str) -> NameParts<'a> {
@@ -359,6 +330,22 @@ mod tests {
         compare_names(&a, &b, &MatchConfig::default()).0
     }
 
+    /// The first-name component of `a` against `b` (last names equal).
+    fn component(a: &str, b: &str, cfg: &MatchConfig) -> ComponentDetails {
+        compare_names(&parts(a, None, "x"), &parts(b, None, "x"), cfg)
+            .1
+            .straight
+            .first
+    }
+
+    /// The middle-name component of `a` against `b` (first and last names equal).
+    fn middle(a: &str, b: &str, cfg: &MatchConfig) -> ComponentDetails {
+        compare_names(&parts("x", Some(a), "y"), &parts("x", Some(b), "y"), cfg)
+            .1
+            .straight
+            .middle
+            .expect("both middle names given")
+    }
     #[test]
     fn reference_example_rules() {
         let joe = parts("joe", Some("doe"), "leo");
@@ -421,34 +408,19 @@ mod tests {
     #[test]
     fn middle_initials() {
         let cfg = MatchConfig::default();
+        assert_eq!(middle("d", "doe", &cfg).outcome, FieldOutcome::PartialMatch);
         assert_eq!(
-            compare_middle("d", "doe", &cfg).outcome,
+            middle("doe", "d.", &cfg).outcome,
             FieldOutcome::PartialMatch
         );
-        assert_eq!(
-            compare_middle("doe", "d.", &cfg).outcome,
-            FieldOutcome::PartialMatch
-        );
-        assert_eq!(
-            compare_middle("d.", "d", &cfg).outcome,
-            FieldOutcome::ExactMatch
-        );
-        assert_eq!(
-            compare_middle("d", "d", &cfg).outcome,
-            FieldOutcome::ExactMatch
-        );
+        assert_eq!(middle("d.", "d", &cfg).outcome, FieldOutcome::ExactMatch);
+        assert_eq!(middle("d", "d", &cfg).outcome, FieldOutcome::ExactMatch);
         // A different letter is a different name, even though the edit distance is 1.
-        assert_eq!(
-            compare_middle("k", "d", &cfg).outcome,
-            FieldOutcome::NoMatch
-        );
-        assert_eq!(
-            compare_middle("k.", "doe", &cfg).outcome,
-            FieldOutcome::NoMatch
-        );
+        assert_eq!(middle("k", "d", &cfg).outcome, FieldOutcome::NoMatch);
+        assert_eq!(middle("k.", "doe", &cfg).outcome, FieldOutcome::NoMatch);
         // Not initials: plain Levenshtein.
         assert_eq!(
-            compare_middle("do", "doe", &cfg).outcome,
+            middle("do", "doe", &cfg).outcome,
             FieldOutcome::PartialMatch
         );
         assert_eq!(
@@ -480,41 +452,41 @@ mod tests {
             ..MatchConfig::default()
         };
         assert_eq!(
-            compare_component("li", "wu", &flat).outcome,
+            component("li", "wu", &flat).outcome,
             FieldOutcome::PartialMatch
         );
         assert_eq!(
-            compare_component("li", "wu", &scaled).outcome,
+            component("li", "wu", &scaled).outcome,
             FieldOutcome::NoMatch
         );
         assert_eq!(
-            compare_component("jon", "john", &scaled).outcome,
+            component("jon", "john", &scaled).outcome,
             FieldOutcome::PartialMatch
         );
         assert_eq!(
-            compare_component("jon", "jan", &scaled).outcome,
+            component("jon", "jan", &scaled).outcome,
             FieldOutcome::PartialMatch
         );
         assert_eq!(
-            compare_component("jon", "jane", &scaled).outcome,
+            component("jon", "jane", &scaled).outcome,
             FieldOutcome::NoMatch
         );
         assert_eq!(
-            compare_component("katherine", "catharine", &scaled).outcome,
+            component("katherine", "catharine", &scaled).outcome,
             FieldOutcome::PartialMatch
         );
         assert_eq!(
-            compare_component("li", "li", &scaled).outcome,
+            component("li", "li", &scaled).outcome,
             FieldOutcome::ExactMatch
         );
     }
 
     #[test]
     fn component_details_record_distances() {
-        let c = compare_component("jose", "josé", &MatchConfig::default());
+        let c = component("jose", "josé", &MatchConfig::default());
         assert_eq!(c.distance, Some(1));
         assert_eq!(c.rule, ComponentRule::WithinDistance);
-        let c = compare_component("joe", "mary", &MatchConfig::default());
+        let c = component("joe", "mary", &MatchConfig::default());
         assert_eq!((c.distance, c.rule), (None, ComponentRule::TooFar));
     }
 }

@@ -72,14 +72,15 @@ impl NormalizedName<'_> {
     }
 }
 
-/// A normalized name as the matcher holds it. ASCII names of at most 16 bytes with no
-/// whitespace or control bytes (nearly all names) are packed into one little-endian word and
-/// lowercased in registers, with no copy into a buffer and no UTF-8 re-validation later;
-/// everything else is a [`NormalizedName`].
+/// A normalized name as the matcher holds it (private: a representation, free to change).
+/// ASCII names of at most 16 bytes with no whitespace or control bytes (nearly all names) are
+/// packed into one little-endian word and lowercased in registers, with no copy into a buffer
+/// and no UTF-8 re-validation later; everything else is a [`NormalizedName`].
 ///
-/// [`NameKey::with_str`] gives the same text as [`normalize_name`] either way (property-tested).
+/// [`NameKey::with_str`] gives the same text as [`normalize_name`] either way (property-tested
+/// below).
 #[derive(Debug, Clone)]
-pub enum NameKey<'a> {
+pub(crate) enum NameKey<'a> {
     /// Lowercase ASCII packed little-endian (`word` byte `i` is character `i`), zero-padded.
     Packed {
         /// The bytes.
@@ -102,7 +103,7 @@ impl<'a> NameKey<'a> {
     /// Normalize `s` (see [`normalize_name`]) into a key.
     #[must_use]
     #[inline]
-    pub fn new(s: &'a str) -> Self {
+    pub(crate) fn new(s: &'a str) -> Self {
         let b = s.as_bytes();
         if b.len() <= 16 {
             let w = load16(b);
@@ -136,23 +137,18 @@ impl<'a> NameKey<'a> {
         NameKey::Text(n)
     }
 
-    /// True when the normalized name is empty (the input was blank).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
+    /// True when the normalized name is empty (the input was blank). The matcher decides
+    /// blankness on the raw text before it builds keys; the tests check that the two agree.
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         match self {
             NameKey::Packed { len, .. } => *len == 0,
             NameKey::Text(n) => n.is_empty(),
         }
     }
 
-    /// True for the packed ASCII form.
-    #[must_use]
-    pub fn is_packed(&self) -> bool {
-        matches!(self, NameKey::Packed { .. })
-    }
-
     /// Call `f` with the normalized text.
-    pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+    pub(crate) fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match self {
             NameKey::Packed { word, len } => {
                 let bytes = word.to_le_bytes();
@@ -181,6 +177,15 @@ fn ascii_lowercase_word(w: u128) -> u128 {
 #[inline]
 fn is_ascii_ws(b: u8) -> bool {
     b == b' ' || (b'\t'..=b'\r').contains(&b)
+}
+
+/// True when the first and the last byte of `s` are printable ASCII other than space, so that
+/// `s` is not blank and `s.trim() == s`.
+#[inline]
+pub(crate) fn starts_and_ends_unblank(s: &str) -> bool {
+    let printable = |b: &u8| (0x21..0x7F).contains(b);
+    let b = s.as_bytes();
+    b.first().is_some_and(printable) && b.last().is_some_and(printable)
 }
 
 /// Normalize a name for comparison: NFC, full case folding, trimmed, runs of whitespace
@@ -351,6 +356,7 @@ fn push(buf: &mut [u8; INLINE_BYTES], len: &mut usize, spill: &mut Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn ascii_clean_input_is_borrowed() {
@@ -406,5 +412,19 @@ mod tests {
             normalize_name(&long_ascii).as_str(),
             "ab ".repeat(40).trim_end()
         );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// The matcher's packed ASCII keys (lowercased in registers) hold exactly the text
+        /// `normalize_name` produces, and are empty exactly when it is.
+        #[test]
+        fn name_keys_hold_the_normalized_text(s in "[ \t]{0,2}[a-zA-Z@\\[`{ .\u{0}\u{7f}-]{0,20}[ \n]{0,2}|\\PC{0,20}") {
+            let key = NameKey::new(&s);
+            let normalized = normalize_name(&s);
+            prop_assert!(key.with_str(|t| t == normalized.as_str()));
+            prop_assert_eq!(key.is_empty(), normalized.is_empty());
+        }
     }
 }

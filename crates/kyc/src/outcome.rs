@@ -2,97 +2,12 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::config::Aggregation;
 use crate::date::DobDetails;
+pub use crate::field::FieldOutcome;
 use crate::names::NameDetails;
 use crate::phone::PhoneDetails;
-
-/// Declares a string-valued enum whose serde form and `as_str` are the given spellings.
-macro_rules! spelled_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+ }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $( $(#[$vmeta])* $variant, )+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The exact spelling used in the reference's JSON.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-
-            /// Parse the exact spelling (case-sensitive, as the reference writes it).
-            #[must_use]
-            pub fn from_spelling(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                $name::from_spelling(&s).ok_or_else(|| {
-                    serde::de::Error::unknown_variant(&s, &[$($text),+])
-                })
-            }
-        }
-    };
-}
-
-spelled_enum! {
-    /// Outcome of one field comparison (`Actions.Names`, `Actions.DOB`, ...).
-    pub enum FieldOutcome {
-        /// The values are equal after normalization.
-        ExactMatch => "Exact Match",
-        /// Close enough (names: within the edit distance; DOB: one component within one).
-        PartialMatch => "Partial Match",
-        /// Two elements swapped (first/last name, or month/day of birth).
-        Transposed => "Transposed",
-        /// All other cases.
-        NoMatch => "No Match",
-        /// An optional field is missing on one side.
-        NotProvided => "Not Provided",
-        /// No comparison was made (no authority record, or the issuer was unavailable).
-        NotDone => "Not Done",
-    }
-}
-
-impl FieldOutcome {
-    /// Severity for "worst of" aggregation: Exact < Transposed/Partial < No Match. Not Provided
-    /// and Not Done do not take part (None).
-    #[must_use]
-    pub fn severity(self) -> Option<u8> {
-        match self {
-            FieldOutcome::ExactMatch => Some(0),
-            FieldOutcome::PartialMatch | FieldOutcome::Transposed => Some(1),
-            FieldOutcome::NoMatch => Some(2),
-            FieldOutcome::NotProvided | FieldOutcome::NotDone => None,
-        }
-    }
-
-    /// True for Exact Match, Partial Match and Transposed.
-    #[must_use]
-    pub fn is_match(self) -> bool {
-        matches!(self.severity(), Some(0 | 1))
-    }
-}
+use crate::spelling::spelled_enum;
 
 spelled_enum! {
     /// `ResultCode`: the numeric overall result.
@@ -101,7 +16,7 @@ spelled_enum! {
         ExactMatch => "1020",
         /// 1021: a mixture of exact, partial and transposed.
         PartialMatch => "1021",
-        /// 1022: no match (see [`crate::Aggregation`] for when exactly).
+        /// 1022: no match (see [`Aggregation`] for when exactly).
         NoMatch => "1022",
         /// 1013: the ID was not found at the authority (no authority record).
         InvalidId => "1013",
@@ -121,6 +36,21 @@ impl ResultCode {
             ResultCode::InvalidId => ResultText::InvalidId,
             ResultCode::IssuerUnavailable => ResultText::IssuerUnavailable,
         }
+    }
+}
+
+/// Combine per-field outcomes (Not Provided / Not Done ignored) into the overall code.
+#[must_use]
+pub fn overall(outcomes: &[FieldOutcome], aggregation: Aggregation) -> ResultCode {
+    let compared = || outcomes.iter().filter(|o| o.severity().is_some());
+    let any_no_match = compared().any(|o| *o == FieldOutcome::NoMatch);
+    let any_match = compared().any(|o| o.is_match());
+    let all_exact = compared().all(|o| *o == FieldOutcome::ExactMatch);
+    match aggregation {
+        Aggregation::Strict if any_no_match => ResultCode::NoMatch,
+        Aggregation::Lenient if !any_match => ResultCode::NoMatch,
+        _ if all_exact => ResultCode::ExactMatch,
+        _ => ResultCode::PartialMatch,
     }
 }
 
@@ -208,7 +138,7 @@ pub struct Details {
     /// The edit-distance bound in force.
     pub max_distance: usize,
     /// The overall aggregation in force.
-    pub aggregation: crate::Aggregation,
+    pub aggregation: Aggregation,
 }
 
 /// The result of a KYC match, serialized like the reference's synchronous response (minus the

@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::FieldOutcome;
+use crate::field::FieldOutcome;
 
 pub use phonenumber::country::Id as Country;
 
@@ -113,7 +113,7 @@ pub struct PhoneDetails {
 /// Parse an ISO 3166-1 alpha-2 country code, any case, surrounding whitespace ignored.
 #[must_use]
 pub fn parse_country(s: &str) -> Option<Country> {
-    let t = if crate::starts_and_ends_unblank(s) {
+    let t = if crate::normalize::starts_and_ends_unblank(s) {
         s
     } else {
         s.trim()

@@ -20,8 +20,9 @@ use std::fmt::Write as _;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::outcome::{FieldOutcome, KycResult, ResultCode, ResultText, VerifyIdNumber};
-use crate::{overall, Aggregation};
+use crate::config::Aggregation;
+use crate::field::FieldOutcome;
+use crate::outcome::{overall, KycResult, ResultCode, ResultText, VerifyIdNumber};
 
 /// Why a KYC result was refused. [`ResultError::field`] names the key at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

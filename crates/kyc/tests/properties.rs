@@ -3,13 +3,10 @@
 use proptest::prelude::*;
 use underwrite_kyc::date::compare_dob;
 use underwrite_kyc::levenshtein::{bounded, bounded_slices};
-use underwrite_kyc::names::{
-    compare_component, compare_keys, compare_middle, compare_middle_keys, compare_name_keys,
-    compare_names,
-};
 use underwrite_kyc::{
-    match_request, normalize_name, overall, Aggregation, Date, FieldOutcome, KeyParts, KycRequest,
-    MatchConfig, NameKey, NameParts, Record, ResultCode,
+    match_request, normalize_name, overall, Aggregation, ComponentDetails, ComponentRule, Date,
+    FieldOutcome, KycError, KycRequest, KycResult, MatchConfig, NameComparison, NameDetails,
+    Record, ResultCode,
 };
 
 /// Textbook Wagner–Fischer over Unicode scalar values: the reference the fast kernel must agree
@@ -256,75 +253,219 @@ proptest! {
     }
 }
 
-/// Mixed-case ASCII with whitespace and a control byte, around the 16-byte packed-key limit.
-const RAW_NAME_ALPHABET: &str = "aAbBcCzZ@[`{ \t\u{0}";
+/// The documented rule for one name component (docs/kyc.md, "Names"), on normalized text with
+/// the textbook distance: what the matcher must report, whichever representation it compared.
+fn reference_component(a: &str, b: &str, cfg: &MatchConfig) -> ComponentDetails {
+    if a.is_empty() || b.is_empty() {
+        return ComponentDetails {
+            outcome: FieldOutcome::NoMatch,
+            rule: ComponentRule::MissingOnAuthority,
+            distance: None,
+            threshold: 0,
+        };
+    }
+    let threshold = cfg.threshold_for(a.chars().count().min(b.chars().count()));
+    let (outcome, rule, distance) = match expected(a, b, threshold) {
+        Some(0) => (FieldOutcome::ExactMatch, ComponentRule::Equal, Some(0)),
+        Some(d) => (
+            FieldOutcome::PartialMatch,
+            ComponentRule::WithinDistance,
+            Some(d),
+        ),
+        None => (FieldOutcome::NoMatch, ComponentRule::TooFar, None),
+    };
+    ComponentDetails {
+        outcome,
+        rule,
+        distance,
+        threshold,
+    }
+}
+
+/// The documented middle-name rule: an initial (one letter, optionally followed by `.`) on
+/// either side is compared by its letter alone; otherwise a plain component.
+fn reference_middle(a: &str, b: &str, cfg: &MatchConfig) -> ComponentDetails {
+    let initial = |s: &str| {
+        let mut it = s.chars();
+        let c = it.next().filter(|c| c.is_alphabetic())?;
+        match (it.next(), it.next()) {
+            (None, _) | (Some('.'), None) => Some(c),
+            _ => None,
+        }
+    };
+    let (ia, ib) = (initial(a), initial(b));
+    if ia.is_none() && ib.is_none() {
+        return reference_component(a, b, cfg);
+    }
+    let outcome = if a.chars().next() != b.chars().next() {
+        FieldOutcome::NoMatch
+    } else if ia.is_some() && ib.is_some() {
+        FieldOutcome::ExactMatch
+    } else {
+        FieldOutcome::PartialMatch
+    };
+    ComponentDetails {
+        outcome,
+        rule: if a == b {
+            ComponentRule::Equal
+        } else {
+            ComponentRule::Initial
+        },
+        distance: None,
+        threshold: cfg.max_distance,
+    }
+}
+
+/// Normalized first, middle and last name.
+type Names = (String, Option<String>, String);
+
+fn normalized(first: &str, middle: Option<&str>, last: &str) -> Names {
+    let n = |s: &str| normalize_name(s).as_str().to_owned();
+    (n(first), middle.map(n).filter(|m| !m.is_empty()), n(last))
+}
+
+/// The documented `Names` rules, with both orientations always computed: the outcome, the
+/// straight comparison and the swapped one.
+fn reference_names(
+    (sf, sm, sl): &Names,
+    (af, am, al): &Names,
+    cfg: &MatchConfig,
+) -> (FieldOutcome, NameComparison, NameComparison) {
+    let middle = match (sm, am) {
+        (Some(x), Some(y)) => Some(reference_middle(x, y, cfg)),
+        _ => None,
+    };
+    let orientation = |first: ComponentDetails, last: ComponentDetails| {
+        let outcome = [Some(first), middle, Some(last)]
+            .into_iter()
+            .flatten()
+            .map(|c| c.outcome)
+            .max_by_key(|o| o.severity())
+            .unwrap_or(FieldOutcome::ExactMatch);
+        NameComparison {
+            outcome,
+            first,
+            middle,
+            last,
+        }
+    };
+    let straight = orientation(
+        reference_component(sf, af, cfg),
+        reference_component(sl, al, cfg),
+    );
+    let swapped = orientation(
+        reference_component(sf, al, cfg),
+        reference_component(sl, af, cfg),
+    );
+    let outcome = match (straight.outcome, swapped.outcome) {
+        (FieldOutcome::ExactMatch, _) => FieldOutcome::ExactMatch,
+        (_, FieldOutcome::ExactMatch) => FieldOutcome::Transposed,
+        (FieldOutcome::PartialMatch, _) => FieldOutcome::PartialMatch,
+        (_, FieldOutcome::PartialMatch) => FieldOutcome::Transposed,
+        _ => FieldOutcome::NoMatch,
+    };
+    (outcome, straight, swapped)
+}
+
+/// The `Names` details of a match that must succeed.
+fn name_details(result: Result<KycResult, KycError>) -> NameDetails {
+    result
+        .expect("valid request")
+        .details
+        .and_then(|d| d.names)
+        .expect("names compared")
+}
+
+/// Mixed-case ASCII with whitespace, a control byte and a dot (initials), around the 16-byte
+/// packed-key limit.
+const RAW_NAME_ALPHABET: &str = "aAbBcCzZ@[`{ .\t\u{0}";
+
+/// Raw names as the matcher sees them: ASCII around the packed-key limit (packed into one word,
+/// or compared as text when whitespace or length keep it from being packed), or Unicode
+/// (compared as text).
+fn raw_name_pair() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        3 => near_pair(RAW_NAME_ALPHABET, 18),
+        1 => near_pair("aAéÉßsSüñ日 .\u{301}", 10),
+    ]
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
-    /// The matcher's packed ASCII keys (lowercased in registers) hold exactly the text
-    /// `normalize_name` produces.
+    /// Every component the matcher compares (first name, and middle name with its initial rule)
+    /// reports exactly what the documented rule gives on the normalized text with the textbook
+    /// distance: outcome, rule, distance and threshold, for every threshold and both threshold
+    /// modes, whether the matcher compared packed keys or text. A blank submitted name is
+    /// refused; a blank authority name is a No Match.
     #[test]
-    fn name_keys_hold_the_normalized_text(s in "[ \t]{0,2}[a-zA-Z@\\[`{ .\u{0}\u{7f}-]{0,20}[ \n]{0,2}|\\PC{0,20}") {
-        let key = NameKey::new(&s);
-        let normalized = normalize_name(&s);
-        prop_assert!(key.with_str(|t| t == normalized.as_str()));
-        prop_assert_eq!(key.is_empty(), normalized.is_empty());
-    }
-
-    /// Case-insensitive distances on packed keys equal the distance of the normalized
-    /// (lowercased) strings, for every threshold and both threshold modes.
-    #[test]
-    fn packed_key_distance_matches_normalized_distance(
-        (a, b) in near_pair(RAW_NAME_ALPHABET, 18),
+    fn components_follow_the_rule_on_normalized_text(
+        (a, b) in raw_name_pair(),
         max_distance in 0usize..5,
         length_scaled in any::<bool>(),
     ) {
         let cfg = MatchConfig { max_distance, length_scaled, ..MatchConfig::default() };
         let (na, nb) = (normalize_name(&a), normalize_name(&b));
-        let (ka, kb) = (NameKey::new(&a), NameKey::new(&b));
-        prop_assert_eq!(compare_keys(&ka, &kb, &cfg), compare_component(na.as_str(), nb.as_str(), &cfg));
-        prop_assert_eq!(compare_middle_keys(&ka, &kb, &cfg), compare_middle(na.as_str(), nb.as_str(), &cfg));
-        if ka.is_packed() && kb.is_packed() {
-            let d = compare_keys(&ka, &kb, &cfg).distance;
-            if !na.is_empty() && !nb.is_empty() {
-                let lower = |s: &str| s.to_ascii_lowercase();
-                let reference = expected(na.as_str(), nb.as_str(), cfg.threshold_for(na.as_str().len().min(nb.as_str().len())));
-                prop_assert_eq!(d, reference);
-                prop_assert_eq!(na.as_str(), lower(na.as_str()));
+        let lower = |s: &str| s.to_ascii_lowercase();
+        prop_assert_eq!(na.as_str(), lower(na.as_str()));
+        prop_assert_eq!(nb.as_str(), lower(nb.as_str()));
+        for ((x, nx), (y, ny)) in [((&a, &na), (&b, &nb)), ((&b, &nb), (&a, &na))] {
+            let r = match_request(&request(record(x, None, "x", ""), record(y, None, "x", "")), &cfg);
+            if nx.is_empty() {
+                prop_assert_eq!(r.expect_err("blank"), KycError::MissingName { field: "submitted.first_name" });
+                continue;
             }
+            let first = name_details(r).straight.first;
+            prop_assert_eq!(first, reference_component(nx.as_str(), ny.as_str(), &cfg));
+        }
+        let r = match_request(&request(record("x", Some(&a), "y", ""), record("x", Some(&b), "y", "")), &cfg);
+        let middle = name_details(r).straight.middle;
+        if na.is_empty() || nb.is_empty() {
+            prop_assert_eq!(middle, None);
+        } else {
+            prop_assert_eq!(middle, Some(reference_middle(na.as_str(), nb.as_str(), &cfg)));
         }
     }
 
-    /// The matcher's name comparison on keys (which skips the swapped orientation when the
-    /// straight one is exact) agrees with the plain comparison on normalized text.
+    /// A raw name against its own normalized text is an Exact Match at distance 0: the key the
+    /// matcher builds from raw text holds what `normalize_name` gives.
     #[test]
-    fn name_keys_compare_like_normalized_text(
+    fn a_name_matches_its_normalized_text(s in "[ \t]{0,2}[a-zA-Z@\\[`{ .\u{0}\u{7f}-]{0,20}[ \n]{0,2}|\\PC{0,20}") {
+        let n = normalize_name(&s);
+        let r = match_request(&request(record(&s, None, "x", ""), record(n.as_str(), None, "x", "")), &MatchConfig::default());
+        if n.is_empty() {
+            let missing = matches!(r, Err(KycError::MissingName { .. }));
+            prop_assert!(missing);
+        } else {
+            let first = name_details(r).straight.first;
+            prop_assert_eq!((first.outcome, first.rule, first.distance), (FieldOutcome::ExactMatch, ComponentRule::Equal, Some(0)));
+        }
+    }
+
+    /// The matcher's `Names` outcome and details (which skip the swapped orientation when the
+    /// straight one is exact) are the documented rules on normalized text.
+    #[test]
+    fn names_follow_the_rules_on_normalized_text(
         f1 in NAME, l1 in NAME, f2 in NAME, l2 in NAME,
         m1 in proptest::option::of("[aAbB]{1,3}\\.?"), m2 in proptest::option::of("[aAbB]{1,3}\\.?"),
         max_distance in 0usize..4, length_scaled in any::<bool>(),
     ) {
         let cfg = MatchConfig { max_distance, length_scaled, ..MatchConfig::default() };
-        let norm = [&f1, &l1, &f2, &l2].map(|s| normalize_name(s));
-        let (nm1, nm2) = (m1.as_deref().map(normalize_name), m2.as_deref().map(normalize_name));
-        let (slow, slow_details) = compare_names(
-            &NameParts { first: norm[0].as_str(), middle: nm1.as_ref().map(|m| m.as_str()), last: norm[1].as_str() },
-            &NameParts { first: norm[2].as_str(), middle: nm2.as_ref().map(|m| m.as_str()), last: norm[3].as_str() },
+        let r = match_request(&request(record(&f1, m1.as_deref(), &l1, ""), record(&f2, m2.as_deref(), &l2, "")), &cfg)
+            .expect("valid request");
+        let (outcome, straight, swapped) = reference_names(
+            &normalized(&f1, m1.as_deref(), &l1),
+            &normalized(&f2, m2.as_deref(), &l2),
             &cfg,
         );
-        let keys = [&f1, &l1, &f2, &l2].map(|s| NameKey::new(s));
-        let (km1, km2) = (m1.as_deref().map(NameKey::new), m2.as_deref().map(NameKey::new));
-        let (fast, fast_details) = compare_name_keys(
-            &KeyParts { first: &keys[0], middle: km1.as_ref(), last: &keys[1] },
-            &KeyParts { first: &keys[2], middle: km2.as_ref(), last: &keys[3] },
-            &cfg,
-        );
-        prop_assert_eq!(fast, slow);
-        prop_assert_eq!(fast_details.straight, slow_details.straight);
-        match fast_details.swapped {
-            None => prop_assert_eq!(fast_details.straight.outcome, FieldOutcome::ExactMatch),
-            Some(swapped) => prop_assert_eq!(Some(swapped), slow_details.swapped),
+        let details = r.details.and_then(|d| d.names).expect("names compared");
+        prop_assert_eq!(r.actions.names, outcome);
+        prop_assert_eq!(details.straight, straight);
+        match details.swapped {
+            None => prop_assert_eq!(details.straight.outcome, FieldOutcome::ExactMatch),
+            Some(got) => prop_assert_eq!(got, swapped),
         }
+        prop_assert_eq!(details.swapped.is_none(), straight.outcome == FieldOutcome::ExactMatch);
     }
 }
 
@@ -336,7 +477,7 @@ proptest! {
     #[test]
     fn missing_name_iff_normalized_name_is_empty(s in "[ \t\n\u{a0}\u{85}\u{2003}\u{3000}\u{200b}]{0,4}|\\PC{0,3}") {
         let r = match_request(&request(record(&s, None, "leo", ""), record("joe", None, "leo", "")), &MatchConfig::default());
-        let missing = matches!(r, Err(underwrite_kyc::KycError::MissingName { .. }));
+        let missing = matches!(r, Err(KycError::MissingName { .. }));
         prop_assert_eq!(missing, normalize_name(&s).is_empty());
     }
 }

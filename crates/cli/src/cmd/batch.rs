@@ -150,7 +150,7 @@ fn decide_text<'a>(policy: &Policy, options: DecideOptions, text: &'a str) -> Ou
     }
     let result = app
         .kyc
-        .map(|k| KycFacts::from_json(k.get()))
+        .map(|k| KycFacts::from_json(k.get().as_bytes()))
         .transpose()
         .map_err(|e| LineFailure::Refused(e.to_string()))
         .and_then(|kyc| {

@@ -34,9 +34,7 @@ pub struct Args {
 fn load_kyc(path: &Path, limit: InputLimit) -> Result<KycFacts, CliError> {
     let name = InputName::File(path.to_path_buf());
     let bytes = read_input(&name, limit)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| CliError::bad_input(&name, format!("not UTF-8: {e}")))?;
-    KycFacts::from_json(text).map_err(|e| CliError::bad_input(&name, e))
+    KycFacts::from_json(&bytes).map_err(|e| CliError::bad_input(&name, e))
 }
 
 /// Run the subcommand.

@@ -171,23 +171,12 @@ fn read_inputs(
     case: &TestSpec,
     dir: &Path,
     limit: InputLimit,
-) -> Result<(Vec<u8>, Option<String>), TestFailure> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
     let signals = read_source(&case.signals, TestInput::Signals, dir, limit)?;
+    // A KYC file that is not UTF-8 is the library's error to report (`KycFacts::from_json`).
     let kyc = match &case.kyc {
         None => None,
-        Some(k) => {
-            let bytes = read_source(k, TestInput::Kyc, dir, limit)?;
-            let text = String::from_utf8(bytes).map_err(|e| TestFailure::InputUnreadable {
-                input: TestInput::Kyc,
-                // Inline values are serialized JSON, always UTF-8: only a file gets here.
-                source: match k {
-                    InputSource::Path(rel) => dir.join(rel).display().to_string(),
-                    InputSource::Inline(_) => "inline kyc".to_string(),
-                },
-                message: format!("not UTF-8: {e}"),
-            })?;
-            Some(text)
-        }
+        Some(k) => Some(read_source(k, TestInput::Kyc, dir, limit)?),
     };
     Ok((signals, kyc))
 }

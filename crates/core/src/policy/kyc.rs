@@ -79,7 +79,22 @@ impl KycFacts {
     /// per-field outcomes do not give, ...; see [`KycResult::check`]), so that no rule decides
     /// on one copy or one field while another says otherwise. A request is refused on a
     /// duplicate key too (by its derived reader).
-    pub fn from_json(text: &str) -> Result<KycFacts, KycInputError> {
+    ///
+    /// The input is bytes, as [`Policy::decide_payload`](super::Policy::decide_payload) takes
+    /// the signals, so a caller passes what it read. Bytes that are not UTF-8 are refused with
+    /// an error whose `field` is `kyc` and whose message says so and where.
+    ///
+    /// ```
+    /// use underwrite_core::policy::kyc::KycFacts;
+    /// let err = KycFacts::from_json(b"{\"submitted\": \"\xff\"}").unwrap_err();
+    /// assert_eq!(err.field, "kyc");
+    /// assert_eq!(err.message, "not UTF-8: invalid byte at offset 15");
+    /// ```
+    pub fn from_json(bytes: &[u8]) -> Result<KycFacts, KycInputError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| KycInputError {
+            field: "kyc".into(),
+            message: format!("not UTF-8: invalid byte at offset {}", e.valid_up_to()),
+        })?;
         if is_request(text).map_err(|e| KycInputError {
             field: "kyc".into(),
             message: format!("not JSON: {e}"),
@@ -148,7 +163,7 @@ mod tests {
     #[test]
     fn reads_the_reference_result_shape() {
         let f = KycFacts::from_json(
-            r#"{"ResultCode":"1022","ResultText":"No Match","Actions":{"Verify_ID_Number":"Verified",
+            br#"{"ResultCode":"1022","ResultText":"No Match","Actions":{"Verify_ID_Number":"Verified",
             "Names":"No Match","DOB":"Exact Match","Gender":"Exact Match","Phone_Number":"Not Provided",
             "ID_Verification":"No Match","Return_Personal_Info":"Not Applicable"}}"#,
         )
@@ -162,7 +177,7 @@ mod tests {
     #[test]
     fn matches_a_request() {
         let f = KycFacts::from_json(
-            r#"{"submitted":{"first_name":"Joe","middle_name":"Doe","last_name":"Leo","dob":"2000-09-20"},
+            br#"{"submitted":{"first_name":"Joe","middle_name":"Doe","last_name":"Leo","dob":"2000-09-20"},
                 "authority":{"first_name":"Joe","middle_name":"Doe","last_name":"Leo","dob":"2000-09-20"}}"#,
         )
         .expect("facts");
@@ -172,13 +187,29 @@ mod tests {
 
     #[test]
     fn bad_kyc_input_names_the_field() {
-        let err = KycFacts::from_json(r#"{"ResultCode": 1022}"#).expect_err("number code");
+        let err = KycFacts::from_json(br#"{"ResultCode": 1022}"#).expect_err("number code");
         assert_eq!(err.field, "result");
         let err = KycFacts::from_json(
-            r#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-02-30"},"authority":null}"#,
+            br#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-02-30"},"authority":null}"#,
         )
         .expect_err("bad date");
         assert_eq!(err.field, "submitted.dob");
         assert!(!KycFacts::none().provided());
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused_naming_the_input() {
+        for (bytes, offset) in [
+            (&b"\xff"[..], 0),
+            (&b"{\"ResultCode\": \"10\xc3\x28\"}"[..], 18),
+            (&b"{\"submitted\": {\"first_name\": \"Jo\xe9\"}}"[..], 32),
+        ] {
+            let err = KycFacts::from_json(bytes).expect_err("not UTF-8");
+            assert_eq!(err.field, "kyc");
+            assert_eq!(
+                err.message,
+                format!("not UTF-8: invalid byte at offset {offset}")
+            );
+        }
     }
 }

@@ -154,11 +154,11 @@ impl Policy {
     }
 
     /// Run one of the policy's test cases. `signals` are the payload bytes and `kyc` the KYC
-    /// JSON text, if the case has one: [`TestSpec::signals`] and [`TestSpec::kyc`] are either
+    /// JSON bytes, if the case has one: [`TestSpec::signals`] and [`TestSpec::kyc`] are either
     /// inline ([`InputSource::inline_bytes`]) or paths relative to the policy file, which the
     /// caller reads (libraries do no I/O). The report keeps the decision, traced, for
     /// [`Policy::coverage`].
-    pub fn run_test(&self, case: &TestSpec, signals: &[u8], kyc: Option<&str>) -> TestReport {
+    pub fn run_test(&self, case: &TestSpec, signals: &[u8], kyc: Option<&[u8]>) -> TestReport {
         let outcome = (|| {
             let kyc = kyc.map(KycFacts::from_json).transpose()?;
             self.decide_payload(signals, kyc.as_ref(), DecideOptions { trace: true })

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::decision::{Decision, Outcome};
-use super::error::DecideError;
+use super::error::{DecideError, RuleErrorKind};
 use super::spec::TestSpec;
 
 /// The result of one policy test case.
@@ -121,6 +121,8 @@ pub enum DecisionFailure {
     Rule {
         /// The rule, bin (`characteristic#n`) or derived feature.
         rule: String,
+        /// What kind of failure (the same whichever evaluator ran the rule).
+        rule_error: RuleErrorKind,
         /// The message.
         error: String,
     },
@@ -154,8 +156,9 @@ impl From<&DecideError> for DecisionFailure {
                 field: k.field.clone(),
                 error,
             },
-            DecideError::Rule { rule, .. } => DecisionFailure::Rule {
+            DecideError::Rule { rule, kind, .. } => DecisionFailure::Rule {
                 rule: rule.clone(),
+                rule_error: *kind,
                 error,
             },
             DecideError::Internal { rule } => DecisionFailure::Internal {
@@ -291,6 +294,7 @@ mod tests {
             (
                 TestFailure::DecisionFailed(DecisionFailure::from(&DecideError::Rule {
                     rule: "r".into(),
+                    kind: RuleErrorKind::Overflow,
                     message: "boom".into(),
                 })),
                 "decision failed: rule `r`: boom",
@@ -309,13 +313,14 @@ mod tests {
     fn failures_serialize_with_their_kind() {
         let failure = TestFailure::DecisionFailed(DecisionFailure::from(&DecideError::Rule {
             rule: "r".into(),
+            kind: RuleErrorKind::Overflow,
             message: "boom".into(),
         }));
         assert_eq!(
             serde_json::to_value(&failure).ok(),
             Some(serde_json::json!({
                 "kind": "decision_failed", "cause": "rule", "rule": "r",
-                "error": "rule `r`: boom"
+                "rule_error": "overflow", "error": "rule `r`: boom"
             }))
         );
         let failure = TestFailure::WrongScore {

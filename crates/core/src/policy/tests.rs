@@ -325,7 +325,7 @@ no_data:
 
 fn no_match() -> KycFacts {
     KycFacts::from_json(
-        r#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-09-20"},
+        br#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-09-20"},
             "authority":{"first_name":"Maria","last_name":"Gonzalez","dob":"1971-01-02"}}"#,
     )
     .unwrap()
@@ -336,7 +336,7 @@ fn unavailable_and_no_data_use_the_fallback_and_still_run_kyc_rules() {
     let p = load(KYC_POLICY).unwrap();
     let opts = DecideOptions::default();
     let exact = KycFacts::from_json(
-        r#"{"submitted":{"first_name":"Joe","last_name":"Leo"},"authority":{"first_name":"Joe","last_name":"Leo"}}"#,
+        br#"{"submitted":{"first_name":"Joe","last_name":"Leo"},"authority":{"first_name":"Joe","last_name":"Leo"}}"#,
     )
     .unwrap();
     let d = p

@@ -5,8 +5,12 @@
 //! either the expected value or the [`JsonType`] found instead. Nothing here fails through
 //! serde, so the only serde errors are serde_json's syntax errors (with line and column); shape
 //! problems become typed [`SignalError`]s where the field and signal names are known: each
-//! signal as it is read (`super::read_item`, `super::result_entry`, so the signal list is built
-//! once, in its final form), the envelope and status fields afterwards (`super::parse`).
+//! signal as it is read, here ([`read_item`], [`result_entry`], so the signal list is built
+//! once, in its final form), the envelope and status fields afterwards, by the caller
+//! (`signals::parse`).
+//!
+//! Data flows one way: this module reads into the types of `payload` and `error` and hands
+//! [`Top`] to `signals::parse`; it uses nothing of its parent.
 //!
 //! Keys are read as borrowed `Cow<str>` (owned only when the key has escapes); fields we do not
 //! use are skipped with [`IgnoredAny`], so a large `requestMeta` costs a scan and no allocation.
@@ -20,7 +24,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{JsonType, Signal, SignalError};
+use super::error::{excerpt, wrong_type, SignalError, MAX_SIGNALS};
+use super::payload::{JsonType, Signal, ValueType};
 
 /// The key serde_json (with `arbitrary_precision`) uses to hand a number to `visit_map`.
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
@@ -326,10 +331,8 @@ impl<'de> SignalList<'de> {
 
     fn push(&mut self, signal: Result<Signal<'de>, SignalError>) {
         self.count += 1;
-        if self.count > super::MAX_SIGNALS && self.error.is_none() {
-            self.error = Some(SignalError::TooManySignals {
-                limit: super::MAX_SIGNALS,
-            });
+        if self.count > MAX_SIGNALS && self.error.is_none() {
+            self.error = Some(SignalError::TooManySignals { limit: MAX_SIGNALS });
         }
         if self.error.is_none() {
             match signal {
@@ -355,7 +358,7 @@ impl<'de> Shape<'de> for Items<'de> {
         let mut list = SignalList::with_hint(seq.size_hint());
         while let Some(item) = seq.next_element::<Field<Item<'de>>>()? {
             let index = list.count;
-            list.push(super::read_item(index, item));
+            list.push(read_item(index, item));
         }
         Ok(Some(Items(list)))
     }
@@ -373,9 +376,93 @@ impl<'de> Shape<'de> for Entries<'de> {
         let mut list = SignalList::with_hint(map.size_hint());
         each_key(first, map, |name, map| {
             let value: &'de RawValue = map.next_value()?;
-            list.push(super::result_entry(name, value));
+            list.push(result_entry(name, value));
             Ok(())
         })?;
         Ok(Some(Entries(list)))
     }
+}
+
+/// Check one element of `data.items` (called by the parser as it reads the array).
+fn read_item(index: usize, item: Field<Item<'_>>) -> Result<Signal<'_>, SignalError> {
+    let item = match item {
+        Field::Ok(item) => item,
+        Field::Wrong(found) => {
+            return Err(wrong_type(format!("items[{index}]"), "an object", found))
+        }
+    };
+    if let Some(field) = item.duplicate {
+        return Err(SignalError::DuplicateField {
+            field: format!("items[{index}].{field}"),
+        });
+    }
+    let name = match item.name {
+        None => {
+            return Err(SignalError::MissingField {
+                field: format!("items[{index}].name"),
+            })
+        }
+        Some(Field::Wrong(found)) => {
+            return Err(wrong_type(
+                format!("items[{index}].name"),
+                "a string",
+                found,
+            ))
+        }
+        Some(Field::Ok(name)) if name.is_empty() => {
+            return Err(SignalError::EmptyName {
+                field: format!("items[{index}].name"),
+            })
+        }
+        Some(Field::Ok(name)) => name,
+    };
+    let value_type = match item.value_type {
+        None => {
+            return Err(SignalError::MissingSignalField {
+                signal: name.into_owned(),
+                field: "valueType",
+            })
+        }
+        Some(Field::Wrong(found)) => {
+            return Err(SignalError::ValueTypeNotString {
+                signal: name.into_owned(),
+                found,
+            })
+        }
+        Some(Field::Ok(t)) => match &*t {
+            "NUMBER" => ValueType::Number,
+            "STRING" => ValueType::String,
+            other => {
+                return Err(SignalError::UnknownValueType {
+                    signal: name.into_owned(),
+                    value_type: excerpt(other),
+                })
+            }
+        },
+    };
+    let Some(value) = item.value else {
+        return Err(SignalError::MissingSignalField {
+            signal: name.into_owned(),
+            field: "value",
+        });
+    };
+    Ok(Signal {
+        name,
+        value,
+        value_type: Some(value_type),
+    })
+}
+
+/// Check one entry of `data.result` (called by the parser as it reads the object).
+fn result_entry<'a>(name: Cow<'a, str>, value: &'a RawValue) -> Result<Signal<'a>, SignalError> {
+    if name.is_empty() {
+        return Err(SignalError::EmptyName {
+            field: "result".to_owned(),
+        });
+    }
+    Ok(Signal {
+        name,
+        value,
+        value_type: None,
+    })
 }
