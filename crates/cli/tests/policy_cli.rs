@@ -230,6 +230,23 @@ fn test_runs_shipped_policies_and_reports_failures_with_expected_vs_actual() {
 }
 
 #[test]
+fn the_shipped_policies_tests_cover_every_rule() {
+    let out = underwrite(&["test", "--coverage", "--min-coverage", "100", "rules/"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for policy in ["rules/behaviour-scorecard.yaml", "rules/starter.yaml"] {
+        assert!(
+            text.contains(&format!("coverage {policy}: 100.0 % (")),
+            "{text}"
+        );
+    }
+    assert!(
+        !text.lines().any(|l| l.starts_with("       ")),
+        "no failure and no uncovered item: {text}"
+    );
+}
+
+#[test]
 fn batch_decides_every_line_in_order_and_reports_bad_lines() {
     let out = underwrite(&[
         "batch",

@@ -320,3 +320,43 @@ fn coverage_lines_escape_ids_from_the_policy() {
         "{text}"
     );
 }
+
+/// The guide's example output is what `underwrite test` prints for the guide's own policy.
+#[test]
+fn the_guides_coverage_example_is_real_output() {
+    let guide = std::fs::read_to_string(root().join("docs/policy-guide.md")).unwrap();
+    // The fenced block that opens with `fence` and contains `marker`.
+    let block = |fence: &str, marker: &str| -> String {
+        guide
+            .split("```")
+            .filter_map(|part| part.strip_prefix(fence))
+            .find(|body| body.contains(marker))
+            .unwrap_or_else(|| panic!("no {fence} block with {marker}"))
+            .trim_start_matches(|c| c != '\n')
+            .trim_start_matches('\n')
+            .to_string()
+    };
+    let policy = block("yaml", "name: guide-scorecard");
+    let expected = block("text", "coverage rules/guide-scorecard.yaml");
+    assert!(
+        guide.contains("<!-- coverage example"),
+        "the guide says where its example is checked"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(dir.path().join("rules/guide-scorecard.yaml"), policy).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_underwrite"))
+        .current_dir(dir.path())
+        .args([
+            "test",
+            "--coverage",
+            "--min-coverage",
+            "100",
+            "rules/guide-scorecard.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), expected);
+}
