@@ -1,7 +1,7 @@
 //! `Policy::run_test` reports what went wrong as typed failures a caller can match.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use underwrite_core::policy::{DecisionFailure, Outcome, Policy, TestFailure};
+use underwrite_core::policy::{DecisionFailure, Outcome, Policy, RuleErrorKind, TestFailure};
 
 const POLICY: &str = r#"
 name: reports
@@ -16,7 +16,9 @@ knockouts:
     outcome: reject
     reason: { code: KO_OVERDUE, text: Overdue }
   - id: big_amount
-    when: amount_30 > 1000
+    # A function call: only running it can find the missing amount (a bare comparison would
+    # be refused at load).
+    when: max(amount_30, 0) > 1000
     outcome: review
     reason: { code: KO_AMOUNT, text: Large overdue amount }
 scorecard:
@@ -95,12 +97,16 @@ fn wrong_expectations_are_one_typed_failure_each() {
 #[test]
 fn a_decision_that_fails_says_where() {
     let reports = reports();
-    let [TestFailure::DecisionFailed(DecisionFailure::Rule { rule, error, .. })] =
-        reports[1].failures.as_slice()
+    let [TestFailure::DecisionFailed(DecisionFailure::Rule {
+        rule,
+        rule_error,
+        error,
+    })] = reports[1].failures.as_slice()
     else {
         panic!("{:?}", reports[1].failures);
     };
     assert_eq!(rule, "big_amount");
+    assert_eq!(*rule_error, RuleErrorKind::MissingUsed);
     assert!(error.starts_with("rule `big_amount`: "), "{error}");
     assert!(
         reports[1].failures[0]
