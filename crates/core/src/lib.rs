@@ -22,12 +22,15 @@
 //!
 //! * **Missing is never zero by accident.** A count's `null` is 0 events, a "days since last"
 //!   `null` is *never* (not 0 = today), an amount's `null` is missing; policies must say what
-//!   missing means before they compare it, or the decision fails with an error naming the rule.
+//!   missing means before they compare it: loading refuses a comparison that can meet an
+//!   unhandled missing, never or band value, and where only running can tell, the decision fails
+//!   with an error naming the rule and its [`policy::RuleErrorKind`].
 //! * **Money is exact.** Numbers go from JSON text straight to `rust_decimal::Decimal`; Rhai is
 //!   built with `decimal` and without floats.
-//! * **Compile once, decide cheaply.** Names are resolved to slots and expressions compiled at
-//!   load; simple expressions run natively, the rest in a sandboxed Rhai engine. A
-//!   [`policy::Policy`] is `Send + Sync`.
+//! * **Parse once, compile once, decide cheaply.** Rhai's parser is the only parser of
+//!   expression text. Names are resolved to slots at load; expressions built from operators
+//!   are lowered from Rhai's AST and run natively, the rest run in a sandboxed Rhai engine,
+//!   under one set of type rules. A [`policy::Policy`] is `Send + Sync`.
 //! * **No I/O, no printing, no panics on input.** Every failure is a typed error naming the
 //!   signal, field or rule; the CLI crate is the only one that touches files and terminals.
 //!   Entries into Rhai and the YAML parser also run under `catch_unwind`, so a bug there is a

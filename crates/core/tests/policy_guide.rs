@@ -4,25 +4,9 @@
 
 use underwrite_core::policy::{InputSource, Policy};
 
-fn yaml_blocks(markdown: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in markdown.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```yaml") => current = Some(String::new()),
-            (Some(block), l) if l.starts_with("```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
+mod common;
+
+use common::yaml_blocks;
 
 #[test]
 fn guide_examples_load_and_pass_their_tests() {

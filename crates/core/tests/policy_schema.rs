@@ -8,6 +8,8 @@
 //! the same scalar types the loader does.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -113,22 +115,7 @@ fn shipped_policies_name_the_schema_and_validate() {
 /// The complete policies in the rule author's guide (its ```yaml blocks with a `name:` line).
 fn guide_policies() -> Vec<String> {
     let guide = std::fs::read_to_string(root().join("docs/policy-guide.md")).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in guide.lines() {
-        match (&mut current, line.trim_start()) {
-            (None, l) if l.starts_with("```yaml") => current = Some(String::new()),
-            (Some(block), l) if l.starts_with("```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
+    let mut blocks = common::yaml_blocks(&guide);
     blocks.retain(|b| b.lines().any(|l| l.starts_with("name:")));
     blocks
 }

@@ -16,7 +16,7 @@ use rhai::Engine;
 
 use super::decision::{Outcome, Reason};
 use super::diagnostics::{At, Diagnostics};
-use super::error::{echo, Diagnostic, LoadError};
+use super::error::{Diagnostic, LoadError};
 use super::expr::{self, lower, Name};
 use super::positions::Path;
 use super::program::{
@@ -171,16 +171,7 @@ impl Expressions<'_> {
             Ok(parsed) => parsed,
             Err(problems) => {
                 for p in problems {
-                    let message = if p.message.starts_with("expression is")
-                        || p.message == "empty expression"
-                        || p.message.contains("not available")
-                        || p.message.contains("argument(s)")
-                    {
-                        p.message
-                    } else {
-                        format!("expression `{}`: {}", echo(src), p.message)
-                    };
-                    diags.report(at(p.position), Some(rule), message);
+                    diags.report(at(p.position), Some(rule), p.message);
                 }
                 return None;
             }

@@ -83,37 +83,31 @@ fn register_type_rules(engine: &mut Engine) {
     guard_row::<Map>(engine, Ty::Map);
 }
 
+/// `op` on an `A` and a `B`, through [`ops::arithmetic`].
+fn register_arithmetic_pair<A: Variant + Clone, B: Variant + Clone>(
+    engine: &mut Engine,
+    op: Op,
+    a: fn(A) -> Num,
+    b: fn(B) -> Num,
+) {
+    engine.register_fn(op.symbol(), move |x: A, y: B| {
+        ops::arithmetic(op, a(x), b(y))
+            .map(|n| match n {
+                Num::Int(i) => Dynamic::from_int(i),
+                Num::Dec(d) => Dynamic::from_decimal(d),
+            })
+            .map_err(ops::to_rhai)
+    });
+}
+
 /// Number arithmetic through [`ops::arithmetic`], the native evaluator's own: the same
 /// overflow and division-by-zero errors, and no negative zero, on both paths.
 fn register_arithmetic(engine: &mut Engine) {
-    fn num(n: Num) -> Dynamic {
-        match n {
-            Num::Int(i) => Dynamic::from_int(i),
-            Num::Dec(d) => Dynamic::from_decimal(d),
-        }
-    }
     for op in [Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Rem] {
-        let symbol = op.symbol();
-        engine.register_fn(symbol, move |a: INT, b: INT| {
-            ops::arithmetic(op, Num::Int(a), Num::Int(b))
-                .map(num)
-                .map_err(ops::to_rhai)
-        });
-        engine.register_fn(symbol, move |a: INT, b: Decimal| {
-            ops::arithmetic(op, Num::Int(a), Num::Dec(b))
-                .map(num)
-                .map_err(ops::to_rhai)
-        });
-        engine.register_fn(symbol, move |a: Decimal, b: INT| {
-            ops::arithmetic(op, Num::Dec(a), Num::Int(b))
-                .map(num)
-                .map_err(ops::to_rhai)
-        });
-        engine.register_fn(symbol, move |a: Decimal, b: Decimal| {
-            ops::arithmetic(op, Num::Dec(a), Num::Dec(b))
-                .map(num)
-                .map_err(ops::to_rhai)
-        });
+        register_arithmetic_pair::<INT, INT>(engine, op, Num::Int, Num::Int);
+        register_arithmetic_pair::<INT, Decimal>(engine, op, Num::Int, Num::Dec);
+        register_arithmetic_pair::<Decimal, INT>(engine, op, Num::Dec, Num::Int);
+        register_arithmetic_pair::<Decimal, Decimal>(engine, op, Num::Dec, Num::Dec);
     }
 }
 

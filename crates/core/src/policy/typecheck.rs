@@ -365,45 +365,18 @@ impl Checker<'_> {
 
     /// What holds where `c` is true, and where it is false.
     fn narrow(&self, c: &Expr, facts: &Facts) -> (Facts, Facts) {
-        let restrict = |var: usize, keep: Option<Types>, drop: Types| {
-            let t = self.var(var, facts);
-            let mut yes = facts.clone();
-            let mut no = facts.clone();
-            yes.vars.insert(var, keep.unwrap_or(drop));
-            no.vars.insert(var, t.without(drop));
-            (yes, no)
-        };
+        if let Some((var, kind, holds_when_kind)) = kind_test(c) {
+            let mut is = facts.clone();
+            let mut is_not = facts.clone();
+            is.vars.insert(var, kind);
+            is_not.vars.insert(var, self.var(var, facts).without(kind));
+            return if holds_when_kind {
+                (is, is_not)
+            } else {
+                (is_not, is)
+            };
+        }
         match c {
-            Expr::IsMissing(inner) => match **inner {
-                Expr::Var(v) => restrict(v, None, Types::MISSING),
-                _ => (facts.clone(), facts.clone()),
-            },
-            Expr::IsNever(inner) => match **inner {
-                Expr::Var(v) => restrict(v, None, Types::NEVER),
-                _ => (facts.clone(), facts.clone()),
-            },
-            Expr::IsBand(inner) => match **inner {
-                Expr::Var(v) => restrict(v, None, Types::BAND),
-                _ => (facts.clone(), facts.clone()),
-            },
-            Expr::Binary(op @ (Op::Eq | Op::Ne), a, b, _) => {
-                let var = match (&**a, &**b) {
-                    (Expr::Var(v), Expr::Const(Const::Unit))
-                    | (Expr::Const(Const::Unit), Expr::Var(v)) => Some(*v),
-                    _ => None,
-                };
-                match var {
-                    Some(v) => {
-                        let (yes, no) = restrict(v, None, Types::MISSING);
-                        if *op == Op::Eq {
-                            (yes, no)
-                        } else {
-                            (no, yes)
-                        }
-                    }
-                    None => (facts.clone(), facts.clone()),
-                }
-            }
             Expr::Kyc(i) if *i == PROVIDED => {
                 let mut yes = facts.clone();
                 yes.kyc_provided = true;
@@ -429,6 +402,29 @@ impl Checker<'_> {
             }
             _ => (facts.clone(), facts.clone()),
         }
+    }
+}
+
+/// The variable a condition tests for one kind of value (`is_missing(x)`, `is_never(x)`,
+/// `is_band(x)`, `x == ()`, `x != ()`), that kind, and whether the condition holds when the
+/// value is of that kind.
+fn kind_test(c: &Expr) -> Option<(usize, Types, bool)> {
+    let var = |e: &Expr| match e {
+        Expr::Var(v) => Some(*v),
+        _ => None,
+    };
+    match c {
+        Expr::IsMissing(x) => Some((var(x)?, Types::MISSING, true)),
+        Expr::IsNever(x) => Some((var(x)?, Types::NEVER, true)),
+        Expr::IsBand(x) => Some((var(x)?, Types::BAND, true)),
+        Expr::Binary(op @ (Op::Eq | Op::Ne), a, b, _) => {
+            let v = match (&**a, &**b) {
+                (x, Expr::Const(Const::Unit)) | (Expr::Const(Const::Unit), x) => var(x)?,
+                _ => return None,
+            };
+            Some((v, Types::MISSING, *op == Op::Eq))
+        }
+        _ => None,
     }
 }
 

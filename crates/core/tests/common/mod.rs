@@ -1,4 +1,4 @@
-//! Helpers shared by the hostile-input suites.
+//! Helpers shared by the integration suites.
 #![allow(clippy::panic, dead_code)]
 
 use std::sync::mpsc;
@@ -24,4 +24,25 @@ pub fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'sta
         Ok(v) => v,
         Err(e) => panic!("{what}: no answer within {DEADLINE:?} ({e})"),
     }
+}
+
+/// The bodies of a Markdown text's ```yaml blocks, in order.
+pub fn yaml_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.starts_with("```yaml") => current = Some(String::new()),
+            (Some(block), l) if l.starts_with("```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
 }

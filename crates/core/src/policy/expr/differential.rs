@@ -8,7 +8,9 @@
 //! Hidden from the documentation: it is a test surface (enabled by the `differential` feature
 //! for the fuzz crate), not part of the API.
 
-use rhai::{Dynamic, Scope};
+use std::sync::OnceLock;
+
+use rhai::{Dynamic, Engine, Scope};
 use rust_decimal::Decimal;
 
 use super::native::{Env, Eval, Val};
@@ -121,8 +123,11 @@ fn from_dynamic(d: Dynamic) -> Value {
 /// Evaluate `src` both ways with `v0..` bound to `values`; `None` when it does not parse or is
 /// refused at load (an unknown name, a function off the allow-list).
 pub fn run(src: &str, values: &[FeatureValue]) -> Option<Both> {
-    let parser = sandbox::parser();
-    let parsed = parse(&parser, src).ok()?;
+    // Built once: building the sandbox registers about a thousand overloads, which would
+    // otherwise dominate every call.
+    static ENGINES: OnceLock<(Engine, Engine)> = OnceLock::new();
+    let (parser, engine) = ENGINES.get_or_init(|| (sandbox::parser(), sandbox::engine()));
+    let parsed = parse(parser, src).ok()?;
     let resolve = Vars(values.len());
     for used in &parsed.names {
         match &used.name {
@@ -136,7 +141,6 @@ pub fn run(src: &str, values: &[FeatureValue]) -> Option<Both> {
             Eval::Error(f) => Some(Err((f.kind, f.message))),
             Eval::Defer => None,
         });
-    let engine = sandbox::engine();
     let mut scope = Scope::new();
     for (i, v) in values.iter().enumerate() {
         scope.push_dynamic(var_name(i), crate::policy::eval::to_dynamic(v));

@@ -13,13 +13,14 @@ pub(crate) mod ops;
 
 use rhai::{Engine, Position, AST};
 
+use super::error::echo;
 use super::functions;
 use super::sandbox::MAX_EXPRESSION_LEN;
 
 pub(crate) use lower::{Name, NameUse};
 
 /// A problem in an expression, at Rhai's position in it (`Position::NONE`: the whole
-/// expression).
+/// expression), with its message ready for a diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
     pub position: Position,
@@ -65,7 +66,7 @@ pub(crate) fn parse(parser: &Engine, src: &str) -> Result<Parsed, Vec<Problem>> 
         Ok(Err(e)) => {
             return Err(vec![Problem {
                 position: e.position(),
-                message: e.err_type().to_string(),
+                message: format!("expression `{}`: {}", echo(src), e.err_type()),
             }])
         }
         Ok(Ok(ast)) => ast,

@@ -44,6 +44,8 @@ pub(crate) enum Ty {
     Array,
     /// A map literal.
     Map,
+    /// Anything else Rhai can hold (no policy value is one).
+    Other,
 }
 
 impl Ty {
@@ -63,6 +65,7 @@ impl Ty {
             Ty::Char => "a character",
             Ty::Array => "a list",
             Ty::Map => "a map",
+            Ty::Other => "a value of another type",
         }
     }
 }
@@ -386,8 +389,8 @@ pub(crate) fn not_a_boolean(what: &str, ty: Ty) -> RuleFault {
 }
 
 /// The type of a Rhai value.
-pub(crate) fn ty_of(value: &rhai::Dynamic) -> Option<Ty> {
-    Some(if value.is_unit() {
+pub(crate) fn ty_of(value: &rhai::Dynamic) -> Ty {
+    if value.is_unit() {
         Ty::Missing
     } else if value.is::<Never>() {
         Ty::Never
@@ -408,13 +411,16 @@ pub(crate) fn ty_of(value: &rhai::Dynamic) -> Option<Ty> {
     } else if value.is_map() {
         Ty::Map
     } else {
-        return None;
-    })
+        Ty::Other
+    }
 }
 
 /// The type of a Rhai value for a message ("a number", ...); an unknown type by Rhai's name.
 pub(crate) fn noun_of(value: &rhai::Dynamic) -> String {
-    ty_of(value).map_or_else(|| format!("a {}", value.type_name()), |t| t.noun().into())
+    match ty_of(value) {
+        Ty::Other => format!("a {}", value.type_name()),
+        known => known.noun().into(),
+    }
 }
 
 /// A fault as a Rhai error, carried intact so the caller gets its kind back

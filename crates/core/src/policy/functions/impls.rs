@@ -25,13 +25,7 @@ impl Number {
         if let Ok(d) = value.as_decimal() {
             return Ok(Number::Dec(d));
         }
-        Err(ops::to_rhai(match ops::ty_of(value) {
-            Some(ty) => ops::not_a_number(function, ty),
-            None => RuleFault::new(
-                RuleErrorKind::WrongType,
-                format!("`{function}` takes a number, not {}", ops::noun_of(value)),
-            ),
-        }))
+        Err(ops::to_rhai(ops::not_a_number(function, ops::ty_of(value))))
     }
 
     fn decimal(&self) -> Decimal {
@@ -168,15 +162,10 @@ fn round_digits(x: Dynamic, digits: Dynamic) -> RhaiResult<Dynamic> {
 
 /// The text in a value, or an error naming the function and what it got.
 fn text(function: &str, value: &Dynamic) -> RhaiResult<rhai::ImmutableString> {
-    value.clone().into_immutable_string().map_err(|_| {
-        ops::to_rhai(match ops::ty_of(value) {
-            Some(ty) => ops::not_a_text(function, ty),
-            None => RuleFault::new(
-                RuleErrorKind::WrongType,
-                format!("`{function}` takes a text, not {}", ops::noun_of(value)),
-            ),
-        })
-    })
+    value
+        .clone()
+        .into_immutable_string()
+        .map_err(|_| ops::to_rhai(ops::not_a_text(function, ops::ty_of(value))))
 }
 
 fn len(x: Dynamic) -> RhaiResult<INT> {
@@ -254,15 +243,9 @@ fn plus(x: Dynamic) -> RhaiResult<Dynamic> {
 }
 
 fn not(x: Dynamic) -> RhaiResult<bool> {
-    x.as_bool().map(|b| !b).map_err(|_| {
-        ops::to_rhai(match ops::ty_of(&x) {
-            Some(ty) => ops::not_a_boolean("`!`", ty),
-            None => RuleFault::new(
-                RuleErrorKind::NotABoolean,
-                format!("`!` needs true or false, not {}", ops::noun_of(&x)),
-            ),
-        })
-    })
+    x.as_bool()
+        .map(|b| !b)
+        .map_err(|_| ops::to_rhai(ops::not_a_boolean("`!`", ops::ty_of(&x))))
 }
 
 /// Register every allowed function, and the unary operators, on the raw sandbox engine.
