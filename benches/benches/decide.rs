@@ -9,6 +9,10 @@
 //! * `zen` (with `--features zen`): the same decision by GoRules zen-engine on the same bytes
 //!   (see `docs/performance.md` for how the input reaches it).
 //!
+//! Group `load`: `Policy::load` of `rules/starter.yaml` (`starter`: read, resolve, compile,
+//! lower, type-check and validate, building the sandbox engine), the once-per-policy cost a
+//! service pays on every reload.
+//!
 //! Group `scaling`: 20,000 decisions split across 1 or 2 `std::thread::scope` threads sharing
 //! one `&Policy` (`threads_1`, `threads_2`).
 //!
@@ -18,8 +22,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use underwrite_benches::decide_data::{kyc_facts, starter_policy, BENCH_PAYLOADS, KYC_EXACT};
-use underwrite_core::policy::DecideOptions;
+use underwrite_benches::decide_data::{
+    kyc_facts, starter_policy, BENCH_PAYLOADS, KYC_EXACT, STARTER_POLICY,
+};
+use underwrite_core::policy::{DecideOptions, Policy};
 
 /// Decisions per `scaling` iteration.
 const BATCH: usize = 20_000;
@@ -122,6 +128,14 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 }
 
+fn load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load");
+    group.bench_function("starter", |b| {
+        b.iter(|| drop(black_box(Policy::load(black_box(STARTER_POLICY)))))
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -131,6 +145,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = decide, scaling
+    targets = decide, load, scaling
 }
 criterion_main!(benches);
