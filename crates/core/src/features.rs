@@ -175,6 +175,27 @@ impl Serialize for FeatureValue {
     }
 }
 
+impl schemars::JsonSchema for FeatureValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FeatureValue".into()
+    }
+
+    /// What [`FeatureValue`]'s `Serialize` writes: `null` (missing), `"never"`, a number, a
+    /// band (`"A3"`), `true`/`false`, or `{"text": ...}`.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A feature value: null (missing), \"never\", an exact number, an amount band such as \"A3\", true/false, or {\"text\": ...} (KYC outcomes; plain text in a trace's `read`).",
+            "anyOf": [
+                {"type": "null"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "string", "description": "\"never\", a band (\"A3\"), or in a trace's `read` a KYC outcome's text"},
+                {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"], "additionalProperties": false}
+            ]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for FeatureValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ValueVisitor;

@@ -9,6 +9,8 @@
 //! KYC request/result ─► policy::kyc::KycFacts (via underwrite-kyc) ───────────┘
 //! ```
 //!
+//! * [`application`]: one application (`id`, `signals`, `kyc`) as batch files, the service
+//!   and its decision log carry it.
 //! * [`catalog`]: every documented phone signal and the naming scheme it follows.
 //! * [`signals`]: the provider's envelope, statuses and both payload shapes, parsed without an
 //!   intermediate `serde_json::Value`.
@@ -72,6 +74,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod application;
 pub mod catalog;
 pub mod features;
 pub mod normalize;

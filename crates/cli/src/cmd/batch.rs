@@ -19,9 +19,9 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
-use underwrite_core::policy::kyc::KycFacts;
+use underwrite_core::application::Application;
 use underwrite_core::policy::{DecideOptions, Decision, Policy};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
@@ -35,11 +35,6 @@ use crate::panic;
 const CHUNK_LINES: usize = 4096;
 /// Input bytes per chunk: a chunk stops taking lines once it holds this much.
 const CHUNK_BYTES: usize = 16 << 20;
-/// Longest `id` string echoed back, in characters.
-const MAX_ID_CHARS: usize = 256;
-/// Longest `id` number echoed back, in characters of its JSON text.
-const MAX_ID_NUMBER_CHARS: usize = 40;
-
 /// Arguments of `underwrite batch`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,17 +49,6 @@ pub struct Args {
     pub limit: LineLimit,
     /// The applications (JSON Lines), or `-` / nothing for stdin.
     pub input: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Application<'a> {
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    signals: &'a RawValue,
-    #[serde(borrow, default)]
-    kyc: Option<&'a RawValue>,
 }
 
 #[derive(Serialize)]
@@ -118,47 +102,20 @@ impl<'a> Outcome<'a> {
     }
 }
 
-/// An `id` is echoed only when it is a string of at most [`MAX_ID_CHARS`] characters or a
-/// number of at most [`MAX_ID_NUMBER_CHARS`] characters.
-fn check_id(id: &RawValue) -> Result<(), LineFailure> {
-    let text = id.get();
-    let fits = match text.as_bytes().first() {
-        Some(b'"') => {
-            serde_json::from_str::<String>(text).is_ok_and(|s| s.chars().count() <= MAX_ID_CHARS)
-        }
-        Some(b'-' | b'0'..=b'9') => text.len() <= MAX_ID_NUMBER_CHARS,
-        _ => false,
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(LineFailure::NotJson(format!(
-            "`id` must be a string of at most {MAX_ID_CHARS} characters \
-             or a number of at most {MAX_ID_NUMBER_CHARS} characters"
-        )))
-    }
-}
-
 /// Decide one application from its JSON text.
 fn decide_text<'a>(policy: &Policy, options: DecideOptions, text: &'a str) -> Outcome<'a> {
-    let app: Application<'a> = match serde_json::from_str(text) {
+    let app = match Application::from_json(text) {
         Ok(app) => app,
-        Err(e) => return Outcome::failed(LineFailure::NotJson(format!("not an application: {e}"))),
+        Err(e) => return Outcome::failed(LineFailure::NotJson(e.to_string())),
     };
-    if let Some(Err(failure)) = app.id.map(check_id) {
-        return Outcome::failed(failure);
-    }
     let result = app
-        .kyc
-        .map(|k| KycFacts::from_json(k.get().as_bytes()))
-        .transpose()
-        .map_err(|e| LineFailure::Refused(e.to_string()))
-        .and_then(|kyc| {
-            policy
-                .decide_payload(app.signals.get().as_bytes(), kyc.as_ref(), options)
-                .map_err(|e| LineFailure::Refused(e.to_string()))
-        });
-    Outcome { id: app.id, result }
+        .decide(policy, options)
+        .map(|decided| decided.decision)
+        .map_err(|e| LineFailure::Refused(e.to_string()));
+    Outcome {
+        id: app.id_raw(),
+        result,
+    }
 }
 
 /// Decide one line of the chunk in `buf`; a panic inside the libraries is that line's error.

@@ -41,7 +41,7 @@ impl fmt::Display for Outcome {
 }
 
 /// A reason given for a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Reason {
     /// Stable code.
     pub code: String,
@@ -50,7 +50,7 @@ pub struct Reason {
 }
 
 /// Which policy made a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PolicyId {
     /// Policy name.
     pub name: String,
@@ -61,7 +61,7 @@ pub struct PolicyId {
 }
 
 /// One evaluated rule, bin or derived feature, with the inputs it read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct TraceEntry {
     /// What was evaluated: `knockout`, `bin`, `derived`, `fallback`.
     pub kind: TraceKind,
@@ -72,6 +72,7 @@ pub struct TraceEntry {
     /// Feature (or `kyc.*`) values the expression read, by the name the policy uses
     /// (serialized as a JSON object in reading order).
     #[serde(serialize_with = "serialize_reads")]
+    #[schemars(with = "std::collections::BTreeMap<String, FeatureValue>")]
     pub read: Vec<(String, FeatureValue)>,
 }
 
@@ -96,7 +97,7 @@ impl Serialize for PlainText<'_> {
 }
 
 /// Kinds of trace entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceKind {
     /// A derived feature was computed.
@@ -110,7 +111,7 @@ pub enum TraceKind {
 }
 
 /// A credit decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Decision {
     /// approve / review / reject.
     pub decision: Outcome,

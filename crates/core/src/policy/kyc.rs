@@ -71,18 +71,8 @@ impl KycFacts {
 
     /// Facts from JSON holding either a KYC request (`submitted` / `authority`), which is
     /// matched here with `underwrite-kyc`'s default configuration, or a result in the
-    /// reference's shape (`ResultCode`, `ResultText`, `Actions`, ...).
-    ///
-    /// A result is read with [`KycResult::from_json`]: a key given twice at any level is
-    /// refused (the error's `field` is the key's path, e.g. `Actions.Names`), and so is a result
-    /// whose fields disagree (`ResultCode` 1020 with `ResultText` "No Match", a code the
-    /// per-field outcomes do not give, ...; see [`KycResult::check`]), so that no rule decides
-    /// on one copy or one field while another says otherwise. A request is refused on a
-    /// duplicate key too (by its derived reader).
-    ///
-    /// The input is bytes, as [`Policy::decide_payload`](super::Policy::decide_payload) takes
-    /// the signals, so a caller passes what it read. Bytes that are not UTF-8 are refused with
-    /// an error whose `field` is `kyc` and whose message says so and where.
+    /// reference's shape (`ResultCode`, `ResultText`, `Actions`, ...): the facts of
+    /// [`result_from_json`], which says what is refused.
     ///
     /// ```
     /// use underwrite_core::policy::kyc::KycFacts;
@@ -91,36 +81,7 @@ impl KycFacts {
     /// assert_eq!(err.message, "not UTF-8: invalid byte at offset 15");
     /// ```
     pub fn from_json(bytes: &[u8]) -> Result<KycFacts, KycInputError> {
-        let text = std::str::from_utf8(bytes).map_err(|e| KycInputError {
-            field: "kyc".into(),
-            message: format!("not UTF-8: invalid byte at offset {}", e.valid_up_to()),
-        })?;
-        if is_request(text).map_err(|e| KycInputError {
-            field: "kyc".into(),
-            message: format!("not JSON: {e}"),
-        })? {
-            let request = KycRequest::from_json(text).map_err(|e| KycInputError {
-                field: "request".into(),
-                message: e.to_string(),
-            })?;
-            let result =
-                match_request(&request, &MatchConfig::default()).map_err(|e| KycInputError {
-                    field: e.field().to_string(),
-                    message: e.to_string(),
-                })?;
-            Ok(KycFacts::from_result(&result))
-        } else {
-            let result = KycResult::from_json(text).map_err(|e| KycInputError {
-                field: e.field().to_string(),
-                message: match e {
-                    ResultError::Json { message } => {
-                        format!("not a KYC request or result: {message}")
-                    }
-                    e => e.to_string(),
-                },
-            })?;
-            Ok(KycFacts::from_result(&result))
-        }
+        result_from_json(bytes).map(|result| KycFacts::from_result(&result))
     }
 
     /// Whether KYC was run.
@@ -143,6 +104,50 @@ impl KycFacts {
 /// top-level keys alone: no document is built, since the reader of either shape parses the
 /// text itself. Anything but a syntax error (an array, a number) reads as a result, whose reader
 /// then says what is wrong.
+/// The KYC result of JSON holding either a KYC request (`submitted` / `authority`), matched
+/// here with `underwrite-kyc`'s default configuration, or a result in the reference's shape
+/// (`ResultCode`, `ResultText`, `Actions`, ...). A caller that keeps a record of the decision
+/// (the service's decision log) keeps this result: the codes and per-field outcomes are enough
+/// to decide again, and it holds no submitted name or date of birth.
+///
+/// A result is read with [`KycResult::from_json`]: a key given twice at any level is refused
+/// (the error's `field` is the key's path, e.g. `Actions.Names`), and so is a result whose
+/// fields disagree (`ResultCode` 1020 with `ResultText` "No Match", a code the per-field
+/// outcomes do not give, ...; see [`KycResult::check`]), so that no rule decides on one copy or
+/// one field while another says otherwise. A request is refused on a duplicate key too (by its
+/// derived reader).
+///
+/// The input is bytes, as [`Policy::decide_payload`](super::Policy::decide_payload) takes the
+/// signals, so a caller passes what it read. Bytes that are not UTF-8 are refused with an error
+/// whose `field` is `kyc` and whose message says so and where.
+pub fn result_from_json(bytes: &[u8]) -> Result<KycResult, KycInputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| KycInputError {
+        field: "kyc".into(),
+        message: format!("not UTF-8: invalid byte at offset {}", e.valid_up_to()),
+    })?;
+    if is_request(text).map_err(|e| KycInputError {
+        field: "kyc".into(),
+        message: format!("not JSON: {e}"),
+    })? {
+        let request = KycRequest::from_json(text).map_err(|e| KycInputError {
+            field: "request".into(),
+            message: e.to_string(),
+        })?;
+        match_request(&request, &MatchConfig::default()).map_err(|e| KycInputError {
+            field: e.field().to_string(),
+            message: e.to_string(),
+        })
+    } else {
+        KycResult::from_json(text).map_err(|e| KycInputError {
+            field: e.field().to_string(),
+            message: match e {
+                ResultError::Json { message } => format!("not a KYC request or result: {message}"),
+                e => e.to_string(),
+            },
+        })
+    }
+}
+
 fn is_request(text: &str) -> Result<bool, serde_json::Error> {
     use serde::de::IgnoredAny;
     match serde_json::from_str::<std::collections::HashMap<Cow<'_, str>, IgnoredAny>>(text) {

@@ -88,6 +88,20 @@ impl Serialize for SignalStatus {
     }
 }
 
+impl schemars::JsonSchema for SignalStatus {
+    fn schema_name() -> Cow<'static, str> {
+        "SignalStatus".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The provider's resultCode for the signals the decision rests on.",
+            "type": "string",
+            "enum": ["SUCCESS", "NO_DATA", "SYSTEM_ERROR", "SERVICE_UNAVAILABLE"]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for SignalStatus {
     /// From the `resultCode` spelling, e.g. in a policy test's input.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -1,0 +1,176 @@
+//! One application as `batch` files, the decision service and its log carry it:
+//! `{"id": <string or number, optional>, "signals": <payload>, "kyc": <request or result,
+//! optional>}`.
+//!
+//! The envelope is read into borrowing [`RawValue`]s: the signals payload is handed to
+//! [`Policy::decide_payload`] as the exact bytes the caller sent, and the KYC input to
+//! [`kyc::result_from_json`]. One reader for every surface, so `underwrite batch`, `POST
+//! /v1/decisions` and `underwrite replay` accept and refuse the same applications with the same
+//! messages.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use underwrite_kyc::KycResult;
+
+use crate::policy::kyc::{self, KycFacts};
+use crate::policy::{DecideError, DecideOptions, Decision, Policy};
+
+/// Longest `id` string accepted, in characters.
+pub const MAX_ID_CHARS: usize = 256;
+/// Longest `id` number accepted, in characters of its JSON text.
+pub const MAX_ID_NUMBER_CHARS: usize = 40;
+
+/// An application read from JSON text, borrowing from it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    signals: &'a RawValue,
+    #[serde(borrow, default)]
+    kyc: Option<&'a RawValue>,
+}
+
+/// Why a text is not an application.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplicationError {
+    /// Not JSON, not an object, a key other than `id`, `signals` and `kyc`, or `signals`
+    /// absent.
+    #[error("not an application: {message}")]
+    Shape {
+        /// serde_json's message, with its line and column.
+        message: String,
+    },
+    /// `id` is neither a short string nor a short number.
+    #[error(
+        "`id` must be a string of at most {MAX_ID_CHARS} characters \
+         or a number of at most {MAX_ID_NUMBER_CHARS} characters"
+    )]
+    BadId,
+}
+
+/// A decision together with the KYC result it used, which a decision log keeps in place of the
+/// KYC request (no raw names or dates of birth).
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The decision.
+    pub decision: Decision,
+    /// The KYC result the decision read, when the application carried KYC.
+    pub kyc: Option<KycResult>,
+}
+
+impl<'a> Application<'a> {
+    /// Read an application from JSON text.
+    ///
+    /// ```
+    /// use underwrite_core::application::{Application, ApplicationError};
+    /// let app = Application::from_json(r#"{"id": "a-1", "signals": {"data": {}}}"#)?;
+    /// assert_eq!(app.id_json(), Some(r#""a-1""#));
+    /// assert_eq!(
+    ///     Application::from_json(r#"{"id": [1], "signals": {}}"#).unwrap_err(),
+    ///     ApplicationError::BadId
+    /// );
+    /// # Ok::<(), ApplicationError>(())
+    /// ```
+    pub fn from_json(text: &'a str) -> Result<Application<'a>, ApplicationError> {
+        let app: Application<'a> =
+            serde_json::from_str(text).map_err(|e| ApplicationError::Shape {
+                message: e.to_string(),
+            })?;
+        match app.id {
+            Some(id) if !id_fits(id) => Err(ApplicationError::BadId),
+            _ => Ok(app),
+        }
+    }
+
+    /// The `id` as its JSON text (a quoted string or a number), when given.
+    pub fn id_json(&self) -> Option<&'a str> {
+        self.id.map(RawValue::get)
+    }
+
+    /// The `id` as raw JSON, to echo back exactly as it came.
+    pub fn id_raw(&self) -> Option<&'a RawValue> {
+        self.id
+    }
+
+    /// The signals payload, exactly as given.
+    pub fn signals(&self) -> &'a str {
+        self.signals.get()
+    }
+
+    /// The KYC request or result, exactly as given.
+    pub fn kyc(&self) -> Option<&'a str> {
+        self.kyc.map(RawValue::get)
+    }
+
+    /// Decide this application with `policy`.
+    pub fn decide(&self, policy: &Policy, options: DecideOptions) -> Result<Decided, DecideError> {
+        let kyc = self
+            .kyc()
+            .map(|k| kyc::result_from_json(k.as_bytes()))
+            .transpose()?;
+        let facts = kyc.as_ref().map(KycFacts::from_result);
+        let decision = policy.decide_payload(self.signals().as_bytes(), facts.as_ref(), options)?;
+        Ok(Decided { decision, kyc })
+    }
+}
+
+/// An `id` is accepted when it is a string of at most [`MAX_ID_CHARS`] characters or a number of
+/// at most [`MAX_ID_NUMBER_CHARS`] characters.
+fn id_fits(id: &RawValue) -> bool {
+    let text = id.get();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            serde_json::from_str::<String>(text).is_ok_and(|s| s.chars().count() <= MAX_ID_CHARS)
+        }
+        Some(b'-' | b'0'..=b'9') => text.len() <= MAX_ID_NUMBER_CHARS,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_short_strings_or_numbers() {
+        let long = "x".repeat(MAX_ID_CHARS + 1);
+        for (id, ok) in [
+            ("\"a\"", true),
+            ("12", true),
+            ("-1.5e3", true),
+            (&format!("\"{}\"", "é".repeat(MAX_ID_CHARS)), true),
+            (&format!("\"{long}\""), false),
+            (&"9".repeat(MAX_ID_NUMBER_CHARS + 1), false),
+            ("null", true), // as if absent
+            ("true", false),
+            ("{}", false),
+        ] {
+            let text = format!(r#"{{"id": {id}, "signals": {{}}}}"#);
+            let read = Application::from_json(&text);
+            assert_eq!(read.is_ok(), ok, "{id}: {read:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_a_missing_payload_are_refused_with_serde_s_position() {
+        let err = Application::from_json(r#"{"signals": {}, "kcy": {}}"#).unwrap_err();
+        assert!(
+            matches!(&err, ApplicationError::Shape { message } if message.contains("unknown field `kcy`")),
+            "{err}"
+        );
+        let err = Application::from_json(r#"{"id": 1}"#).unwrap_err();
+        assert!(err.to_string().starts_with("not an application: missing field `signals`"));
+    }
+
+    #[test]
+    fn the_parts_are_the_exact_text_given() {
+        let app = Application::from_json(r#"{"kyc": {"a" : 1}, "signals": {"x":  2.50}}"#)
+            .expect("application");
+        assert_eq!(app.signals(), r#"{"x":  2.50}"#);
+        assert_eq!(app.kyc(), Some(r#"{"a" : 1}"#));
+        assert_eq!(app.id_json(), None);
+    }
+}
