@@ -49,6 +49,8 @@ enum Command {
     Batch(cmd::batch::Args),
     /// Print the JSON Schema of the policy file format (for YAML editors).
     Schema(cmd::schema::Args),
+    /// Run the decision service (HTTP): decisions, batch, KYC, policy status, health, metrics.
+    Serve(cmd::serve::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -60,11 +62,20 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Test(args) => cmd::test::run(args),
         Command::Batch(args) => cmd::batch::run(args),
         Command::Schema(args) => cmd::schema::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     }
 }
 
 fn main() -> ExitCode {
     panic::install_hook();
+    // Events of the long-running `serve` go to stderr; `RUST_LOG` filters them.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     match panic::catch(|| run(Cli::parse())) {
         Ok(Ok(code)) => code,
         Ok(Err(CliError::OutputClosed)) => ExitCode::SUCCESS,

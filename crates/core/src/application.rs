@@ -162,7 +162,9 @@ mod tests {
             "{err}"
         );
         let err = Application::from_json(r#"{"id": 1}"#).unwrap_err();
-        assert!(err.to_string().starts_with("not an application: missing field `signals`"));
+        assert!(err
+            .to_string()
+            .starts_with("not an application: missing field `signals`"));
     }
 
     #[test]

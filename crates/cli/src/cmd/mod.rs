@@ -6,4 +6,5 @@ pub mod decide;
 pub mod features;
 pub mod kyc;
 pub mod schema;
+pub mod serve;
 pub mod test;

@@ -1,0 +1,125 @@
+//! `underwrite serve --policy P [--listen 127.0.0.1:8080] [--decision-log DIR] ...`: the decision
+//! service (see `docs/service.md`). Logs go to stderr; SIGTERM or Ctrl-C drains requests in
+//! flight and stops; SIGHUP reloads the policies.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use underwrite_service::{Config, LogConfig, PhoneMasking, Server};
+
+use crate::error::{CliError, EXIT_BAD_INPUT};
+use crate::limits::ByteSize;
+
+/// Arguments of `underwrite serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The (champion) policy YAML file. It must load and pass its own tests.
+    #[arg(long, short)]
+    pub policy: PathBuf,
+    /// Address to listen on. TLS is the reverse proxy's job.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Keep an append-only decision log (JSON Lines) in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub decision_log: Option<PathBuf>,
+    /// Largest body of a single decision or KYC request.
+    #[arg(long, value_name = "BYTES", default_value = "1MiB")]
+    pub max_body_bytes: ByteSize,
+    /// Largest body of a batch request.
+    #[arg(long, value_name = "BYTES", default_value = "64MiB")]
+    pub max_batch_bytes: ByteSize,
+    /// Requests handled at once; more wait.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub concurrency: usize,
+    /// Seconds allowed to receive a request's headers (and between chunks of its body).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub header_timeout: u64,
+    /// Seconds allowed for a whole request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl Args {
+    fn config(&self) -> Result<Config, CliError> {
+        let mut config = Config::new(&self.policy, self.listen);
+        config.decision_log = self.decision_log.as_ref().map(|dir| LogConfig {
+            dir: dir.clone(),
+            masking: PhoneMasking::default(),
+        });
+        let as_usize = |size: ByteSize, flag: &str| {
+            usize::try_from(size.0)
+                .map_err(|_| CliError::with_status(EXIT_BAD_INPUT, format!("{flag} is too large")))
+        };
+        config.limits.max_body_bytes = as_usize(self.max_body_bytes, "--max-body-bytes")?;
+        config.limits.max_batch_bytes = as_usize(self.max_batch_bytes, "--max-batch-bytes")?;
+        config.limits.concurrency = self.concurrency.max(1);
+        config.limits.header_timeout = Duration::from_secs(self.header_timeout.max(1));
+        config.limits.request_timeout = Duration::from_secs(self.request_timeout.max(1));
+        Ok(config)
+    }
+}
+
+/// Run the service until SIGTERM or Ctrl-C.
+pub fn run(args: Args) -> Result<ExitCode, CliError> {
+    let config = args.config()?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime
+        .build()
+        .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("cannot start: {e}")))?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> Result<ExitCode, CliError> {
+    let server = Server::start(config)
+        .await
+        .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, e.to_string()))?;
+    tracing::info!(addr = %server.local_addr(), "listening");
+    let stopper = server.stopper();
+    let reloader = server.reloader();
+    tokio::spawn(async move {
+        signals::run(reloader, stopper).await;
+    });
+    server.wait().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+mod signals {
+    //! SIGTERM / SIGINT begin a drain; SIGHUP reloads.
+
+    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::sync::watch;
+    use underwrite_service::Reloader;
+
+    pub async fn run(reloader: Reloader, stopper: watch::Sender<bool>) {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::warn!("cannot install signal handlers");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = hup.recv() => {
+                    // The outcome is logged and counted by the service.
+                    let _ = reloader.reload().await;
+                }
+            }
+        }
+        tracing::info!("draining");
+        let _ = stopper.send(true);
+    }
+}

@@ -1,0 +1,148 @@
+//! The JSON the routes read and write. These types are the service's contract (extend, never
+//! break) and the source of `GET /openapi.json`'s schemas.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use underwrite_core::policy::Decision;
+
+use crate::live::Arm;
+
+/// The body of `POST /v1/decisions`, and one line of `POST /v1/decisions/batch`: the same
+/// application `underwrite batch` reads.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Read by `underwrite_core::application`; this type describes it.
+pub struct DecisionRequest {
+    /// The application's id (a string of at most 256 characters or a number of at most 40),
+    /// echoed back, logged, and hashed to choose the arm of a split.
+    pub id: Option<serde_json::Value>,
+    /// The risk-signals payload exactly as the provider returned it (envelope or bare `data`).
+    pub signals: serde_json::Map<String, serde_json::Value>,
+    /// A KYC request (`submitted` / `authority`) to match, or a KYC result in the reference's
+    /// shape.
+    pub kyc: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A decision as the service answers it: the same object `underwrite decide` prints, plus the
+/// decision's id, the request's hash and the arm that answered.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DecisionResponse {
+    /// The decision's id: a UUIDv7, so ids sort by time.
+    pub decision_id: String,
+    /// SHA-256 of the request body as received (of the line, in a batch), lower-case hex.
+    pub input_sha256: String,
+    /// The arm whose policy made this decision.
+    pub arm: Arm,
+    /// The application's id, when it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub id: Option<Box<RawValue>>,
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: Decision,
+}
+
+/// One output line of `POST /v1/decisions/batch`, in input order.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BatchLine {
+    /// The 1-based input line (blank lines count, and give no output line).
+    pub line: usize,
+    /// The application's id, when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub id: Option<Box<RawValue>>,
+    /// The decision, when one was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionResponse>,
+    /// Why this line has no decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<LineError>,
+}
+
+/// A batch line's failure: the message `underwrite batch` gives for it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LineError {
+    /// The 1-based input line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// `GET /v1/policy`: what is live, and how reloads went.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PolicyStatus {
+    /// The champion.
+    pub champion: LivePolicy,
+    /// The challenger, when one runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<LivePolicy>,
+    /// `shadow` or `split`, when a challenger runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The champion's share of applications in a split, 0 to 100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub champion_percent: Option<u8>,
+    /// Reloads so far.
+    pub reloads: ReloadCounts,
+}
+
+/// One live policy.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct LivePolicy {
+    /// The policy's name.
+    pub name: String,
+    /// The policy's version.
+    pub version: String,
+    /// SHA-256 of the policy file, lower-case hex: every decision names it.
+    pub sha256: String,
+    /// The file it was loaded from.
+    pub path: String,
+    /// When it was loaded (RFC 3339, UTC).
+    pub loaded_at: String,
+    /// Its own tests: all passed, or it would not be live.
+    pub tests: TestCounts,
+}
+
+/// Policy test counts.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TestCounts {
+    /// Tests that passed.
+    pub passed: usize,
+    /// Tests that failed (0 for a live policy).
+    pub failed: usize,
+}
+
+/// Reload history.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReloadCounts {
+    /// Reloads that replaced the live policies.
+    pub succeeded: u64,
+    /// Reloads refused.
+    pub failed: u64,
+    /// When the last reload was tried (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_at: Option<String>,
+    /// Why the last reload was refused; absent when it succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// `POST /v1/admin/reload`'s answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReloadAnswer {
+    /// Whether the new files are live.
+    pub replaced: bool,
+    /// The champion's sha256 now live.
+    pub sha256: String,
+    /// Why the files were refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    /// `ok`, or `draining` while shutting down.
+    pub status: String,
+}

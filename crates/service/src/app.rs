@@ -1,0 +1,103 @@
+//! The service's shared state and its router: every route, and the layers around them.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+use crate::auth::{self, Tokens};
+use crate::config::Limits;
+use crate::decision_log::DecisionLog;
+use crate::live::{Live, ReloadOutcome};
+use crate::mask::PhoneMasking;
+use crate::metrics::Metrics;
+use crate::problem::problem_for_bare_errors;
+use crate::routes::{admin, decisions, health, kyc, policy};
+
+/// What every request can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// The live policies.
+    pub live: Arc<Live>,
+    /// The decision log, when one is kept.
+    pub log: Option<DecisionLog>,
+    /// How the phone is masked in the log.
+    pub masking: PhoneMasking,
+    /// The metrics.
+    pub metrics: Metrics,
+    /// Request limits.
+    pub limits: Limits,
+    /// Accepted tokens, when authentication is on.
+    pub tokens: Option<Tokens>,
+    /// Set once shutdown has begun: `/readyz` answers 503.
+    pub draining: AtomicBool,
+}
+
+impl AppState {
+    /// Reload the policy files, count it, and log a refusal.
+    pub async fn reload(&self) -> ReloadOutcome {
+        let outcome = self.live.reload().await;
+        match &outcome {
+            ReloadOutcome::Replaced(arms) => {
+                self.metrics.reloaded(true);
+                tracing::info!(sha256 = %arms.champion.id().hash, "policy reloaded");
+            }
+            ReloadOutcome::Refused(e) => {
+                self.metrics.reloaded(false);
+                tracing::warn!(error = %e, "policy reload refused; the live policy stays");
+            }
+        }
+        outcome
+    }
+}
+
+/// Every route, with authentication where it applies, and the layers every request passes:
+/// request id, problem details for bare errors, panic catching, timeouts, the body cap,
+/// compression and the concurrency limit.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limits = state.limits;
+    let decide = Router::new()
+        .route("/v1/decisions", post(decisions::one))
+        .route("/v1/decisions/batch", post(decisions::batch))
+        .route("/v1/kyc", post(kyc::one))
+        .route("/v1/policy", get(policy::status))
+        .route_layer(from_fn_with_state(Arc::clone(&state), auth::require_decide));
+    let admin = Router::new()
+        .route("/v1/admin/reload", post(admin::reload))
+        .route_layer(from_fn_with_state(Arc::clone(&state), auth::require_admin));
+    let open = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/openapi.json", get(health::openapi));
+    Router::new()
+        .merge(decide)
+        .merge(admin)
+        .merge(open)
+        .with_state(state)
+        // Each `layer` wraps everything before it: the last one is the outermost. The
+        // concurrency limit is global (one semaphore), not one per route.
+        .layer(GlobalConcurrencyLimitLayer::new(limits.concurrency))
+        .layer(RequestBodyLimitLayer::new(
+            limits.max_batch_bytes.max(limits.max_body_bytes),
+        ))
+        .layer(RequestBodyTimeoutLayer::new(limits.header_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn(problem_for_bare_errors))
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

@@ -1,0 +1,94 @@
+//! Request bodies read under a cap, after their media type is checked.
+//!
+//! A declared `Content-Length` over the cap is refused before a byte of the body is read; a body
+//! without one (chunked) is read through [`http_body_util::Limited`] and refused as soon as it
+//! passes the cap. Either way at most `cap` bytes are ever held.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, StatusCode};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::problem::Problem;
+
+/// The media types a route reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/json` (or any `application/*+json`).
+    Json,
+    /// JSON Lines: `application/x-ndjson`, `application/jsonl`, `application/json-lines`.
+    JsonLines,
+}
+
+impl Media {
+    fn accepts(self, essence: &str) -> bool {
+        match self {
+            Media::Json => {
+                essence == "application/json"
+                    || (essence.starts_with("application/") && essence.ends_with("+json"))
+            }
+            Media::JsonLines => matches!(
+                essence,
+                "application/x-ndjson" | "application/jsonl" | "application/json-lines"
+            ),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Media::Json => "application/json",
+            Media::JsonLines => "application/x-ndjson (JSON Lines)",
+        }
+    }
+}
+
+/// Check the media type, then read the whole body under `cap` bytes.
+pub async fn read(
+    headers: &HeaderMap,
+    body: Body,
+    media: Media,
+    cap: usize,
+) -> Result<Bytes, Problem> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if !essence.as_deref().is_some_and(|e| media.accepts(e)) {
+        return Err(Problem::unsupported_media(media.name()));
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(Problem::too_large(cap));
+    }
+    match Limited::new(body, cap).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(Problem::too_large(cap)),
+        Err(e) if is_timeout(&*e) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the body was not received in time",
+        )),
+        Err(e) => Err(Problem::malformed(format!("cannot read the body: {e}"))),
+    }
+}
+
+/// Whether a body error is (or wraps) tower-http's body timeout.
+fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}

@@ -1,0 +1,102 @@
+//! What a service is started with: policies, arms, limits, the decision log and the tokens.
+//!
+//! The CLI's `underwrite serve` builds a [`Config`] from its flags and the environment; tests
+//! build one directly. Nothing here reads files: paths are read when the service starts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::auth::Tokens;
+use crate::decision_log::LogConfig;
+
+/// Everything a service runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen (port 0 picks a free one; [`crate::Server::local_addr`] says which).
+    pub listen: SocketAddr,
+    /// The champion policy file.
+    pub policy: PathBuf,
+    /// A challenger policy file and how it takes part.
+    pub challenger: Option<Challenger>,
+    /// Reload a policy when its file changes (besides SIGHUP and `POST /v1/admin/reload`).
+    pub watch: bool,
+    /// The decision log; `None` keeps no log.
+    pub decision_log: Option<LogConfig>,
+    /// Bearer tokens; `None` leaves the decision routes open.
+    pub tokens: Option<Tokens>,
+    /// Request limits and timeouts.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// A configuration for `policy` on `listen` with the defaults: no challenger, no watch, no
+    /// log, no tokens, [`Limits::default`].
+    pub fn new(policy: impl Into<PathBuf>, listen: SocketAddr) -> Config {
+        Config {
+            listen,
+            policy: policy.into(),
+            challenger: None,
+            watch: false,
+            decision_log: None,
+            tokens: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A challenger policy and its mode.
+#[derive(Debug, Clone)]
+pub struct Challenger {
+    /// The challenger's policy file.
+    pub policy: PathBuf,
+    /// How the challenger takes part.
+    pub mode: ChallengerMode,
+}
+
+/// How a challenger takes part in live traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengerMode {
+    /// Every request is decided by both; the champion answers, the challenger's outcome goes to
+    /// the log and the metrics.
+    Shadow,
+    /// Each application goes to one arm by a stable hash of its id: `champion_percent` of them
+    /// to the champion, the rest to the challenger, which then answers.
+    Split {
+        /// Share of applications the champion decides, 0 to 100.
+        champion_percent: u8,
+    },
+}
+
+/// Bounds on what one request may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body of `POST /v1/decisions` and `POST /v1/kyc`, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest body of `POST /v1/decisions/batch`, in bytes.
+    pub max_batch_bytes: usize,
+    /// Largest line of a batch body, in bytes.
+    pub max_line_bytes: usize,
+    /// Time allowed to receive a request's headers.
+    pub header_timeout: Duration,
+    /// Time allowed for a whole request, body included, from its headers to its answer.
+    pub request_timeout: Duration,
+    /// Requests handled at once; more wait for a slot.
+    pub concurrency: usize,
+    /// Time SIGTERM gives requests in flight before the process stops anyway.
+    pub drain_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 1 << 20,
+            max_batch_bytes: 64 << 20,
+            max_line_bytes: 1 << 20,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            concurrency: 1024,
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! A policy file made live: read under the size cap, loaded, and its own `tests:` run.
+//!
+//! A policy replaces the live one only when it loads and every one of its tests passes: the
+//! tests are the author's statement of what the policy must do, so a file that breaks them is
+//! refused as surely as one that does not parse. Files a test names are read relative to the
+//! policy's directory, regular files only, each under [`MAX_TEST_INPUT_BYTES`].
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use underwrite_core::policy::{
+    InputSource, Policy, PolicyId, TestFailure, TestInput, TestReport, TestSpec, MAX_POLICY_BYTES,
+};
+
+/// Largest file a policy test may name, in bytes.
+pub const MAX_TEST_INPUT_BYTES: u64 = 8 << 20;
+
+/// A policy that loaded and passed its tests.
+#[derive(Debug)]
+pub struct LoadedPolicy {
+    /// The compiled policy.
+    pub policy: Policy,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// When it was loaded.
+    pub loaded_at: SystemTime,
+    /// How many of its tests ran (all passed).
+    pub tests_passed: usize,
+}
+
+impl LoadedPolicy {
+    /// The policy's name, version and sha256.
+    pub fn id(&self) -> &PolicyId {
+        self.policy.id()
+    }
+}
+
+/// Why a policy file was not made live.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyFileError {
+    /// The file could not be read, or is larger than the policy cap.
+    #[error("{path}: cannot read: {message}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The policy did not load (every diagnostic, `line:column: rule: message`).
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// The load error's diagnostics.
+        message: String,
+    },
+    /// The policy loaded but some of its own tests failed.
+    #[error("{path}: {failed} of {total} policy test(s) failed: {first}")]
+    TestsFailed {
+        /// The file.
+        path: String,
+        /// Tests that failed.
+        failed: usize,
+        /// Tests in the policy.
+        total: usize,
+        /// The first failure, as `underwrite test` prints it.
+        first: String,
+    },
+}
+
+/// Read, load and test the policy at `path`. Blocking (file reads and the tests): call it from a
+/// blocking thread.
+pub fn load_tested(path: &Path) -> Result<LoadedPolicy, PolicyFileError> {
+    let shown = path.display().to_string();
+    let bytes = read_capped(path, MAX_POLICY_BYTES as u64).map_err(|message| {
+        PolicyFileError::Unreadable {
+            path: shown.clone(),
+            message,
+        }
+    })?;
+    let policy = Policy::load(&bytes).map_err(|e| PolicyFileError::Invalid {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let reports: Vec<TestReport> = policy
+        .tests()
+        .iter()
+        .map(|case| match read_inputs(case, dir) {
+            Ok((signals, kyc)) => policy.run_test(case, &signals, kyc.as_deref()),
+            Err(failure) => TestReport::failed(case.name.clone(), failure),
+        })
+        .collect();
+    let failures: Vec<&TestReport> = reports.iter().filter(|r| !r.passed()).collect();
+    if let Some(first) = failures.first() {
+        return Err(PolicyFileError::TestsFailed {
+            path: shown,
+            failed: failures.len(),
+            total: reports.len(),
+            first: format!(
+                "{}: {}",
+                first.name,
+                first
+                    .failures
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    Ok(LoadedPolicy {
+        policy,
+        path: path.to_path_buf(),
+        loaded_at: SystemTime::now(),
+        tests_passed: reports.len(),
+    })
+}
+
+/// Read a whole regular file of at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("larger than {cap} bytes"));
+    }
+    Ok(bytes)
+}
+
+/// Read a test's signals and KYC inputs (inline, or files relative to `dir`).
+fn read_inputs(case: &TestSpec, dir: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
+    let signals = read_source(&case.signals, TestInput::Signals, dir)?;
+    let kyc = match &case.kyc {
+        None => None,
+        Some(k) => Some(read_source(k, TestInput::Kyc, dir)?),
+    };
+    Ok((signals, kyc))
+}
+
+fn read_source(source: &InputSource, input: TestInput, dir: &Path) -> Result<Vec<u8>, TestFailure> {
+    match source {
+        InputSource::Path(rel) => {
+            let path = dir.join(rel);
+            read_capped(&path, MAX_TEST_INPUT_BYTES).map_err(|message| {
+                TestFailure::InputUnreadable {
+                    input,
+                    source: path.display().to_string(),
+                    message,
+                }
+            })
+        }
+        InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_file(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel)
+    }
+
+    #[test]
+    fn the_shipped_starter_policy_loads_and_passes_its_tests() {
+        let loaded = load_tested(&repo_file("rules/starter.yaml")).expect("starter loads");
+        assert!(loaded.tests_passed > 5, "{}", loaded.tests_passed);
+        assert_eq!(loaded.id().hash.len(), 64);
+    }
+
+    #[test]
+    fn a_policy_whose_own_test_fails_is_refused_naming_the_test() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.yaml");
+        std::fs::write(
+            &path,
+            r#"name: p
+version: "1"
+knockouts:
+  - id: overdue
+    when: events_overdue_day30 > 0
+    outcome: reject
+    reason: { code: OVERDUE, text: Overdue }
+tests:
+  - name: expects approve but gets reject
+    signals: {"data": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": [{"name": "events_overdue_day30", "value": 2, "valueType": "NUMBER"}]}}
+    expect: { decision: approve }
+"#,
+        )
+        .expect("write");
+        let err = load_tested(&path).expect_err("a failing test refuses the policy");
+        assert!(
+            matches!(&err, PolicyFileError::TestsFailed { failed: 1, total: 1, first, .. } if first.contains("expects approve but gets reject")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unreadable_and_invalid_files_are_typed_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = load_tested(&dir.path().join("absent.yaml")).expect_err("absent");
+        assert!(matches!(err, PolicyFileError::Unreadable { .. }), "{err}");
+        let err = load_tested(dir.path()).expect_err("a directory");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let path = dir.path().join("bad.yaml");
+        std::fs::write(&path, "name: [").expect("write");
+        assert!(matches!(
+            load_tested(&path),
+            Err(PolicyFileError::Invalid { .. })
+        ));
+    }
+}

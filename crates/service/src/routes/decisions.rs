@@ -1,0 +1,200 @@
+//! `POST /v1/decisions` and `POST /v1/decisions/batch`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::api::{BatchLine, LineError};
+use crate::app::AppState;
+use crate::body::{self, Media};
+use crate::decide::{decide, DecideRequest, Made};
+use crate::problem::Problem;
+
+/// The query of the decision routes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideQuery {
+    /// Include each decision's trace.
+    #[serde(default)]
+    pub trace: bool,
+}
+
+/// `POST /v1/decisions`: one application in, one decision out.
+pub async fn one(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<DecideQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match one_inner(&state, query, &headers, body).await {
+        Ok(response) => response,
+        Err(problem) => {
+            state.metrics.refused(&problem);
+            problem.into_response()
+        }
+    }
+}
+
+async fn one_inner(
+    state: &AppState,
+    query: DecideQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let bytes = body::read(headers, body, Media::Json, state.limits.max_body_bytes).await?;
+    let arms = state.live.current();
+    let request = DecideRequest {
+        trace: query.trace,
+        log: state.log.as_ref().map(|_| &state.masking),
+    };
+    let mut made = decide(&arms, &bytes, request)?;
+    if let (Some(log), Some(record)) = (&state.log, made.record.take()) {
+        log.append(vec![record]).await.map_err(|e| {
+            Problem::unavailable(format!(
+                "the decision was not logged, so it is not given: {e}"
+            ))
+        })?;
+    }
+    state.metrics.decided(&made);
+    json_response(&made.response)
+}
+
+/// `POST /v1/decisions/batch`: JSON Lines in, JSON Lines out in input order. A bad line is that
+/// line's error (the message `underwrite batch` gives) and the rest go on.
+pub async fn batch(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<DecideQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match batch_inner(&state, query, &headers, body).await {
+        Ok(response) => response,
+        Err(problem) => {
+            state.metrics.refused(&problem);
+            problem.into_response()
+        }
+    }
+}
+
+async fn batch_inner(
+    state: &Arc<AppState>,
+    query: DecideQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let bytes = body::read(
+        headers,
+        body,
+        Media::JsonLines,
+        state.limits.max_batch_bytes,
+    )
+    .await?;
+    let worker = Arc::clone(state);
+    let (lines, records) =
+        tokio::task::spawn_blocking(move || decide_lines(&worker, query, &bytes))
+            .await
+            .map_err(|e| {
+                Problem::internal(format!("internal error while deciding the batch: {e}"))
+            })?;
+    if let Some(log) = &state.log {
+        if !records.is_empty() {
+            log.append(records).await.map_err(|e| {
+                Problem::unavailable(format!(
+                    "the decisions were not logged, so none is given: {e}"
+                ))
+            })?;
+        }
+    }
+    let mut out = Vec::with_capacity(lines.len() * 512);
+    for line in &lines {
+        serde_json::to_writer(&mut out, line)
+            .map_err(|e| Problem::internal(format!("cannot encode a line: {e}")))?;
+        out.push(b'\n');
+    }
+    let mut response = out.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(response)
+}
+
+/// Decide every line of a batch body (blocking: runs on a blocking thread).
+fn decide_lines(
+    state: &AppState,
+    query: DecideQuery,
+    bytes: &[u8],
+) -> (Vec<BatchLine>, Vec<crate::decision_log::Record>) {
+    let arms = state.live.current();
+    let request = DecideRequest {
+        trace: query.trace,
+        log: state.log.as_ref().map(|_| &state.masking),
+    };
+    let mut lines = Vec::new();
+    let mut records = Vec::new();
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
+        let number = index + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            continue;
+        }
+        if raw.len() > state.limits.max_line_bytes {
+            lines.push(failed(
+                number,
+                format!(
+                    "line is {} bytes, longer than {} bytes",
+                    raw.len(),
+                    state.limits.max_line_bytes
+                ),
+            ));
+            continue;
+        }
+        match decide(&arms, raw, request) {
+            Ok(mut made) => {
+                records.extend(made.record.take());
+                state.metrics.decided(&made);
+                lines.push(decided(number, made));
+            }
+            Err(problem) => {
+                state.metrics.refused(&problem);
+                lines.push(failed(number, problem.detail));
+            }
+        }
+    }
+    (lines, records)
+}
+
+fn decided(line: usize, made: Made) -> BatchLine {
+    BatchLine {
+        line,
+        id: made.response.id.clone(),
+        decision: Some(made.response),
+        error: None,
+    }
+}
+
+fn failed(line: usize, message: String) -> BatchLine {
+    BatchLine {
+        line,
+        id: None,
+        decision: None,
+        error: Some(LineError { line, message }),
+    }
+}
+
+/// A JSON answer.
+pub(crate) fn json_response<T: serde::Serialize>(value: &T) -> Result<Response, Problem> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| Problem::internal(format!("cannot encode the answer: {e}")))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}

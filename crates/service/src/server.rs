@@ -1,0 +1,199 @@
+//! Listening, connections, and shutdown.
+//!
+//! Connections are served by hyper's HTTP/1 connection builder directly (not `axum::serve`) for
+//! one reason: a client that trickles its headers must be cut off, and only the connection
+//! builder's `header_read_timeout` does that. Bodies are bounded by the router's layers
+//! (`RequestBodyTimeoutLayer`, `TimeoutLayer`). Shutdown stops accepting, marks the service
+//! draining (`/readyz` 503), lets requests in flight finish (up to the drain timeout), and then
+//! closes the decision log.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::{router, AppState};
+use crate::config::Config;
+use crate::decision_log::{DecisionLog, LogError};
+use crate::live::{Live, ReloadOutcome};
+use crate::metrics::Metrics;
+use crate::policy_file::PolicyFileError;
+
+/// Why a service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A policy file was refused.
+    #[error(transparent)]
+    Policy(#[from] PolicyFileError),
+    /// The decision log could not be opened.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Reloads a running service's policies: the files are loaded and tested again, and replace the
+/// live ones only if all of that passes.
+#[derive(Debug, Clone)]
+pub struct Reloader(Arc<AppState>);
+
+impl Reloader {
+    /// Reload; the new champion's sha256, or why the files were refused (the old ones stay).
+    pub async fn reload(&self) -> Result<String, String> {
+        match self.0.reload().await {
+            ReloadOutcome::Replaced(arms) => Ok(arms.champion.id().hash.clone()),
+            ReloadOutcome::Refused(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// A running service.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Load the policies, open the log, bind, and start serving.
+    pub async fn start(config: Config) -> Result<Server, StartError> {
+        let live_config = config.clone();
+        let live = tokio::task::spawn_blocking(move || Live::start(&live_config))
+            .await
+            .map_err(|e| PolicyFileError::Invalid {
+                path: config.policy.display().to_string(),
+                message: format!("internal error while loading: {e}"),
+            })??;
+        let log = config
+            .decision_log
+            .as_ref()
+            .map(DecisionLog::open)
+            .transpose()?;
+        let masking = config
+            .decision_log
+            .as_ref()
+            .map(|l| l.masking.clone())
+            .unwrap_or_default();
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+        let state = Arc::new(AppState {
+            live: Arc::new(live),
+            log,
+            masking,
+            metrics: Metrics::new(),
+            limits: config.limits,
+            tokens: config.tokens.clone(),
+            draining: AtomicBool::new(false),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), stopped));
+        Ok(Server {
+            addr,
+            state,
+            stop,
+            task,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle that reloads the policies (for signals and file watchers).
+    pub fn reloader(&self) -> Reloader {
+        Reloader(Arc::clone(&self.state))
+    }
+
+    /// A handle that begins shutdown when told.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+
+    /// Begin shutdown and wait until requests in flight are answered (or the drain timeout
+    /// passes) and the log is closed.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.wait().await;
+    }
+
+    /// Wait until the service has stopped (after [`Server::stopper`] was told).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+        if let Some(log) = &self.state.log {
+            log.close().await;
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let app = router(Arc::clone(&state));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(state.limits.header_timeout)
+        .keep_alive(true);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of descriptors and the like: wait a little rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(app.clone());
+                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let watched = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = watched.await;
+                });
+            }
+            () = stop_requested(&mut stopped) => break,
+        }
+    }
+    drop(listener);
+    state.draining.store(true, Ordering::Release);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(state.limits.drain_timeout) => {
+            tracing::warn!("drain timeout passed with requests in flight");
+        }
+    }
+}
+
+/// Resolves once shutdown is asked for (or the handle is gone).
+async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await.map(|_| ());
+}
