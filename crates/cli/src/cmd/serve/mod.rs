@@ -2,12 +2,16 @@
 //! service (see `docs/service.md`). Logs go to stderr; SIGTERM or Ctrl-C drains requests in
 //! flight and stops; SIGHUP reloads the policies.
 
+mod arms_args;
+mod auth_args;
+mod log_args;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use underwrite_service::{Config, LogConfig, PhoneMasking, Server};
+use underwrite_service::{Config, Server};
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
 use crate::limits::ByteSize;
@@ -21,9 +25,15 @@ pub struct Args {
     /// Address to listen on. TLS is the reverse proxy's job.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Keep an append-only decision log (JSON Lines) in this directory.
-    #[arg(long, value_name = "DIR")]
-    pub decision_log: Option<PathBuf>,
+    /// The decision log.
+    #[command(flatten)]
+    pub log: log_args::LogArgs,
+    /// Bearer tokens.
+    #[command(flatten)]
+    pub auth: auth_args::AuthArgs,
+    /// Challenger and reloads.
+    #[command(flatten)]
+    pub arms: arms_args::ArmsArgs,
     /// Largest body of a single decision or KYC request.
     #[arg(long, value_name = "BYTES", default_value = "1MiB")]
     pub max_body_bytes: ByteSize,
@@ -47,10 +57,9 @@ pub struct Args {
 impl Args {
     fn config(&self) -> Result<Config, CliError> {
         let mut config = Config::new(&self.policy, self.listen);
-        config.decision_log = self.decision_log.as_ref().map(|dir| LogConfig {
-            dir: dir.clone(),
-            masking: PhoneMasking::default(),
-        });
+        self.log.apply(&mut config)?;
+        self.auth.apply(&mut config)?;
+        self.arms.apply(&mut config)?;
         let as_usize = |size: ByteSize, flag: &str| {
             usize::try_from(size.0)
                 .map_err(|_| CliError::with_status(EXIT_BAD_INPUT, format!("{flag} is too large")))
