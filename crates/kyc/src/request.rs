@@ -2,13 +2,14 @@
 
 use std::borrow::Cow;
 
+use schemars::JsonSchema;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One person's record. Deserialization borrows strings from the input when they contain no
 /// escapes. Unknown fields are rejected, so a typo (`frist_name`) cannot pass silently as
 /// "Not Provided". Empty or whitespace-only values count as not provided.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Record<'a> {
     /// First name (required on the submitted record).
@@ -85,7 +86,7 @@ impl<'a> Record<'a> {
 ///
 /// `authority` must be present (use `null` for "ID not found"), so that a misspelt key cannot
 /// turn into a silent 1013.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KycRequest<'a> {
     /// What the user submitted.
@@ -93,6 +94,7 @@ pub struct KycRequest<'a> {
     pub submitted: Record<'a>,
     /// What the ID authority returned; `None` when the ID was not found.
     #[serde(borrow, deserialize_with = "required_nullable")]
+    #[schemars(required)]
     pub authority: Option<Record<'a>>,
     /// The ID authority could not be queried.
     #[serde(default)]
