@@ -94,11 +94,29 @@ pub struct KycRequest<'a> {
     pub submitted: Record<'a>,
     /// What the ID authority returned; `None` when the ID was not found.
     #[serde(borrow, deserialize_with = "required_nullable")]
-    #[schemars(required)]
+    #[schemars(with = "NullableRecord")]
     pub authority: Option<Record<'a>>,
     /// The ID authority could not be queried.
     #[serde(default)]
     pub issuer_unavailable: bool,
+}
+
+/// The schema of [`KycRequest::authority`]: a record or `null`, and required (an absent key is
+/// refused, unlike an absent `Option` field).
+struct NullableRecord;
+
+impl JsonSchema for NullableRecord {
+    fn schema_name() -> Cow<'static, str> {
+        "NullableRecord".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<Option<Record<'static>>>()
+    }
 }
 
 /// `Option<Cow<str>>` that really borrows: serde's own `Cow` impl always copies.
