@@ -116,6 +116,7 @@ pub struct Sample {
 
 /// The samples of a Prometheus text exposition (comment lines skipped); a line that is not a
 /// sample fails the test.
+#[allow(clippy::panic)] // Test support: a malformed exposition fails the test, naming the line.
 pub fn samples(text: &str) -> Vec<Sample> {
     let mut out = Vec::new();
     for line in text
@@ -146,6 +147,7 @@ pub fn samples(text: &str) -> Vec<Sample> {
     out
 }
 
+#[allow(clippy::panic)] // As `samples`.
 fn parse_labels(mut inner: &str, line: &str) -> std::collections::BTreeMap<String, String> {
     let mut labels = std::collections::BTreeMap::new();
     while !inner.is_empty() {
