@@ -10,11 +10,14 @@
 //!
 //! [`Metrics::decided`] runs once per decision. A `Family` lookup needs an owned label set (a
 //! policy sha is a 64-character `String`: one allocation per lookup) and takes the family's
-//! lock. So counters are resolved once per policy and cached: a [`PolicyCounters`] per policy
-//! sha holds the resolved counter handles (outcome × arm, shadow outcomes, one per reason code),
+//! lock. So counters are resolved once per policy and cached: a `PolicyCounters` per policy sha
+//! holds the resolved counter handles (outcome × arm, shadow outcomes, one per reason code),
 //! each behind a `OnceLock` so a series appears only once it counts something. A decision then
-//! costs a read-locked map lookup by the sha (no allocation), a few atomic increments and one
-//! histogram observation.
+//! costs two read locks (the policy, its reason codes), map lookups by borrowed strings (no
+//! allocation, no clone of anything shared), an atomic increment per counter and one histogram
+//! observation: about 0.5 µs for a decision with nine reasons on one thread, 1 µs per call with
+//! two threads counting at once (`tests::measure_decided`, optimized build), against a budget of
+//! 66 µs of CPU per decision at 30,000 decisions/s on two cores.
 //!
 //! Label values are bounded: outcomes, arms, problem kinds and routes are fixed sets; policy
 //! shas grow by at most two per reload; reason codes are the policies' own.
@@ -34,7 +37,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
-use underwrite_core::policy::{Outcome, PolicyId};
+use underwrite_core::policy::{Outcome, PolicyId, Reason};
 
 use crate::app::AppState;
 use crate::decide::Made;
@@ -141,7 +144,7 @@ pub struct Metrics {
     registry: Registry,
     families: Families,
     decision_seconds: Histogram,
-    by_policy: RwLock<HashMap<Arc<str>, Arc<PolicyCounters>>>,
+    by_policy: RwLock<HashMap<Arc<str>, PolicyCounters>>,
 }
 
 impl Default for Metrics {
@@ -230,34 +233,34 @@ impl Metrics {
     pub fn decided(&self, made: &Made) {
         let decision = &made.response.decision;
         let outcome = outcome_index(decision.decision);
-        let policy = self.policy(&decision.policy);
         let arm = arm_index(made.response.arm);
-        policy.decisions[outcome][arm]
-            .get_or_init(|| {
-                self.families
-                    .decisions
-                    .get_or_create_owned(&DecisionLabels {
-                        outcome: OUTCOMES[outcome],
-                        policy_sha256: Arc::clone(&policy.sha),
-                        arm: ARMS[arm],
-                    })
-            })
-            .inc();
-        for reason in &decision.reasons {
-            policy.reason(&self.families.reasons, &reason.code).inc();
-        }
-        if let Some(shadow) = &made.shadow {
-            let challenger = self.policy(&shadow.policy);
-            let theirs = shadow.decision.map_or(SHADOW_OUTCOMES - 1, outcome_index);
-            challenger.shadow[outcome][theirs]
+        self.with_policy(&decision.policy, |policy| {
+            policy.decisions[outcome][arm]
                 .get_or_init(|| {
-                    self.families.shadow.get_or_create_owned(&ShadowLabels {
-                        champion: OUTCOMES[outcome],
-                        challenger: SHADOW_NAMES[theirs],
-                        challenger_sha256: Arc::clone(&challenger.sha),
-                    })
+                    self.families
+                        .decisions
+                        .get_or_create_owned(&DecisionLabels {
+                            outcome: OUTCOMES[outcome],
+                            policy_sha256: Arc::clone(&policy.sha),
+                            arm: ARMS[arm],
+                        })
                 })
                 .inc();
+            policy.count_reasons(&self.families.reasons, &decision.reasons);
+        });
+        if let Some(shadow) = &made.shadow {
+            let theirs = shadow.decision.map_or(SHADOW_OUTCOMES - 1, outcome_index);
+            self.with_policy(&shadow.policy, |challenger| {
+                challenger.shadow[outcome][theirs]
+                    .get_or_init(|| {
+                        self.families.shadow.get_or_create_owned(&ShadowLabels {
+                            champion: OUTCOMES[outcome],
+                            challenger: SHADOW_NAMES[theirs],
+                            challenger_sha256: Arc::clone(&challenger.sha),
+                        })
+                    })
+                    .inc();
+            });
         }
         self.decision_seconds.observe(made.elapsed.as_secs_f64());
     }
@@ -305,16 +308,19 @@ impl Metrics {
         text
     }
 
-    /// The counters of the policy with this id, made on first sight.
-    fn policy(&self, id: &PolicyId) -> Arc<PolicyCounters> {
-        let known = self
-            .by_policy
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id.hash.as_str())
-            .cloned();
-        if let Some(known) = known {
-            return known;
+    /// Run `count` on the counters of the policy with this id (made on first sight), under the
+    /// cache's read lock: no clone of anything shared, so nothing but the lock's own counter is
+    /// written to memory other threads read.
+    fn with_policy(&self, id: &PolicyId, count: impl FnOnce(&PolicyCounters)) {
+        {
+            let known = self
+                .by_policy
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(counters) = known.get(id.hash.as_str()) {
+                count(counters);
+                return;
+            }
         }
         let mut all = self
             .by_policy
@@ -330,38 +336,51 @@ impl Metrics {
                     version: id.version.clone(),
                 })
                 .set(1);
-            Arc::new(PolicyCounters {
-                sha: Arc::clone(&sha),
+            PolicyCounters {
+                sha,
                 decisions: Default::default(),
                 shadow: Default::default(),
                 reasons: RwLock::new(HashMap::new()),
-            })
+            }
         });
-        Arc::clone(counters)
+        count(counters);
     }
 }
 
 impl PolicyCounters {
-    /// The counter of one reason code, made on first sight.
-    fn reason(&self, family: &Family<ReasonLabels, Counter>, code: &str) -> Counter {
-        let known = self
-            .reasons
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(code)
-            .cloned();
-        if let Some(known) = known {
-            return known;
-        }
+    /// Count each reason's code (a counter made on first sight): under one read lock while the
+    /// codes are known, the rest (from the first unknown one) under the write lock.
+    fn count_reasons(&self, family: &Family<ReasonLabels, Counter>, reasons: &[Reason]) {
+        let first_unknown = {
+            let known = self.reasons.read().unwrap_or_else(PoisonError::into_inner);
+            let mut first_unknown = None;
+            for (i, reason) in reasons.iter().enumerate() {
+                match known.get(reason.code.as_str()) {
+                    Some(counter) => {
+                        counter.inc();
+                    }
+                    None => {
+                        first_unknown = Some(i);
+                        break;
+                    }
+                }
+            }
+            first_unknown
+        };
+        let Some(first) = first_unknown else {
+            return;
+        };
         let mut all = self.reasons.write().unwrap_or_else(PoisonError::into_inner);
-        all.entry(Box::from(code))
-            .or_insert_with(|| {
-                family.get_or_create_owned(&ReasonLabels {
-                    reason: Arc::from(code),
-                    policy_sha256: Arc::clone(&self.sha),
+        for reason in &reasons[first..] {
+            all.entry(Box::from(reason.code.as_str()))
+                .or_insert_with(|| {
+                    family.get_or_create_owned(&ReasonLabels {
+                        reason: Arc::from(reason.code.as_str()),
+                        policy_sha256: Arc::clone(&self.sha),
+                    })
                 })
-            })
-            .clone()
+                .inc();
+        }
     }
 }
 
