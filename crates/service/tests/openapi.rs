@@ -163,7 +163,22 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
     let doc = document(&svc).await;
     let documented = operations(&doc);
     let paths: BTreeSet<&String> = documented.keys().map(|(p, _)| p).collect();
-    assert_eq!(paths.len(), 9, "{paths:?}");
+    for expected in [
+        "/v1/decisions",
+        "/v1/decisions/batch",
+        "/v1/kyc",
+        "/v1/policy",
+        "/v1/admin/reload",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+    ] {
+        assert!(
+            paths.iter().any(|p| *p == expected),
+            "{expected}: {paths:?}"
+        );
+    }
     for path in paths {
         let mut allowed: Vec<String> = METHODS
             .iter()
