@@ -1,11 +1,12 @@
 //! Matching parameters: the edit-distance threshold, its length scaling and the aggregation.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::KycError;
 
 /// How the per-field outcomes combine into the overall result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
     /// Any "No Match" field → 1022 (the reference's matching rules). The default.

@@ -1,5 +1,6 @@
 //! Dates of birth (`YYYY-MM-DD`) and their comparison.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::field::FieldOutcome;
@@ -114,7 +115,7 @@ fn days_in_month(y: u16, m: u8) -> u8 {
 }
 
 /// Which rule decided a DOB comparison (for audit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DobRule {
     /// Both dates equal.
@@ -134,7 +135,7 @@ pub enum DobRule {
 }
 
 /// What a DOB outcome rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DobDetails {
     /// The rule that decided the outcome.
     pub rule: DobRule,

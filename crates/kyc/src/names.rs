@@ -10,6 +10,7 @@
 //! `max_distance` (about `2 * max_distance + 1` steps per character of the shorter name on the
 //! slowest path, see [`crate::MAX_DISTANCE_LIMIT`]).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::MatchConfig;
@@ -18,7 +19,7 @@ use crate::levenshtein::{bounded, bounded_packed};
 use crate::normalize::NameKey;
 
 /// Which rule decided a name component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentRule {
     /// Equal after normalization.
@@ -34,7 +35,7 @@ pub enum ComponentRule {
 }
 
 /// One compared name component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ComponentDetails {
     /// The component's outcome (Exact Match, Partial Match or No Match).
     pub outcome: FieldOutcome,
@@ -48,7 +49,7 @@ pub struct ComponentDetails {
 }
 
 /// The components compared in one orientation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NameComparison {
     /// Worst of the compared components.
     pub outcome: FieldOutcome,
@@ -61,7 +62,7 @@ pub struct NameComparison {
 }
 
 /// What the `Names` outcome rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NameDetails {
     /// first↔first, middle↔middle, last↔last.
     pub straight: NameComparison,

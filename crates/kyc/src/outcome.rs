@@ -1,5 +1,6 @@
 //! The result of a KYC match, in the reference's (Smile ID Basic KYC) shape and spelling.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::config::Aggregation;
@@ -101,7 +102,7 @@ spelled_enum! {
 }
 
 /// The per-field outcomes (`Actions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Actions {
     /// `Verify_ID_Number`.
     #[serde(rename = "Verify_ID_Number")]
@@ -127,7 +128,7 @@ pub struct Actions {
 }
 
 /// What each outcome rests on, for audit (`Details`; not part of the reference's shape).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Details {
     /// Name components compared straight and swapped, with distances.
     pub names: Option<NameDetails>,
@@ -147,7 +148,7 @@ pub struct Details {
 /// To read a result that a decision will rest on, use [`KycResult::from_json`]: the derived
 /// `Deserialize` reads the shape only (it refuses a known key given twice, but not a duplicated
 /// ignored key, and it does not check that the fields agree, see [`KycResult::check`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct KycResult {
     /// `ResultType`: always "ID Verification".
     #[serde(rename = "ResultType", default = "default_result_type")]
@@ -165,6 +166,7 @@ pub struct KycResult {
         serialize_with = "ser_bool_string",
         deserialize_with = "de_bool_string"
     )]
+    #[schemars(with = "BoolText")]
     pub is_final: bool,
     /// `Actions`.
     #[serde(rename = "Actions")]
@@ -180,6 +182,30 @@ fn default_result_type() -> ResultType {
 
 fn default_true() -> bool {
     true
+}
+
+/// The schema of [`KycResult::is_final`]: written as the string `"true"` or `"false"`; read
+/// from that string or a JSON boolean.
+struct BoolText;
+
+impl JsonSchema for BoolText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "BoolText".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        if generator.contract().is_serialize() {
+            schemars::json_schema!({ "type": "string", "enum": ["true", "false"] })
+        } else {
+            schemars::json_schema!({
+                "anyOf": [{ "type": "boolean" }, { "type": "string", "enum": ["true", "false"] }]
+            })
+        }
+    }
 }
 
 fn ser_bool_string<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {

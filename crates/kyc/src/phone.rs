@@ -13,6 +13,7 @@
 //! context of its record's country (or the other record's, when its own is missing), and compared
 //! by country calling code and national number.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::field::FieldOutcome;
@@ -20,7 +21,7 @@ use crate::field::FieldOutcome;
 pub use phonenumber::country::Id as Country;
 
 /// How a phone comparison was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneRule {
     /// The digit strings are identical.
@@ -104,7 +105,7 @@ pub fn check_phone(s: &str) -> Result<(), PhoneError> {
 }
 
 /// What a `Phone_Number` outcome rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PhoneDetails {
     /// The rule that decided the outcome.
     pub rule: PhoneRule,

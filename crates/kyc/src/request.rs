@@ -2,13 +2,14 @@
 
 use std::borrow::Cow;
 
+use schemars::JsonSchema;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One person's record. Deserialization borrows strings from the input when they contain no
 /// escapes. Unknown fields are rejected, so a typo (`frist_name`) cannot pass silently as
 /// "Not Provided". Empty or whitespace-only values count as not provided.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Record<'a> {
     /// First name (required on the submitted record).
@@ -85,7 +86,7 @@ impl<'a> Record<'a> {
 ///
 /// `authority` must be present (use `null` for "ID not found"), so that a misspelt key cannot
 /// turn into a silent 1013.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KycRequest<'a> {
     /// What the user submitted.
@@ -93,10 +94,29 @@ pub struct KycRequest<'a> {
     pub submitted: Record<'a>,
     /// What the ID authority returned; `None` when the ID was not found.
     #[serde(borrow, deserialize_with = "required_nullable")]
+    #[schemars(with = "NullableRecord")]
     pub authority: Option<Record<'a>>,
     /// The ID authority could not be queried.
     #[serde(default)]
     pub issuer_unavailable: bool,
+}
+
+/// The schema of [`KycRequest::authority`]: a record or `null`, and required (an absent key is
+/// refused, unlike an absent `Option` field).
+struct NullableRecord;
+
+impl JsonSchema for NullableRecord {
+    fn schema_name() -> Cow<'static, str> {
+        "NullableRecord".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<Option<Record<'static>>>()
+    }
 }
 
 /// `Option<Cow<str>>` that really borrows: serde's own `Cow` impl always copies.

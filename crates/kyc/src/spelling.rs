@@ -1,5 +1,6 @@
 //! The reference's string-valued enums: one declaration gives the variants, their exact
-//! spellings, `as_str`, `from_spelling`, `Display` and serde.
+//! spellings, `as_str`, `from_spelling`, `Display`, serde and the JSON Schema (the spellings as
+//! a string enum).
 
 /// Declares a string-valued enum whose serde form and `as_str` are the given spellings.
 macro_rules! spelled_enum {
@@ -25,6 +26,16 @@ macro_rules! spelled_enum {
             #[must_use]
             pub fn from_spelling(s: &str) -> Option<Self> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "enum": [$($text),+] })
             }
         }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -19,7 +19,8 @@ use crate::config::Limits;
 use crate::decision_log::DecisionLog;
 use crate::live::{Live, ReloadOutcome};
 use crate::mask::PhoneMasking;
-use crate::metrics::Metrics;
+use crate::metrics::{self, Metrics};
+use crate::openapi::{Access, Endpoint, Method, OPERATIONS};
 use crate::problem::problem_for_bare_errors;
 use crate::routes::{admin, decisions, health, kyc, policy};
 
@@ -60,29 +61,32 @@ impl AppState {
     }
 }
 
-/// Every route, with authentication where it applies, and the layers every request passes:
-/// request id, problem details for bare errors, panic catching, timeouts, the body cap,
-/// compression and the concurrency limit.
+/// Every route of [`OPERATIONS`] (the table the OpenAPI document is generated from), with
+/// authentication where it applies, and the layers every request passes: metrics, request id,
+/// problem details for bare errors, panic catching, timeouts, the body cap, compression and the
+/// concurrency limit.
 pub fn router(state: Arc<AppState>) -> Router {
     let limits = state.limits;
-    let decide = Router::new()
-        .route("/v1/decisions", post(decisions::one))
-        .route("/v1/decisions/batch", post(decisions::batch))
-        .route("/v1/kyc", post(kyc::one))
-        .route("/v1/policy", get(policy::status))
-        .route_layer(from_fn_with_state(Arc::clone(&state), auth::require_decide));
-    let admin = Router::new()
-        .route("/v1/admin/reload", post(admin::reload))
-        .route_layer(from_fn_with_state(Arc::clone(&state), auth::require_admin));
-    let open = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/openapi.json", get(health::openapi));
-    Router::new()
-        .merge(decide)
-        .merge(admin)
-        .merge(open)
+    let mut routes = Router::new();
+    for op in OPERATIONS {
+        let filter = match op.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+        };
+        let handler = handler(op.endpoint, filter);
+        let handler = match op.access {
+            Access::Open => handler,
+            Access::Decide => {
+                handler.route_layer(from_fn_with_state(Arc::clone(&state), auth::require_decide))
+            }
+            Access::Admin => {
+                handler.route_layer(from_fn_with_state(Arc::clone(&state), auth::require_admin))
+            }
+        };
+        routes = routes.route(op.path, handler);
+    }
+    routes
+        .layer(from_fn_with_state(Arc::clone(&state), metrics::track))
         .with_state(state)
         // Each `layer` wraps everything before it: the last one is the outermost. The
         // concurrency limit is global (one semaphore), not one per route.
@@ -100,4 +104,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The handler of each endpoint of the route table.
+fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<Arc<AppState>> {
+    match endpoint {
+        Endpoint::Decide => on(filter, decisions::one),
+        Endpoint::DecideBatch => on(filter, decisions::batch),
+        Endpoint::Kyc => on(filter, kyc::one),
+        Endpoint::Policy => on(filter, policy::status),
+        Endpoint::Reload => on(filter, admin::reload),
+        Endpoint::Healthz => on(filter, health::healthz),
+        Endpoint::Readyz => on(filter, health::readyz),
+        Endpoint::Metrics => on(filter, health::metrics),
+        Endpoint::OpenApi => on(filter, health::openapi),
+    }
 }

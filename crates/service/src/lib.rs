@@ -34,7 +34,9 @@ mod routes;
 mod server;
 mod time;
 
-pub use auth::Tokens;
+pub use auth::{
+    TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
+};
 pub use config::{Challenger, ChallengerMode, Config, Limits};
 pub use decision_log::LogConfig;
 pub use live::Arm;

@@ -92,3 +92,85 @@ pub fn application(id: &str, signals: &str, kyc: Option<&str>) -> Vec<u8> {
     body.push('}');
     body.into_bytes()
 }
+
+/// A copy of the starter policy in a temporary directory beside `rules/` (so its tests still find
+/// `../testdata`), to change or break under a running service. The directory goes when the
+/// `TempDir` is dropped.
+pub fn starter_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir_in(repo()).expect("temp dir");
+    let path = dir.path().join("starter.yaml");
+    std::fs::write(&path, read("rules/starter.yaml")).expect("write the policy copy");
+    (dir, path)
+}
+
+/// One sample of a Prometheus text exposition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The sample's name (`underwrite_decisions_total`, `..._bucket`, ...).
+    pub name: String,
+    /// Its labels.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Its value.
+    pub value: f64,
+}
+
+/// The samples of a Prometheus text exposition (comment lines skipped); a line that is not a
+/// sample fails the test.
+#[allow(clippy::panic)] // Test support: a malformed exposition fails the test, naming the line.
+pub fn samples(text: &str) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (head, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("not a sample: {line}"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("not a value: {line}"));
+        let (name, labels) = match head.split_once('{') {
+            None => (head, std::collections::BTreeMap::new()),
+            Some((name, rest)) => {
+                let inner = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("labels: {line}"));
+                (name, parse_labels(inner, line))
+            }
+        };
+        out.push(Sample {
+            name: name.to_string(),
+            labels,
+            value,
+        });
+    }
+    out
+}
+
+#[allow(clippy::panic)] // As `samples`.
+fn parse_labels(mut inner: &str, line: &str) -> std::collections::BTreeMap<String, String> {
+    let mut labels = std::collections::BTreeMap::new();
+    while !inner.is_empty() {
+        let (key, rest) = inner
+            .split_once("=\"")
+            .unwrap_or_else(|| panic!("label: {line}"));
+        let mut value = String::new();
+        let mut chars = rest.char_indices();
+        let end = loop {
+            match chars.next() {
+                Some((_, '\\')) => {
+                    let (_, escaped) = chars.next().unwrap_or_else(|| panic!("escape: {line}"));
+                    value.push(if escaped == 'n' { '\n' } else { escaped });
+                }
+                Some((i, '"')) => break i,
+                Some((_, c)) => value.push(c),
+                None => panic!("unterminated label value: {line}"),
+            }
+        };
+        labels.insert(key.to_string(), value);
+        inner = rest[end + 1..]
+            .strip_prefix(',')
+            .unwrap_or(&rest[end + 1..]);
+    }
+    labels
+}
