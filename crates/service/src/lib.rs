@@ -33,6 +33,7 @@ mod problem;
 mod routes;
 mod server;
 mod time;
+mod watch;
 
 pub use auth::Tokens;
 pub use config::{Challenger, ChallengerMode, Config, Limits};
@@ -41,3 +42,4 @@ pub use live::Arm;
 pub use mask::PhoneMasking;
 pub use policy_file::{load_tested, LoadedPolicy, PolicyFileError};
 pub use server::{Reloader, Server, StartError};
+pub use watch::WatchError;
