@@ -166,6 +166,13 @@ pub struct Refusal {
     errors: Vec<PolicyFileError>,
 }
 
+impl Refusal {
+    /// The first failing file (the champion's when both failed).
+    pub fn first_file(&self) -> Option<&str> {
+        self.errors.first().map(PolicyFileError::path)
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, error) in self.errors.iter().enumerate() {
@@ -389,6 +396,170 @@ fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refusal>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Challenger;
+    use crate::decide::{decide, DecideRequest};
+    use crate::decision_log::ShadowDecision;
+    use crate::mask::PhoneMasking;
+    use underwrite_core::policy::DecideOptions;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A champion (v1) and a challenger in `mode`, copied into a temporary directory.
+    fn started(mode: Option<ChallengerMode>) -> (tempfile::TempDir, Config, Arc<Live>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let champion = dir.path().join("champion.yaml");
+        std::fs::write(&champion, fixture("champion-v1.yaml")).expect("write");
+        let mut config = Config::new(&champion, "127.0.0.1:0".parse().expect("addr"));
+        if let Some(mode) = mode {
+            let challenger = dir.path().join("challenger.yaml");
+            std::fs::write(&challenger, fixture("challenger.yaml")).expect("write");
+            config.challenger = Some(Challenger {
+                policy: challenger,
+                mode,
+            });
+        }
+        let live = Arc::new(Live::start(&config).expect("starts"));
+        (dir, config, live)
+    }
+
+    fn sha(bytes: &[u8]) -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn a_split_hashes_the_id_s_value_or_else_the_input_hash() {
+        let input = "ab".repeat(32);
+        assert_eq!(&*split_key(Some(r#""app-1""#), &input), b"app-1");
+        assert_eq!(&*split_key(Some(r#""app\u002d1""#), &input), b"app-1");
+        assert_eq!(
+            &*split_key(Some(r#""d\u00e9j\u00e0""#), &input),
+            "déjà".as_bytes()
+        );
+        assert_eq!(&*split_key(Some("12345"), &input), b"12345");
+        assert_eq!(&*split_key(None, &input), input.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_refused_reload_names_every_failing_file_and_keeps_the_live_arms() {
+        let (_dir, config, live) = started(Some(ChallengerMode::Shadow));
+        let before = live.current();
+        std::fs::write(&config.policy, "name: [").expect("write");
+        let challenger = &config.challenger.as_ref().expect("challenger").policy;
+        std::fs::remove_file(challenger).expect("remove");
+        let ReloadOutcome::Refused(refusal) = live.reload().await else {
+            panic!("a broken champion and a missing challenger are refused");
+        };
+        assert_eq!(refusal.errors.len(), 2, "{refusal}");
+        assert!(
+            matches!(&refusal.errors[0], PolicyFileError::Invalid { path, .. } if path == &config.policy.display().to_string()),
+            "{refusal}"
+        );
+        assert!(
+            matches!(&refusal.errors[1], PolicyFileError::Unreadable { path, .. } if path == &challenger.display().to_string()),
+            "{refusal}"
+        );
+        assert!(Arc::ptr_eq(&before, &live.current()), "the live arms stay");
+        let status = live.status();
+        assert_eq!((status.succeeded, status.failed), (0, 1));
+        let last = status.last.expect("an attempt is recorded");
+        assert_eq!(last.refused, Some(refusal));
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_the_instance_of_a_policy_whose_file_did_not_change() {
+        let (_dir, config, live) = started(Some(ChallengerMode::Shadow));
+        let before = live.current();
+        let challenger = &config.challenger.as_ref().expect("challenger").policy;
+        let changed = String::from_utf8(fixture("challenger.yaml"))
+            .expect("utf-8")
+            .replace("version: \"1\"", "version: \"2\"");
+        std::fs::write(challenger, &changed).expect("write");
+        let ReloadOutcome::Replaced(after) = live.reload().await else {
+            panic!("a valid challenger is taken");
+        };
+        assert!(Arc::ptr_eq(&before.champion, &after.champion));
+        let (new, mode) = after.challenger.as_ref().expect("challenger");
+        assert_eq!(new.id().hash, sha(changed.as_bytes()));
+        assert_eq!(new.id().version, "2");
+        assert_eq!(*mode, ChallengerMode::Shadow);
+    }
+
+    #[tokio::test]
+    async fn changed_on_disk_tells_a_change_from_a_rewrite_of_the_same_bytes() {
+        let (_dir, config, live) = started(None);
+        assert!(!live.changed_on_disk().await);
+        std::fs::write(&config.policy, fixture("champion-v1.yaml")).expect("rewrite");
+        assert!(!live.changed_on_disk().await, "same bytes");
+        std::fs::write(&config.policy, fixture("champion-v2.yaml")).expect("write");
+        assert!(live.changed_on_disk().await, "new bytes");
+        assert!(matches!(live.reload().await, ReloadOutcome::Replaced(_)));
+        assert!(!live.changed_on_disk().await, "the reload read them");
+        std::fs::remove_file(&config.policy).expect("remove");
+        assert!(live.changed_on_disk().await, "gone");
+        assert!(matches!(live.reload().await, ReloadOutcome::Refused(_)));
+        assert!(
+            !live.changed_on_disk().await,
+            "still gone: no second refusal for nothing"
+        );
+        std::fs::write(&config.policy, fixture("champion-v2.yaml")).expect("restore");
+        assert!(live.changed_on_disk().await, "back");
+    }
+
+    #[test]
+    fn shadow_mode_answers_with_the_champion_and_carries_the_challenger_s_decision() {
+        let (_dir, _config, live) = started(Some(ChallengerMode::Shadow));
+        let arms = live.current();
+        let (challenger, _) = arms.challenger.as_ref().expect("challenger");
+        // One overdue event and one repayment: the champion rejects, the challenger approves.
+        let body = br#"{"id": "s-1", "signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 1, "events_successful_repayment_day30": 1}}}"#;
+        let masking = PhoneMasking::default();
+        let request = DecideRequest {
+            trace: false,
+            log: Some(&masking),
+        };
+        let made = decide(&arms, body, request).expect("decided");
+        assert_eq!(made.response.arm, Arm::Champion);
+        assert_eq!(made.response.decision.policy.hash, arms.champion.id().hash);
+        assert_eq!(
+            made.response.decision.reason_codes(),
+            ["KO_OVERDUE", "SC_REPAYMENT"]
+        );
+        let app = underwrite_core::application::Application::from_json(
+            std::str::from_utf8(body).expect("utf-8"),
+        )
+        .expect("application");
+        let theirs = app
+            .decide(&challenger.policy, DecideOptions { trace: false })
+            .expect("the challenger decides")
+            .decision;
+        assert_ne!(theirs.decision, made.response.decision.decision);
+        let shadow = made.shadow.expect("a shadow decision");
+        assert_eq!(
+            shadow,
+            ShadowDecision {
+                policy: challenger.id().clone(),
+                decision: Some(theirs.decision),
+                score: theirs.score,
+                reasons: theirs.reasons,
+                error: None,
+            }
+        );
+        let record = made.record.expect("a log record");
+        assert_eq!(record.arm, Arm::Champion);
+        assert_eq!(record.shadow, Some(shadow));
+        // Without a challenger there is no shadow.
+        let (_dir, _config, alone) = started(None);
+        let made = decide(&alone.current(), body, request).expect("decided");
+        assert!(made.shadow.is_none());
+    }
 
     #[test]
     fn split_buckets_are_stable_and_spread() {

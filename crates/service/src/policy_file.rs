@@ -70,6 +70,17 @@ pub enum PolicyFileError {
     },
 }
 
+impl PolicyFileError {
+    /// The file, as shown in the message.
+    pub fn path(&self) -> &str {
+        match self {
+            PolicyFileError::Unreadable { path, .. }
+            | PolicyFileError::Invalid { path, .. }
+            | PolicyFileError::TestsFailed { path, .. } => path,
+        }
+    }
+}
+
 /// Read, load and test the policy at `path`. Blocking (file reads and the tests): call it from a
 /// blocking thread.
 pub fn load_tested(path: &Path) -> Result<LoadedPolicy, PolicyFileError> {
