@@ -1,6 +1,8 @@
 //! Champion/challenger against a service started in-process: shadow mode answers with the
 //! champion; a split sends each application id to one arm by a stable hash, and says which.
 
+#![allow(clippy::panic)] // Test helpers (here and in `fixtures`) panic to fail the test.
+
 mod common;
 mod fixtures;
 
