@@ -64,8 +64,7 @@ pub fn decide(arms: &Arms, bytes: &[u8], request: DecideRequest<'_>) -> Result<M
         ApplicationError::BadId => Problem::malformed(e.to_string()).at("id"),
         e => Problem::malformed(e.to_string()),
     })?;
-    let key = app.id_json().map_or(input_sha256.as_bytes(), str::as_bytes);
-    let route = arms.route(key);
+    let route = arms.route(app.id_json(), &input_sha256);
     let options = DecideOptions {
         trace: request.trace,
     };

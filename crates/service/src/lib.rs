@@ -33,6 +33,7 @@ mod problem;
 mod routes;
 mod server;
 mod time;
+mod watch;
 
 pub use auth::{
     TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
@@ -43,3 +44,4 @@ pub use live::Arm;
 pub use mask::PhoneMasking;
 pub use policy_file::{load_tested, LoadedPolicy, PolicyFileError};
 pub use server::{Reloader, Server, StartError};
+pub use watch::WatchError;

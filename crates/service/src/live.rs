@@ -2,12 +2,16 @@
 //!
 //! Requests read the live [`Arms`] through an [`ArcSwap`]: one atomic load per request, no lock,
 //! and a request keeps the `Arc<Arms>` it loaded until it answers, so it decides, logs and
-//! answers with one policy sha even while a reload swaps another in. A reload loads both files
-//! and runs their tests on a blocking thread, and swaps only when everything passed; reloads are
-//! serialized, and a failed one leaves the live arms untouched and is recorded in
-//! [`ReloadStatus`].
+//! answers with one policy sha even while a reload swaps another in. A reload reads both files
+//! once, loads them and runs their tests on a blocking thread, and swaps only when everything
+//! passed; reloads are serialized, and a refused one leaves the live arms untouched and is
+//! recorded (every failing file, not just the first) in [`ReloadStatus`]. A policy whose file
+//! did not change keeps its loaded instance across a reload. Each attempt also remembers what
+//! the files held, so a watcher can tell a real change from an event that changed nothing.
 
-use std::path::PathBuf;
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
@@ -15,7 +19,7 @@ use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
 
 use crate::config::{ChallengerMode, Config};
-use crate::policy_file::{load_tested, LoadedPolicy, PolicyFileError};
+use crate::policy_file::{load_read, read_policy, LoadedPolicy, PolicyFileError};
 
 /// Which arm made (or answered) a decision.
 #[derive(
@@ -60,9 +64,10 @@ pub struct Route<'a> {
 }
 
 impl Arms {
-    /// Route an application. `key` is what the split hashes: the application's id when it has
-    /// one (so an application always meets the same arm), else the input's sha256.
-    pub fn route(&self, key: &[u8]) -> Route<'_> {
+    /// Route an application: `id_json` is its id as JSON text (a quoted string or a number),
+    /// `input_sha256` the hex SHA-256 of its bytes. A split hashes [`split_key`] of these, so an
+    /// application always meets the same arm.
+    pub fn route(&self, id_json: Option<&str>, input_sha256: &str) -> Route<'_> {
         let champion = Route {
             answering: &self.champion,
             arm: Arm::Champion,
@@ -75,7 +80,7 @@ impl Arms {
                 ..champion
             },
             Some((challenger, ChallengerMode::Split { champion_percent })) => {
-                if split_bucket(key) < *champion_percent {
+                if split_bucket(&split_key(id_json, input_sha256)) < *champion_percent {
                     champion
                 } else {
                     Route {
@@ -87,10 +92,47 @@ impl Arms {
             }
         }
     }
+
+    /// These arms, keeping `live`'s loaded policy wherever the file's content is unchanged, so a
+    /// policy's `loaded_at` says when its content went live, not when it was last re-tested.
+    fn keeping_unchanged(self, live: &Arms) -> Arms {
+        let same = |new: &LoadedPolicy, old: &LoadedPolicy| {
+            new.id().hash == old.id().hash && new.path == old.path
+        };
+        let champion = if same(&self.champion, &live.champion) {
+            Arc::clone(&live.champion)
+        } else {
+            self.champion
+        };
+        let challenger = match (self.challenger, &live.challenger) {
+            (Some((new, mode)), Some((old, _))) if same(&new, old) => Some((Arc::clone(old), mode)),
+            (challenger, _) => challenger,
+        };
+        Arms {
+            champion,
+            challenger,
+        }
+    }
 }
 
-/// A stable bucket in `0..100` for a split: the first eight bytes of the key's SHA-256, modulo
-/// 100. The same key meets the same bucket in every process and release.
+/// The bytes a split hashes for an application: its id's value when it has one (a string's
+/// characters, without the quotes and with escapes decoded, in UTF-8; a number's text as
+/// written), else the hex SHA-256 of its input. So `{"id": "app-1"}` and `{"id": "app\u002d1"}`
+/// meet the same arm, and the arm of an id can be computed outside the service.
+pub fn split_key<'a>(id_json: Option<&'a str>, input_sha256: &'a str) -> Cow<'a, [u8]> {
+    match id_json {
+        Some(text) if text.starts_with('"') => match serde_json::from_str::<String>(text) {
+            Ok(value) => Cow::Owned(value.into_bytes()),
+            Err(_) => Cow::Borrowed(text.as_bytes()),
+        },
+        Some(number) => Cow::Borrowed(number.as_bytes()),
+        None => Cow::Borrowed(input_sha256.as_bytes()),
+    }
+}
+
+/// A stable bucket in `0..100` for a split: the first eight bytes of the key's SHA-256 read as a
+/// big-endian integer, modulo 100. The same key meets the same bucket in every process and
+/// release; the champion answers the buckets below its percentage.
 pub fn split_bucket(key: &[u8]) -> u8 {
     let digest = Sha256::digest(key);
     let mut first = [0u8; 8];
@@ -105,9 +147,45 @@ pub struct ReloadStatus {
     pub succeeded: u64,
     /// Reloads refused (the live arms stayed).
     pub failed: u64,
-    /// The last reload attempt: when, and its error if it was refused.
-    pub last: Option<(SystemTime, Option<String>)>,
+    /// The last reload attempt.
+    pub last: Option<LastReload>,
 }
+
+/// The last reload attempt.
+#[derive(Debug, Clone)]
+pub struct LastReload {
+    /// When it ended.
+    pub at: SystemTime,
+    /// Why it was refused; `None` when it replaced the live arms.
+    pub refused: Option<Refusal>,
+}
+
+/// Why a reload was refused: every file that failed, in the order champion, challenger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    errors: Vec<PolicyFileError>,
+}
+
+impl Refusal {
+    /// The first failing file (the champion's when both failed).
+    pub fn first_file(&self) -> Option<&str> {
+        self.errors.first().map(PolicyFileError::path)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 /// What a reload did.
 #[derive(Debug)]
@@ -115,32 +193,71 @@ pub enum ReloadOutcome {
     /// The new arms are live.
     Replaced(Arc<Arms>),
     /// The files were refused; the old arms stay live.
-    Refused(PolicyFileError),
+    Refused(Refusal),
+}
+
+/// The policy files a service runs.
+#[derive(Debug, Clone)]
+struct Files {
+    champion: PathBuf,
+    challenger: Option<(PathBuf, ChallengerMode)>,
+}
+
+impl Files {
+    /// Champion first, then the challenger.
+    fn paths(&self) -> Vec<&Path> {
+        let mut paths = vec![self.champion.as_path()];
+        paths.extend(self.challenger.as_ref().map(|(p, _)| p.as_path()));
+        paths
+    }
+}
+
+/// What a file held when it was last read: the SHA-256 of its bytes, `None` when it could not be
+/// read. In the order of [`Files::paths`].
+type Fingerprints = Vec<Option<[u8; 32]>>;
+
+/// The reload record and what the files held at the last attempt.
+#[derive(Debug, Default)]
+struct Record {
+    status: ReloadStatus,
+    seen: Fingerprints,
 }
 
 /// The live policies and how to replace them.
 #[derive(Debug)]
 pub struct Live {
     arms: ArcSwap<Arms>,
-    champion_path: PathBuf,
-    challenger: Option<(PathBuf, ChallengerMode)>,
-    status: Mutex<ReloadStatus>,
+    files: Files,
+    record: Mutex<Record>,
     reloading: tokio::sync::Mutex<()>,
 }
 
 impl Live {
-    /// Load the configured policies (blocking: reads files and runs the policies' tests).
+    /// Load the configured policies (blocking: reads files and runs the policies' tests). When
+    /// both files fail, the champion's error is the one returned.
     pub fn start(config: &Config) -> Result<Live, PolicyFileError> {
-        let challenger = config
-            .challenger
-            .as_ref()
-            .map(|c| (c.policy.clone(), c.mode));
-        let arms = load_arms(&config.policy, challenger.as_ref())?;
+        let files = Files {
+            champion: config.policy.clone(),
+            challenger: config
+                .challenger
+                .as_ref()
+                .map(|c| (c.policy.clone(), c.mode)),
+        };
+        let (seen, arms) = load_files(&files);
+        let arms = arms.map_err(|refusal| {
+            let mut errors = refusal.errors.into_iter();
+            errors.next().unwrap_or_else(|| PolicyFileError::Invalid {
+                path: files.champion.display().to_string(),
+                message: "refused without an error".to_string(),
+            })
+        })?;
         Ok(Live {
             arms: ArcSwap::from_pointee(arms),
-            champion_path: config.policy.clone(),
-            challenger,
-            status: Mutex::new(ReloadStatus::default()),
+            files,
+            record: Mutex::new(Record {
+                status: ReloadStatus::default(),
+                seen,
+            }),
             reloading: tokio::sync::Mutex::new(()),
         })
     }
@@ -152,69 +269,297 @@ impl Live {
 
     /// The reload record so far.
     pub fn status(&self) -> ReloadStatus {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.record().status.clone()
     }
 
-    /// Load both files again and, when both load and pass their tests, make them live.
+    fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Load both files again and, when both load and pass their tests, make them live in one
+    /// swap. Reloads run one at a time; a refused one leaves the live arms untouched.
     pub async fn reload(self: &Arc<Self>) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock().await;
-        let this = Arc::clone(self);
-        let loaded = tokio::task::spawn_blocking(move || {
-            load_arms(&this.champion_path, this.challenger.as_ref())
-        })
-        .await;
-        let loaded = match loaded {
-            Ok(result) => result,
-            Err(join) => Err(PolicyFileError::Invalid {
-                path: self.champion_path.display().to_string(),
-                message: format!("internal error while loading: {join}"),
-            }),
+        let files = self.files.clone();
+        let (seen, loaded) = match tokio::task::spawn_blocking(move || load_files(&files)).await {
+            Ok((seen, loaded)) => (Some(seen), loaded),
+            Err(join) => (
+                None,
+                Err(Refusal {
+                    errors: vec![PolicyFileError::Invalid {
+                        path: self.files.champion.display().to_string(),
+                        message: format!("internal error while loading: {join}"),
+                    }],
+                }),
+            ),
         };
-        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut record = self.record();
+        if let Some(seen) = seen {
+            record.seen = seen;
+        }
         match loaded {
             Ok(arms) => {
-                let arms = Arc::new(arms);
+                let arms = Arc::new(arms.keeping_unchanged(&self.arms.load()));
                 self.arms.store(Arc::clone(&arms));
-                status.succeeded += 1;
-                status.last = Some((SystemTime::now(), None));
+                record.status.succeeded += 1;
+                record.status.last = Some(LastReload {
+                    at: SystemTime::now(),
+                    refused: None,
+                });
                 ReloadOutcome::Replaced(arms)
             }
-            Err(e) => {
-                status.failed += 1;
-                status.last = Some((SystemTime::now(), Some(e.to_string())));
-                ReloadOutcome::Refused(e)
+            Err(refusal) => {
+                record.status.failed += 1;
+                record.status.last = Some(LastReload {
+                    at: SystemTime::now(),
+                    refused: Some(refusal.clone()),
+                });
+                ReloadOutcome::Refused(refusal)
             }
         }
     }
 
-    /// The files a watcher should watch.
+    /// Whether any policy file now holds something other than what the last load or reload
+    /// read (different bytes, or readable where it was not, or the reverse). A file watcher asks
+    /// this before reloading, so events that leave the files as they were (a `touch`, an editor's
+    /// backup file, an unchanged save) cost no reload. Reads the files on a blocking thread.
+    pub async fn changed_on_disk(&self) -> bool {
+        let files = self.files.clone();
+        let now = tokio::task::spawn_blocking(move || fingerprints(&files)).await;
+        match now {
+            Ok(now) => now != self.record().seen,
+            Err(_) => true,
+        }
+    }
+
+    /// The files a watcher should watch: the champion's, then the challenger's.
     pub fn paths(&self) -> Vec<PathBuf> {
-        let mut paths = vec![self.champion_path.clone()];
-        paths.extend(self.challenger.as_ref().map(|(p, _)| p.clone()));
-        paths
+        self.files
+            .paths()
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect()
     }
 }
 
-fn load_arms(
-    champion: &std::path::Path,
-    challenger: Option<&(PathBuf, ChallengerMode)>,
-) -> Result<Arms, PolicyFileError> {
-    let champion = Arc::new(load_tested(champion)?);
-    let challenger = challenger
-        .map(|(path, mode)| load_tested(path).map(|p| (Arc::new(p), *mode)))
-        .transpose()?;
-    Ok(Arms {
-        champion,
-        challenger,
-    })
+/// What each file holds now.
+fn fingerprints(files: &Files) -> Fingerprints {
+    files
+        .paths()
+        .into_iter()
+        .map(|path| {
+            read_policy(path)
+                .ok()
+                .map(|bytes| Sha256::digest(bytes).into())
+        })
+        .collect()
+}
+
+/// Read, load and test every file (blocking): what each held, and the arms or every file's
+/// error. Each file is read once, so what is fingerprinted is what was loaded.
+fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refusal>) {
+    let mut seen = Fingerprints::new();
+    let mut errors = Vec::new();
+    let mut load = |path: &Path| match read_policy(path) {
+        Ok(bytes) => {
+            seen.push(Some(Sha256::digest(&bytes).into()));
+            load_read(path, &bytes).map_err(|e| errors.push(e)).ok()
+        }
+        Err(e) => {
+            seen.push(None);
+            errors.push(e);
+            None
+        }
+    };
+    let champion = load(&files.champion);
+    let challenger = files
+        .challenger
+        .as_ref()
+        .map(|(path, mode)| (load(path), *mode));
+    let arms = match (champion, challenger) {
+        (Some(champion), None) => Some(Arms {
+            champion: Arc::new(champion),
+            challenger: None,
+        }),
+        (Some(champion), Some((Some(challenger), mode))) => Some(Arms {
+            champion: Arc::new(champion),
+            challenger: Some((Arc::new(challenger), mode)),
+        }),
+        _ => None,
+    };
+    match arms {
+        Some(arms) if errors.is_empty() => (seen, Ok(arms)),
+        _ => (seen, Err(Refusal { errors })),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Challenger;
+    use crate::decide::{decide, DecideRequest};
+    use crate::decision_log::ShadowDecision;
+    use crate::mask::PhoneMasking;
+    use underwrite_core::policy::DecideOptions;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// A champion (v1) and a challenger in `mode`, copied into a temporary directory.
+    fn started(mode: Option<ChallengerMode>) -> (tempfile::TempDir, Config, Arc<Live>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let champion = dir.path().join("champion.yaml");
+        std::fs::write(&champion, fixture("champion-v1.yaml")).expect("write");
+        let mut config = Config::new(&champion, "127.0.0.1:0".parse().expect("addr"));
+        if let Some(mode) = mode {
+            let challenger = dir.path().join("challenger.yaml");
+            std::fs::write(&challenger, fixture("challenger.yaml")).expect("write");
+            config.challenger = Some(Challenger {
+                policy: challenger,
+                mode,
+            });
+        }
+        let live = Arc::new(Live::start(&config).expect("starts"));
+        (dir, config, live)
+    }
+
+    fn sha(bytes: &[u8]) -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn a_split_hashes_the_id_s_value_or_else_the_input_hash() {
+        let input = "ab".repeat(32);
+        assert_eq!(&*split_key(Some(r#""app-1""#), &input), b"app-1");
+        assert_eq!(&*split_key(Some(r#""app\u002d1""#), &input), b"app-1");
+        assert_eq!(
+            &*split_key(Some(r#""d\u00e9j\u00e0""#), &input),
+            "déjà".as_bytes()
+        );
+        assert_eq!(&*split_key(Some("12345"), &input), b"12345");
+        assert_eq!(&*split_key(None, &input), input.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn a_refused_reload_names_every_failing_file_and_keeps_the_live_arms() {
+        let (_dir, config, live) = started(Some(ChallengerMode::Shadow));
+        let before = live.current();
+        std::fs::write(&config.policy, "name: [").expect("write");
+        let challenger = &config.challenger.as_ref().expect("challenger").policy;
+        std::fs::remove_file(challenger).expect("remove");
+        let ReloadOutcome::Refused(refusal) = live.reload().await else {
+            panic!("a broken champion and a missing challenger are refused");
+        };
+        assert_eq!(refusal.errors.len(), 2, "{refusal}");
+        assert!(
+            matches!(&refusal.errors[0], PolicyFileError::Invalid { path, .. } if path == &config.policy.display().to_string()),
+            "{refusal}"
+        );
+        assert!(
+            matches!(&refusal.errors[1], PolicyFileError::Unreadable { path, .. } if path == &challenger.display().to_string()),
+            "{refusal}"
+        );
+        assert!(Arc::ptr_eq(&before, &live.current()), "the live arms stay");
+        let status = live.status();
+        assert_eq!((status.succeeded, status.failed), (0, 1));
+        let last = status.last.expect("an attempt is recorded");
+        assert_eq!(last.refused, Some(refusal));
+    }
+
+    #[tokio::test]
+    async fn a_reload_keeps_the_instance_of_a_policy_whose_file_did_not_change() {
+        let (_dir, config, live) = started(Some(ChallengerMode::Shadow));
+        let before = live.current();
+        let challenger = &config.challenger.as_ref().expect("challenger").policy;
+        let changed = String::from_utf8(fixture("challenger.yaml"))
+            .expect("utf-8")
+            .replace("version: \"1\"", "version: \"2\"");
+        std::fs::write(challenger, &changed).expect("write");
+        let ReloadOutcome::Replaced(after) = live.reload().await else {
+            panic!("a valid challenger is taken");
+        };
+        assert!(Arc::ptr_eq(&before.champion, &after.champion));
+        let (new, mode) = after.challenger.as_ref().expect("challenger");
+        assert_eq!(new.id().hash, sha(changed.as_bytes()));
+        assert_eq!(new.id().version, "2");
+        assert_eq!(*mode, ChallengerMode::Shadow);
+    }
+
+    #[tokio::test]
+    async fn changed_on_disk_tells_a_change_from_a_rewrite_of_the_same_bytes() {
+        let (_dir, config, live) = started(None);
+        assert!(!live.changed_on_disk().await);
+        std::fs::write(&config.policy, fixture("champion-v1.yaml")).expect("rewrite");
+        assert!(!live.changed_on_disk().await, "same bytes");
+        std::fs::write(&config.policy, fixture("champion-v2.yaml")).expect("write");
+        assert!(live.changed_on_disk().await, "new bytes");
+        assert!(matches!(live.reload().await, ReloadOutcome::Replaced(_)));
+        assert!(!live.changed_on_disk().await, "the reload read them");
+        std::fs::remove_file(&config.policy).expect("remove");
+        assert!(live.changed_on_disk().await, "gone");
+        assert!(matches!(live.reload().await, ReloadOutcome::Refused(_)));
+        assert!(
+            !live.changed_on_disk().await,
+            "still gone: no second refusal for nothing"
+        );
+        std::fs::write(&config.policy, fixture("champion-v2.yaml")).expect("restore");
+        assert!(live.changed_on_disk().await, "back");
+    }
+
+    #[test]
+    fn shadow_mode_answers_with_the_champion_and_carries_the_challenger_s_decision() {
+        let (_dir, _config, live) = started(Some(ChallengerMode::Shadow));
+        let arms = live.current();
+        let (challenger, _) = arms.challenger.as_ref().expect("challenger");
+        // One overdue event and one repayment: the champion rejects, the challenger approves.
+        let body = br#"{"id": "s-1", "signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 1, "events_successful_repayment_day30": 1}}}"#;
+        let masking = PhoneMasking::default();
+        let request = DecideRequest {
+            trace: false,
+            log: Some(&masking),
+        };
+        let made = decide(&arms, body, request).expect("decided");
+        assert_eq!(made.response.arm, Arm::Champion);
+        assert_eq!(made.response.decision.policy.hash, arms.champion.id().hash);
+        assert_eq!(
+            made.response.decision.reason_codes(),
+            ["KO_OVERDUE", "SC_REPAYMENT"]
+        );
+        let app = underwrite_core::application::Application::from_json(
+            std::str::from_utf8(body).expect("utf-8"),
+        )
+        .expect("application");
+        let theirs = app
+            .decide(&challenger.policy, DecideOptions { trace: false })
+            .expect("the challenger decides")
+            .decision;
+        assert_ne!(theirs.decision, made.response.decision.decision);
+        let shadow = made.shadow.expect("a shadow decision");
+        assert_eq!(
+            shadow,
+            ShadowDecision {
+                policy: challenger.id().clone(),
+                decision: Some(theirs.decision),
+                score: theirs.score,
+                reasons: theirs.reasons,
+                error: None,
+            }
+        );
+        let record = made.record.expect("a log record");
+        assert_eq!(record.arm, Arm::Champion);
+        assert_eq!(record.shadow, Some(shadow));
+        // Without a challenger there is no shadow.
+        let (_dir, _config, alone) = started(None);
+        let made = decide(&alone.current(), body, request).expect("decided");
+        assert!(made.shadow.is_none());
+    }
 
     #[test]
     fn split_buckets_are_stable_and_spread() {

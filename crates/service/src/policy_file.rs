@@ -70,17 +70,36 @@ pub enum PolicyFileError {
     },
 }
 
+impl PolicyFileError {
+    /// The file, as shown in the message.
+    pub fn path(&self) -> &str {
+        match self {
+            PolicyFileError::Unreadable { path, .. }
+            | PolicyFileError::Invalid { path, .. }
+            | PolicyFileError::TestsFailed { path, .. } => path,
+        }
+    }
+}
+
 /// Read, load and test the policy at `path`. Blocking (file reads and the tests): call it from a
 /// blocking thread.
 pub fn load_tested(path: &Path) -> Result<LoadedPolicy, PolicyFileError> {
+    load_read(path, &read_policy(path)?)
+}
+
+/// Read the policy file at `path` (a regular file of at most [`MAX_POLICY_BYTES`]). Blocking.
+pub fn read_policy(path: &Path) -> Result<Vec<u8>, PolicyFileError> {
+    read_capped(path, MAX_POLICY_BYTES as u64).map_err(|message| PolicyFileError::Unreadable {
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+/// Load and test `bytes`, read from `path` (which names the file in errors and anchors the
+/// files its tests name). Blocking (the tests may read files).
+pub fn load_read(path: &Path, bytes: &[u8]) -> Result<LoadedPolicy, PolicyFileError> {
     let shown = path.display().to_string();
-    let bytes = read_capped(path, MAX_POLICY_BYTES as u64).map_err(|message| {
-        PolicyFileError::Unreadable {
-            path: shown.clone(),
-            message,
-        }
-    })?;
-    let policy = Policy::load(&bytes).map_err(|e| PolicyFileError::Invalid {
+    let policy = Policy::load(bytes).map_err(|e| PolicyFileError::Invalid {
         path: shown.clone(),
         message: e.to_string(),
     })?;

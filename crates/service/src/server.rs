@@ -34,6 +34,9 @@ pub enum StartError {
     /// The decision log could not be opened.
     #[error(transparent)]
     Log(#[from] LogError),
+    /// A policy file's directory could not be watched (`watch` is set).
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -109,6 +112,9 @@ impl Server {
             draining: AtomicBool::new(false),
         });
         let (stop, stopped) = watch::channel(false);
+        if config.watch {
+            crate::watch::spawn(Arc::clone(&state), stop.subscribe())?;
+        }
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&state), stopped));
         Ok(Server {
             addr,

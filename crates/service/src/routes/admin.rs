@@ -9,30 +9,25 @@ use axum::response::{IntoResponse, Response};
 use crate::api::ReloadAnswer;
 use crate::app::AppState;
 use crate::live::ReloadOutcome;
+use crate::problem::Problem;
 use crate::routes::decisions::json_response;
 
-/// Reload; 200 when the new files are live, 409 (with the reason) when they were refused and the
-/// old ones stay.
+/// Reload: 200 with the live champion's sha when the new files are live; when they were
+/// refused and the old ones stay, 409 as a problem (`urn:underwrite:problem:reload-refused`)
+/// whose `detail` names every failing file and why, and whose `at` is the first such file.
 pub async fn reload(State(state): State<Arc<AppState>>) -> Response {
-    let (status, answer) = match state.reload().await {
-        ReloadOutcome::Replaced(arms) => (
-            StatusCode::OK,
-            ReloadAnswer {
-                replaced: true,
-                sha256: arms.champion.id().hash.clone(),
-                error: None,
-            },
-        ),
-        ReloadOutcome::Refused(e) => (
-            StatusCode::CONFLICT,
-            ReloadAnswer {
-                replaced: false,
-                sha256: state.live.current().champion.id().hash.clone(),
-                error: Some(e.to_string()),
-            },
-        ),
-    };
-    let mut response = json_response(&answer).unwrap_or_else(IntoResponse::into_response);
-    *response.status_mut() = status;
-    response
+    match state.reload().await {
+        ReloadOutcome::Replaced(arms) => json_response(&ReloadAnswer {
+            replaced: true,
+            sha256: arms.champion.id().hash.clone(),
+            error: None,
+        })
+        .unwrap_or_else(IntoResponse::into_response),
+        ReloadOutcome::Refused(refusal) => {
+            let mut problem =
+                Problem::new(StatusCode::CONFLICT, "reload-refused", refusal.to_string());
+            problem.at = refusal.first_file().map(str::to_string);
+            problem.into_response()
+        }
+    }
 }

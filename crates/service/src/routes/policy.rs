@@ -31,8 +31,11 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
         reloads: ReloadCounts {
             succeeded: reloads.succeeded,
             failed: reloads.failed,
-            last_at: reloads.last.as_ref().map(|(at, _)| rfc3339(*at)),
-            last_error: reloads.last.and_then(|(_, error)| error),
+            last_at: reloads.last.as_ref().map(|last| rfc3339(last.at)),
+            last_error: reloads
+                .last
+                .and_then(|last| last.refused)
+                .map(|refused| refused.to_string()),
         },
     };
     json_response(&status).unwrap_or_else(IntoResponse::into_response)

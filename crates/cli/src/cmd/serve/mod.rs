@@ -88,6 +88,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
 }
 
 async fn serve(config: Config) -> Result<ExitCode, CliError> {
+    // Before loading the policies: until a handler is installed, SIGHUP would kill the process.
+    let signals = signals::Signals::install();
     let server = Server::start(config)
         .await
         .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, e.to_string()))?;
@@ -95,7 +97,7 @@ async fn serve(config: Config) -> Result<ExitCode, CliError> {
     let stopper = server.stopper();
     let reloader = server.reloader();
     tokio::spawn(async move {
-        signals::run(reloader, stopper).await;
+        signals::run(signals, reloader, stopper).await;
     });
     server.wait().await;
     tracing::info!("stopped");
@@ -105,16 +107,38 @@ async fn serve(config: Config) -> Result<ExitCode, CliError> {
 mod signals {
     //! SIGTERM / SIGINT begin a drain; SIGHUP reloads.
 
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{signal, Signal, SignalKind};
     use tokio::sync::watch;
     use underwrite_service::Reloader;
 
-    pub async fn run(reloader: Reloader, stopper: watch::Sender<bool>) {
-        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) else {
+    /// SIGTERM, SIGINT and SIGHUP, caught from the moment they are installed.
+    pub struct Signals {
+        term: Signal,
+        int: Signal,
+        hup: Signal,
+    }
+
+    impl Signals {
+        pub fn install() -> std::io::Result<Signals> {
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+    }
+
+    pub async fn run(
+        signals: std::io::Result<Signals>,
+        reloader: Reloader,
+        stopper: watch::Sender<bool>,
+    ) {
+        let Ok(Signals {
+            mut term,
+            mut int,
+            mut hup,
+        }) = signals
+        else {
             tracing::warn!("cannot install signal handlers");
             return;
         };
