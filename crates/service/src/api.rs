@@ -128,16 +128,13 @@ pub struct ReloadCounts {
     pub last_error: Option<String>,
 }
 
-/// `POST /v1/admin/reload`'s answer.
+/// `POST /v1/admin/reload`'s answer when the new files are live (a refusal is a 409 problem).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ReloadAnswer {
-    /// Whether the new files are live.
+    /// Always `true`: the new files are live.
     pub replaced: bool,
     /// The champion's sha256 now live.
     pub sha256: String,
-    /// Why the files were refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
 }
 
 /// `GET /healthz` and `GET /readyz`.

@@ -278,26 +278,15 @@ pub const OPERATIONS: &[Operation] = &[
         access: Access::Admin,
         query: &[],
         request: None,
-        answers: &[
-            Answer {
-                status: 200,
-                body: Body {
-                    media: JSON,
-                    schema: schema_of::<ReloadAnswer>,
-                    description: "The new policies are live.",
-                },
+        answers: &[Answer {
+            status: 200,
+            body: Body {
+                media: JSON,
+                schema: schema_of::<ReloadAnswer>,
+                description: "The new policies are live.",
             },
-            Answer {
-                status: 409,
-                body: Body {
-                    media: JSON,
-                    schema: schema_of::<ReloadAnswer>,
-                    description: "The files were refused (the error says why); the live \
-                                  policies stay.",
-                },
-            },
-        ],
-        problems: &[500],
+        }],
+        problems: &[409, 500],
     },
     Operation {
         endpoint: Endpoint::Healthz,
@@ -564,6 +553,10 @@ fn problem_description(status: u16) -> &'static str {
         401 => "No bearer token, or not one the service accepts (see `WWW-Authenticate`).",
         403 => "The token may not use this route, or the service runs without admin tokens.",
         408 => "The request was not received and answered in time.",
+        409 => {
+            "The policy files were refused (`detail` names each failing file and why); the \
+                live policies stay."
+        }
         413 => "The body is larger than the route allows.",
         415 => "The body is not of a media type the route reads.",
         422 => "Well-formed, but the signals, the KYC input or a rule refused it.",

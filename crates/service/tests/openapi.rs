@@ -446,7 +446,11 @@ async fn real_answers_and_requests_validate_against_their_documented_schemas() {
             reload().await.expect("answered"),
         )
         .await;
-    assert_eq!((status, refused["replaced"].as_bool()), (409, Some(false)));
+    assert_eq!(
+        (status, refused["type"].as_str()),
+        (409, Some("urn:underwrite:problem:reload-refused")),
+        "{refused}"
+    );
     let (_, policy) = contract
         .answer("get", "/v1/policy", svc.get("/v1/policy").await)
         .await;

@@ -1,5 +1,7 @@
 //! The routes against a service started in-process: answers, error statuses, problem bodies.
 
+#![allow(clippy::panic)] // Test helpers fail loudly.
+
 mod common;
 
 use common::{application, read, starter_config, Running};

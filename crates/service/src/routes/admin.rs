@@ -20,7 +20,6 @@ pub async fn reload(State(state): State<Arc<AppState>>) -> Response {
         ReloadOutcome::Replaced(arms) => json_response(&ReloadAnswer {
             replaced: true,
             sha256: arms.champion.id().hash.clone(),
-            error: None,
         })
         .unwrap_or_else(IntoResponse::into_response),
         ReloadOutcome::Refused(refusal) => {
