@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tower_http::timeout::TimeoutError;
 
 use crate::problem::Problem;
 
@@ -71,8 +72,8 @@ pub async fn read(
     }
     match Limited::new(body, cap).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<LengthLimitError>() => Err(Problem::too_large(cap)),
-        Err(e) if is_timeout(&*e) => Err(Problem::new(
+        Err(e) if caused_by::<LengthLimitError>(&*e) => Err(Problem::too_large(cap)),
+        Err(e) if caused_by::<TimeoutError>(&*e) => Err(Problem::new(
             StatusCode::REQUEST_TIMEOUT,
             "timeout",
             "the body was not received in time",
@@ -81,11 +82,15 @@ pub async fn read(
     }
 }
 
-/// Whether a body error is (or wraps) tower-http's body timeout.
-fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether a body error is, or wraps, an `E`. The body reaches a handler wrapped several times
+/// (the router's own `Limited` backstop, tower-http's body timeout, axum's `Body`), so the error
+/// that ended it may be any number of sources deep: when the route's cap equals the router's
+/// backstop (the batch route with the default limits), the backstop's `LengthLimitError` fires
+/// first and arrives inside an `axum::Error`.
+fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(e) = current {
-        if e.is::<tower_http::timeout::TimeoutError>() {
+        if e.is::<E>() {
             return true;
         }
         current = e.source();
