@@ -185,6 +185,8 @@ async fn accept_loop(
     }
     drop(listener);
     state.draining.store(true, Ordering::Release);
+    // After the listener is closed: from this line on, new connections are refused.
+    tracing::info!("stopped accepting; answering the requests in flight");
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(state.limits.drain_timeout) => {
