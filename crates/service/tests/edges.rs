@@ -505,3 +505,38 @@ async fn the_next_request_on_a_connection_works_after_a_refusal_whose_body_was_r
     );
     svc.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn small_answers_are_not_compressed_and_batch_answers_are() {
+    let svc = Running::start(starter_config()).await;
+    let body = clean_application();
+    let one = svc
+        .client
+        .post(svc.url("/v1/decisions"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(one.status(), 200);
+    assert_eq!(one.headers().get("content-encoding"), None);
+    let answer: Value = one.json().await.expect("plain JSON");
+    assert_eq!(answer["decision"], "approve");
+
+    let line = String::from_utf8(body).expect("utf-8") + "\n";
+    let batch = svc
+        .client
+        .post(svc.url("/v1/decisions/batch"))
+        .header("content-type", "application/x-ndjson")
+        .header("accept-encoding", "gzip")
+        .body(line.repeat(50))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(batch.status(), 200);
+    assert_eq!(batch.headers()["content-encoding"], "gzip");
+    let compressed = batch.bytes().await.expect("body");
+    assert_eq!(&compressed[..2], [0x1f, 0x8b], "a gzip stream");
+    svc.server.shutdown().await;
+}
