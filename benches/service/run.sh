@@ -70,6 +70,7 @@ start_server() {
     local name=$1
     shift
     local err=$OUT/server-$name.log
+    : >"$err" # exists before the background process opens it
     "${SERVER_CPU[@]}" "$UNDERWRITE" serve --policy rules/starter.yaml --listen 127.0.0.1:0 \
         "${SERVER_ARGS[@]}" "$@" 2>"$err" &
     SERVER_PID=$!
@@ -91,20 +92,35 @@ stop_server() {
     SERVER_PID=
 }
 
-# peak NAME: warm up, then wrk at full speed; prints requests per second.
+# peak NAME: warm up, then wrk at full speed. Sets PEAK (requests/s), SERVER_US and WRK_US (CPU
+# per request of the server and of wrk during the peak run) and SHARE (the part of the
+# machine's CPUs the two had, in percent: the rest went to whatever else was running).
 peak() {
     local name=$1
     local url=http://$ADDR/v1/decisions
     "${CLIENT_CPU[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP_SECONDS}s" \
         -s benches/service/post.lua "$url" >"$OUT/wrk-$name-warmup.txt"
-    "${CLIENT_CPU[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${PEAK_SECONDS}s" --latency \
-        -s benches/service/post.lua "$url" >"$OUT/wrk-$name.txt"
+    local server_before wrk_cpu
+    server_before=$(cpu_seconds)
+    wrk_cpu=$({
+        TIMEFORMAT='%U %S'
+        time "${CLIENT_CPU[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${PEAK_SECONDS}s" \
+            --latency -s benches/service/post.lua "$url" >"$OUT/wrk-$name.txt"
+    } 2>&1 | awk '{ print $1 + $2 }')
+    local server_cpu
+    server_cpu=$(awk -v a="$server_before" -v b="$(cpu_seconds)" 'BEGIN { print b - a }')
     if grep -q "Non-2xx" "$OUT/wrk-$name.txt"; then
         echo "wrk saw answers other than 200 ($name):" >&2
         cat "$OUT/wrk-$name.txt" >&2
         exit 1
     fi
-    awk '/^Requests\/sec:/ { printf "%d", $2 }' "$OUT/wrk-$name.txt"
+    PEAK=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$OUT/wrk-$name.txt")
+    local requests
+    requests=$(awk '/requests in/ { print $1 }' "$OUT/wrk-$name.txt")
+    SERVER_US=$(per_request_us "$server_cpu" "$requests")
+    WRK_US=$(per_request_us "$wrk_cpu" "$requests")
+    SHARE=$(awk -v s="$server_cpu" -v w="$wrk_cpu" -v n="$(nproc)" -v d="$PEAK_SECONDS" \
+        'BEGIN { printf "%.0f", 100 * (s + w) / (n * d) }')
 }
 
 # latency NAME RATE: loadgen at RATE per second; prints its key=value line.
@@ -122,23 +138,16 @@ cpu_seconds() { # user+system CPU seconds of the server so far
     awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SERVER_PID/stat"
 }
 
-served() { # NAME LATENCY-LINE: requests answered by one server (wrk warm-up + peak + loadgen)
-    local wrk_total
-    wrk_total=$(awk '/requests in/ { n += $1 } END { print n + 0 }' "$OUT/wrk-$1-warmup.txt" "$OUT/wrk-$1.txt")
-    echo $((wrk_total + $(field ok "$2")))
-}
-
 per_request_us() { # CPU-SECONDS REQUESTS
     awk -v c="$1" -v n="$2" 'BEGIN { printf "%.0f", c * 1e6 / n }'
 }
 
 echo "== log off" >&2
 start_server off
-peak_off=$(peak off)
+peak off
+peak_off=$PEAK server_us_off=$SERVER_US wrk_us_off=$WRK_US share_off=$SHARE
 lat_off=$(latency off $((peak_off / 2)))
-cpu_off=$(cpu_seconds)
 stop_server
-us_off=$(per_request_us "$cpu_off" "$(served off "$lat_off")")
 
 echo "== log on" >&2
 if [[ -n ${LOG_DIR:-} ]]; then
@@ -148,35 +157,42 @@ else
     log_dir=$LOG_TMP
 fi
 start_server on --decision-log "$log_dir"
-peak_on=$(peak on)
+peak on
+peak_on=$PEAK server_us_on=$SERVER_US wrk_us_on=$WRK_US share_on=$SHARE
 lat_on=$(latency on $((peak_on / 2)))
-cpu_on=$(cpu_seconds)
 stop_server
-us_on=$(per_request_us "$cpu_on" "$(served on "$lat_on")")
 logged=$(cat "$log_dir"/* 2>/dev/null | wc -l)
 
 load_after=$(uptime)
-row() { # row NAME PEAK LATENCY-LINE
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(field target_rate "$3")" \
-        "$(field achieved_rate "$3")" "$(field p50_ms "$3")" "$(field p90_ms "$3")" \
-        "$(field p99_ms "$3")" "$(field errors "$3")"
+ceiling() { # SERVER-US WRK-US: requests/s if both had every CPU of the machine
+    awk -v s="$1" -v w="$2" -v n="$(nproc)" 'BEGIN { printf "%.0f", n * 1e6 / (s + w) }'
 }
+row() { # row NAME PEAK SHARE SERVER-US WRK-US LATENCY-LINE
+    printf '| %s | %s | %s %% | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" \
+        "$(ceiling "$4" "$5")" "$(field achieved_rate "$6")" "$(field p50_ms "$6")" \
+        "$(field p90_ms "$6")" "$(field p99_ms "$6")" "$(field errors "$6")"
+}
+if [[ -n ${PIN:-} ]]; then pinning="server on CPU 0, wrk and loadgen on CPU 1"; else pinning=none; fi
 {
     echo "# Service load run"
     echo
     echo "- when: $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-    echo "- load before: ${load_before#*load average: }; after: ${load_after#*load average: }"
-    echo "- pinning: ${PIN:+server CPU 0, clients CPU 1}${PIN:-none}; server threads: ${SERVER_THREADS:-default}"
-    echo "- wrk: ${WRK_THREADS} thread(s), ${WRK_CONNECTIONS} connections, ${PEAK_SECONDS} s (after ${WARMUP_SECONDS} s warm-up)"
-    echo "- loadgen: ${LG_CONNECTIONS} connections, ${LATENCY_SECONDS} s at half the peak"
-    echo "- body: $(($(wc -c <"$BODY_TAIL") + 20)) bytes (clean.json + joe-exact.json)"
-    echo "- server CPU per request (user+sys over every request it answered): log off ${us_off} µs, log on ${us_on} µs"
-    echo "- decision log lines written: ${logged}"
+    echo "- load average before: ${load_before#*load average: }; after: ${load_after#*load average: }"
+    echo "- pinning: $pinning; server threads: ${SERVER_THREADS:-default (one per CPU)}"
+    echo "- wrk: ${WRK_THREADS} thread(s), ${WRK_CONNECTIONS} connections, ${PEAK_SECONDS} s after a ${WARMUP_SECONDS} s warm-up"
+    echo "- loadgen: ${LG_CONNECTIONS} connections, ${LATENCY_SECONDS} s at half the peak, open loop"
+    echo "- body: $(($(wc -c <"$BODY_TAIL") + 20)) bytes (testdata/signals/clean.json + testdata/kyc/joe-exact.json)"
+    echo "- decision log lines written in the log-on run: ${logged}"
     echo
-    echo "| log | peak (req/s) | half-load rate | achieved | p50 ms | p90 ms | p99 ms | errors |"
-    echo "|---|---|---|---|---|---|---|---|"
-    row off "$peak_off" "$lat_off"
-    row on "$peak_on" "$lat_on"
+    echo "Peak: wrk. Share: the part of all CPUs the server and wrk had during the peak (the rest"
+    echo "went to other processes). CPU µs: per request, user + system. Ceiling: CPUs × 10⁶ / (server"
+    echo "µs + wrk µs), the peak if the two had the machine to themselves. Latency: loadgen at half the"
+    echo "peak, from each request's scheduled send time."
+    echo
+    echo "| log | peak req/s | share | server µs | wrk µs | ceiling req/s | half-load req/s | p50 ms | p90 ms | p99 ms | errors |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    row off "$peak_off" "$share_off" "$server_us_off" "$wrk_us_off" "$lat_off"
+    row on "$peak_on" "$share_on" "$server_us_on" "$wrk_us_on" "$lat_on"
 } >"$OUT/results.md"
 cat "$OUT/results.md"
