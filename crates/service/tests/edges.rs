@@ -541,3 +541,27 @@ async fn small_answers_are_not_compressed_and_batch_answers_are() {
     assert_eq!(&compressed[..2], [0x1f, 0x8b], "a gzip stream");
     svc.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_timeout() {
+    // hyper's header timer starts when it waits for a request's head, the next one on a kept
+    // connection included: the header timeout is also the keep-alive idle timeout.
+    let svc = Running::start(timed(ms(1000), ms(5000))).await;
+    let mut stream = TcpStream::connect(svc.server.local_addr())
+        .await
+        .expect("connects");
+    let mut request = decision_head(2, "");
+    request.extend_from_slice(b"{}");
+    stream.write_all(&request).await.expect("sent");
+    let mut buf = Vec::new();
+    let answer = read_final(&mut stream, &mut buf).await;
+    assert_eq!(answer.status, 400);
+    let answered = Instant::now();
+    assert_closed(&mut stream, Duration::from_secs(5)).await;
+    let idle = answered.elapsed();
+    assert!(
+        idle >= ms(900) && idle < ms(2500),
+        "closed after {idle:?} idle, the header timeout is 1 s"
+    );
+    svc.server.shutdown().await;
+}
