@@ -356,14 +356,16 @@ fn sigterm_drains_the_requests_in_flight_then_exits_0() {
         assert_eq!(line["decision"]["decision"], "approve", "{line}");
     }
 
-    // Then the process stops by itself, well within the 30 s drain timeout, and cleanly.
+    // Then the process stops by itself, cleanly, as soon as nothing is in flight: well before
+    // the 30 s drain timeout would have stopped it anyway.
     let status = svc.exit(Duration::from_secs(30));
     let took = signalled.elapsed();
     assert_eq!(status.code(), Some(0), "{:#?}", svc.seen);
     assert!(
-        took < Duration::from_secs(30),
+        took < Duration::from_secs(10),
         "exited {took:?} after SIGTERM"
     );
+    eprintln!("exited {took:?} after SIGTERM");
     assert!(svc.seen.iter().any(|l| l.contains("stopped")));
 
     // Every decision answered during the drain is in the log.
