@@ -362,6 +362,10 @@ async fn fifty_slow_clients_do_not_starve_normal_requests() {
     svc.server.shutdown().await;
 }
 
+/// Held by the tests that measure this process's peak RSS, so one's allocations do not land in
+/// the other's measurement.
+static MEMORY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// `VmRSS` and `VmHWM` of this process, in KiB.
 fn memory_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -413,6 +417,7 @@ async fn a_declared_100_mb_body_is_refused_from_its_head_alone() {
 
 #[tokio::test]
 async fn a_chunked_100_mb_batch_is_refused_past_the_cap_without_being_held() {
+    let _measuring = MEMORY.lock().await;
     let mut config = starter_config();
     config.limits.max_batch_bytes = 4 << 20;
     let svc = Running::start(config).await;
@@ -562,6 +567,51 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_timeout() {
     assert!(
         idle >= ms(900) && idle < ms(2500),
         "closed after {idle:?} idle, the header timeout is 1 s"
+    );
+    svc.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_batch_body_is_held_once_not_twice() {
+    let _measuring = MEMORY.lock().await;
+    let mut config = starter_config();
+    config.limits.max_batch_bytes = 32 << 20;
+    let svc = Running::start(config).await;
+    // 24 MiB of blank lines: read whole, decided as nothing, so the body is all the server holds.
+    const SIZE: usize = 24 << 20;
+    let line = format!("{}\n", " ".repeat(1023));
+    let piece = line.repeat(64).into_bytes();
+    assert_eq!(SIZE % piece.len(), 0);
+    let mut stream = TcpStream::connect(svc.server.local_addr())
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /v1/decisions/batch HTTP/1.1\r\nHost: test\r\n\
+         Content-Type: application/x-ndjson\r\nContent-Length: {SIZE}\r\n\r\n"
+    );
+    let before = memory_kib("VmRSS:");
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset VmHWM");
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    for _ in 0..SIZE / piece.len() {
+        stream.write_all(&piece).await.expect("body sent");
+    }
+    let mut buf = Vec::new();
+    let answer = tokio::time::timeout(Duration::from_secs(20), read_final(&mut stream, &mut buf))
+        .await
+        .expect("answered within 20 s");
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(answer.body.is_empty(), "blank lines give no output line");
+    let grew = memory_kib("VmHWM:").saturating_sub(before);
+    let size_kib = (SIZE >> 10) as u64;
+    eprintln!("a {size_kib} KiB body raised the peak RSS by {grew} KiB");
+    assert!(
+        grew < size_kib * 3 / 2,
+        "peak RSS grew by {grew} KiB to read a {size_kib} KiB body"
     );
     svc.server.shutdown().await;
 }
