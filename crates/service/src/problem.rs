@@ -124,12 +124,12 @@ pub async fn problem_for_bare_errors(request: Request<Body>, next: Next) -> Resp
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    // A route's own JSON error answer (409 `ReloadAnswer`, 503 `Health`) is documented as such.
-    let is_answer = response
+    // A problem already, or one of the service's own JSON answers (`/readyz`'s 503 `draining`).
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes() || v == "application/json");
-    if is_answer {
+    if answered {
         return response;
     }
     let (kind, detail) = match status {

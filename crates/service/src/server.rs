@@ -2,10 +2,23 @@
 //!
 //! Connections are served by hyper's HTTP/1 connection builder directly (not `axum::serve`) for
 //! one reason: a client that trickles its headers must be cut off, and only the connection
-//! builder's `header_read_timeout` does that. Bodies are bounded by the router's layers
-//! (`RequestBodyTimeoutLayer`, `TimeoutLayer`). Shutdown stops accepting, marks the service
-//! draining (`/readyz` 503), lets requests in flight finish (up to the drain timeout), and then
-//! closes the decision log.
+//! builder's `header_read_timeout` does that. What each timeout does (`tests/edges.rs` holds
+//! them to it):
+//!
+//! * **header timeout** (hyper): runs from when hyper starts waiting for a request's head until
+//!   the head is complete; on expiry the connection is closed without an answer. It also runs
+//!   while a kept-alive connection waits for its next request, so it is the idle timeout too.
+//! * **body timeout** (tower-http's `RequestBodyTimeoutLayer`, the same duration): the longest
+//!   wait for the *next* piece of a body, reset by every piece: a stalled body gets a 408.
+//! * **request timeout** (`TimeoutLayer`): from the complete head to the answer, so a body
+//!   trickled just fast enough to dodge the body timeout still gets a 408 in the end.
+//!
+//! A request whose body is refused or cut before it was read to its end costs the client its
+//! connection: hyper answers and closes rather than read on to find the next request.
+//!
+//! Shutdown stops accepting (the listener is closed, so new connections are refused), marks the
+//! service draining (`/readyz` 503), lets requests in flight finish (up to the drain timeout),
+//! and then closes the decision log.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -191,6 +204,8 @@ async fn accept_loop(
     }
     drop(listener);
     state.draining.store(true, Ordering::Release);
+    // After the listener is closed: from this line on, new connections are refused.
+    tracing::info!("stopped accepting; answering the requests in flight");
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(state.limits.drain_timeout) => {

@@ -1,0 +1,294 @@
+//! `loadgen`: the open-loop load generator of `benches/service/run.sh`.
+//!
+//! `wrk` finds the service's peak (a closed loop: each connection sends its next request as
+//! soon as the last is answered), but a closed loop cannot measure latency at a given load: when
+//! the server slows, the client slows with it and the requests that would have queued are never
+//! sent ("coordinated omission"). Debian has no `wrk2`, so this sends at a constant rate
+//! instead: connection `i` of `C` sends its `k`-th request at `start + (i + k·C) / rate`,
+//! whatever happened to the previous ones, and a request's latency runs from that intended
+//! time when it had to wait for its connection (the server was behind), or from when it was
+//! actually sent otherwise (the tokio timer's millisecond granularity is the generator's
+//! lateness, not the server's).
+//!
+//! ```text
+//! loadgen body                                 the application body after its id, for wrk
+//! loadgen run --url URL --rate R --seconds S   send at R per second for S seconds, print figures
+//! ```
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// Open-loop HTTP/1.1 load for the decision service.
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the application body that follows `{"id": ...` (signals and KYC, compacted).
+    Body(BodyArgs),
+    /// Send decisions at a constant rate and print what came back.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BodyArgs {
+    /// The signals payload.
+    #[arg(long, default_value = "testdata/signals/clean.json")]
+    signals: PathBuf,
+    /// The KYC request.
+    #[arg(long, default_value = "testdata/kyc/joe-exact.json")]
+    kyc: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// `http://127.0.0.1:PORT/v1/decisions`.
+    #[arg(long)]
+    url: String,
+    /// Requests per second, in all.
+    #[arg(long)]
+    rate: f64,
+    /// How long to send.
+    #[arg(long, default_value_t = 15.0)]
+    seconds: f64,
+    /// Connections (each has one request in flight at most).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// The body.
+    #[command(flatten)]
+    body: BodyArgs,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("loadgen: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Body(args) => {
+            let tail = body_tail(&args)?;
+            std::io::stdout()
+                .write_all(tail.as_bytes())
+                .map_err(|e| format!("stdout: {e}"))
+        }
+        Command::Run(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start a runtime: {e}"))?;
+            let report = runtime.block_on(load(&args))?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+/// `, "signals": {...}, "kyc": {...}}`: what follows the id in every request body.
+fn body_tail(args: &BodyArgs) -> Result<String, String> {
+    let compact = |path: &PathBuf| -> Result<String, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(value.to_string())
+    };
+    Ok(format!(
+        r#","signals":{},"kyc":{}}}"#,
+        compact(&args.signals)?,
+        compact(&args.kyc)?
+    ))
+}
+
+/// What one connection saw.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Latencies of 200 answers, in microseconds.
+    latencies: Vec<u64>,
+    /// Answers other than 200, and failed requests.
+    errors: u64,
+    /// The first error's text.
+    first_error: Option<String>,
+}
+
+async fn load(args: &RunArgs) -> Result<String, String> {
+    let (addr, path) = parse_url(&args.url)?;
+    if !(args.rate > 0.0 && args.seconds > 0.0 && args.connections > 0) {
+        return Err("--rate, --seconds and --connections must be positive".into());
+    }
+    let tail = Bytes::from(body_tail(&args.body)?);
+    let start = Instant::now() + Duration::from_millis(100);
+    let end = start + Duration::from_secs_f64(args.seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..args.connections {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+        tokio::spawn(connection);
+        let plan = Plan {
+            first: start + Duration::from_secs_f64(i as f64 / args.rate),
+            every: Duration::from_secs_f64(args.connections as f64 / args.rate),
+            end,
+        };
+        tasks.spawn(connection_loop(
+            sender,
+            plan,
+            i,
+            path.clone(),
+            addr,
+            tail.clone(),
+        ));
+    }
+    let mut all = Seen::default();
+    while let Some(seen) = tasks.join_next().await {
+        let seen = seen.map_err(|e| format!("a connection task failed: {e}"))?;
+        all.latencies.extend(seen.latencies);
+        all.errors += seen.errors;
+        all.first_error = all.first_error.or(seen.first_error);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    Ok(report(args, &mut all, elapsed))
+}
+
+/// When a connection sends.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    first: Instant,
+    every: Duration,
+    end: Instant,
+}
+
+async fn connection_loop(
+    mut sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    plan: Plan,
+    connection: usize,
+    path: String,
+    addr: SocketAddr,
+    tail: Bytes,
+) -> Seen {
+    let mut seen = Seen::default();
+    let host = addr.to_string();
+    let mut intended = plan.first;
+    let mut n = 0u64;
+    while intended < plan.end {
+        // Free before its time: wait for it (and count from when it really went). Busy past its
+        // time: the server is behind, and the wait counts.
+        let behind = Instant::now() > intended;
+        tokio::time::sleep_until(intended).await;
+        let sent = if behind { intended } else { Instant::now() };
+        n += 1;
+        let mut body = Vec::with_capacity(tail.len() + 32);
+        body.extend_from_slice(format!(r#"{{"id":"lg-{connection}-{n}""#).as_bytes());
+        body.extend_from_slice(&tail);
+        let request = Request::post(path.as_str())
+            .header("host", host.as_str())
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)));
+        let outcome = match request {
+            Ok(request) => exchange(&mut sender, request).await,
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(()) => seen
+                .latencies
+                .push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX)),
+            Err(e) => {
+                seen.errors += 1;
+                seen.first_error.get_or_insert(e);
+                if sender.is_closed() {
+                    break;
+                }
+            }
+        }
+        intended += plan.every;
+    }
+    seen
+}
+
+/// Send one request and read its whole answer; `Err` unless it is a 200.
+async fn exchange(
+    sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<(), String> {
+    sender.ready().await.map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    if status == 200 {
+        Ok(())
+    } else {
+        Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+    }
+}
+
+/// `http://HOST:PORT/PATH` on a literal address (the generator never resolves names).
+fn parse_url(url: &str) -> Result<(SocketAddr, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url}: only http:// URLs"))?;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let addr: SocketAddr = authority
+        .parse()
+        .map_err(|e| format!("{url}: the host must be IP:PORT ({e})"))?;
+    Ok((addr, format!("/{path}")))
+}
+
+/// One line of `key=value` figures, for the script to read.
+fn report(args: &RunArgs, seen: &mut Seen, elapsed: f64) -> String {
+    seen.latencies.sort_unstable();
+    let at = |q: f64| -> f64 {
+        if seen.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let rank =
+            ((q * seen.latencies.len() as f64).ceil() as usize).clamp(1, seen.latencies.len());
+        seen.latencies[rank - 1] as f64 / 1000.0
+    };
+    let ok = seen.latencies.len();
+    let mut line = format!(
+        "target_rate={:.0} achieved_rate={:.0} ok={ok} errors={} p50_ms={:.3} p90_ms={:.3} \
+         p99_ms={:.3} p999_ms={:.3} max_ms={:.3}",
+        args.rate,
+        ok as f64 / elapsed.max(f64::EPSILON),
+        seen.errors,
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        at(0.999),
+        at(1.0),
+    );
+    if let Some(e) = &seen.first_error {
+        line.push_str(&format!(" first_error={e:?}"));
+    }
+    line
+}
