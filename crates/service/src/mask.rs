@@ -366,7 +366,9 @@ mod tests {
         };
         let masked = masking.mask(ENVELOPE);
         let value: serde_json::Value = serde_json::from_str(masked.get()).expect("json");
-        let phone = value["data"]["requestMeta"]["phone"].as_str().expect("a string");
+        let phone = value["data"]["requestMeta"]["phone"]
+            .as_str()
+            .expect("a string");
         assert_eq!(phone, hash_of(b"pepper", "+639171234567"));
         assert!(!masked.get().contains("9171234567"));
         // Another salt, another hash; the same salt, the same hash (joinable).
@@ -388,7 +390,10 @@ mod tests {
         let number = masking.mask(r#"{"requestMeta":{"phone":63917}}"#);
         assert_eq!(
             number.get(),
-            format!(r#"{{"requestMeta":{{"phone":"{}"}}}}"#, hash_of(&[7], "63917"))
+            format!(
+                r#"{{"requestMeta":{{"phone":"{}"}}}}"#,
+                hash_of(&[7], "63917")
+            )
         );
     }
 
