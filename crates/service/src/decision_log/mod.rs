@@ -154,7 +154,8 @@ pub struct LogStats {
     pub appends: u64,
     /// Records written.
     pub records: u64,
-    /// Groups committed (each one `write`, and one sync under [`SyncPolicy::Batch`]).
+    /// Groups of appends handled, failed ones included (each one `write`, and one sync under
+    /// [`SyncPolicy::Batch`], more when it spans a rotation).
     pub groups: u64,
     /// `fdatasync` calls on segments.
     pub syncs: u64,

@@ -131,12 +131,18 @@ pub fn read(paths: &[PathBuf]) -> Result<LogReader, ReadError> {
     })
 }
 
+/// The entries of one segment read from `reader`, named `file` in reports (for a segment held
+/// in memory, or read from a pipe).
+pub fn read_from<R: Read>(file: PathBuf, reader: R) -> SegmentReader<R> {
+    SegmentReader::new(file, reader)
+}
+
 /// An iterator over the entries of log files, in order.
 #[derive(Debug)]
 pub struct LogReader {
     /// Files still to read, the next one last.
     files: Vec<PathBuf>,
-    current: Option<Lines>,
+    current: Option<SegmentReader<File>>,
 }
 
 impl Iterator for LogReader {
@@ -152,29 +158,37 @@ impl Iterator for LogReader {
             }
             let path = self.files.pop()?;
             match File::open(&path) {
-                Ok(file) => self.current = Some(Lines::new(path, file)),
+                Ok(file) => self.current = Some(SegmentReader::new(path, file)),
                 Err(source) => return Some(Err(ReadError::Io { path, source })),
             }
         }
     }
 }
 
-/// The lines of one file.
+/// The entries of one segment, in order; see [`read_from`].
 #[derive(Debug)]
-struct Lines {
+pub struct SegmentReader<R> {
     path: PathBuf,
-    reader: BufReader<File>,
+    reader: BufReader<R>,
     line: u64,
     offset: u64,
     buf: Vec<u8>,
     done: bool,
 }
 
-impl Lines {
-    fn new(path: PathBuf, file: File) -> Lines {
-        Lines {
+impl<R: Read> Iterator for SegmentReader<R> {
+    type Item = Result<Entry, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_entry()
+    }
+}
+
+impl<R: Read> SegmentReader<R> {
+    fn new(path: PathBuf, reader: R) -> SegmentReader<R> {
+        SegmentReader {
             path,
-            reader: BufReader::with_capacity(256 << 10, file),
+            reader: BufReader::with_capacity(256 << 10, reader),
             line: 0,
             offset: 0,
             buf: Vec::new(),
@@ -182,7 +196,7 @@ impl Lines {
         }
     }
 
-    fn next(&mut self) -> Option<Result<Entry, ReadError>> {
+    fn next_entry(&mut self) -> Option<Result<Entry, ReadError>> {
         if self.done {
             return None;
         }

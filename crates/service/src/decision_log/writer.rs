@@ -62,7 +62,12 @@ pub struct Writer {
     max_file_bytes: u64,
     namer: Namer,
     segment: Option<Segment>,
+    /// The group's lines not yet written.
     buf: Vec<u8>,
+    /// One append's lines, serialized before they join the group.
+    scratch: Vec<u8>,
+    /// Where each of the append's lines ends in `scratch`.
+    line_ends: Vec<usize>,
     counters: Arc<Counters>,
 }
 
@@ -82,6 +87,8 @@ impl Writer {
             namer: Namer::new(),
             segment: None,
             buf: Vec::with_capacity(64 << 10),
+            scratch: Vec::new(),
+            line_ends: Vec::new(),
             counters,
         };
         writer.new_segment()?;
@@ -104,13 +111,18 @@ impl Writer {
             };
             let mut close = None;
             let mut outcome = Ok(());
+            // Records of the appends that joined the group.
+            let mut added = 0u64;
             let mut next = Some(first);
             while let Some(msg) = next.take() {
                 match msg {
                     Msg::Append { records, done } => {
                         if outcome.is_ok() {
                             match self.add(&records) {
-                                Ok(()) => waiting.push(done),
+                                Ok(()) => {
+                                    added += records.len() as u64;
+                                    waiting.push(done);
+                                }
                                 Err(AddError::Encode(e)) => {
                                     let _ = done.send(Err(e));
                                 }
@@ -140,6 +152,9 @@ impl Writer {
             self.counters.groups.fetch_add(1, Ordering::Relaxed);
             match outcome {
                 Ok(()) => {
+                    let c = &self.counters;
+                    c.appends.fetch_add(waiting.len() as u64, Ordering::Relaxed);
+                    c.records.fetch_add(added, Ordering::Relaxed);
                     for done in waiting.drain(..) {
                         let _ = done.send(Ok(()));
                     }
@@ -155,6 +170,9 @@ impl Writer {
             if self.buf.capacity() > KEEP_BUFFER_BYTES {
                 self.buf = Vec::with_capacity(64 << 10);
             }
+            if self.scratch.capacity() > KEEP_BUFFER_BYTES {
+                self.scratch = Vec::new();
+            }
             if let Some(done) = close {
                 let _ = done.send(self.close());
                 return;
@@ -163,36 +181,39 @@ impl Writer {
     }
 
     /// Serialize one append's records into the group, rotating first where a line would take
-    /// the segment past its size. On an encoding error the append's lines are taken back.
+    /// the segment past its size. The records are serialized aside first, so an encoding error
+    /// leaves nothing of the append behind.
     fn add(&mut self, records: &[Record]) -> Result<(), AddError> {
-        let start = self.buf.len();
+        self.scratch.clear();
+        self.line_ends.clear();
         for record in records {
-            let line_start = self.buf.len();
-            if let Err(e) = serde_json::to_writer(&mut self.buf, record) {
-                self.buf.truncate(start);
+            if let Err(e) = serde_json::to_writer(&mut self.scratch, record) {
                 return Err(AddError::Encode(LogError::Encode {
                     decision_id: record.decision_id.clone(),
                     message: e.to_string(),
                 }));
             }
-            self.buf.push(b'\n');
-            let line_len = (self.buf.len() - line_start) as u64;
-            let before = self.segment.as_ref().map_or(0, |s| s.len) + line_start as u64;
-            if before > 0 && before + line_len > self.max_file_bytes {
-                self.rotate(line_start).map_err(AddError::Io)?;
-            }
+            self.scratch.push(b'\n');
+            self.line_ends.push(self.scratch.len());
         }
-        self.counters.appends.fetch_add(1, Ordering::Relaxed);
-        self.counters
-            .records
-            .fetch_add(records.len() as u64, Ordering::Relaxed);
+        let mut line_start = 0;
+        for i in 0..self.line_ends.len() {
+            let line_end = self.line_ends[i];
+            let line_len = (line_end - line_start) as u64;
+            let before = self.segment.as_ref().map_or(0, |s| s.len) + self.buf.len() as u64;
+            if before > 0 && before + line_len > self.max_file_bytes {
+                self.rotate().map_err(AddError::Io)?;
+            }
+            self.buf
+                .extend_from_slice(&self.scratch[line_start..line_end]);
+            line_start = line_end;
+        }
         Ok(())
     }
 
-    /// Write `buf[..upto]` to the current segment, sync it, start a new segment and keep the
-    /// rest of the buffer for it.
-    fn rotate(&mut self, upto: usize) -> Result<(), LogError> {
-        self.write(upto)?;
+    /// Write the buffer to the current segment, sync it, and start a new segment.
+    fn rotate(&mut self) -> Result<(), LogError> {
+        self.write()?;
         self.sync_segment()?;
         if let Some(segment) = &mut self.segment {
             segment.committed = segment.len;
@@ -206,7 +227,7 @@ impl Writer {
         if self.segment.is_none() {
             self.new_segment()?;
         }
-        self.write(self.buf.len())?;
+        self.write()?;
         if self.sync == SyncPolicy::Batch {
             self.sync_segment()?;
         }
@@ -216,10 +237,9 @@ impl Writer {
         Ok(())
     }
 
-    /// Write `buf[..upto]` (one `write` unless the kernel takes less) and drop it from the
-    /// buffer.
-    fn write(&mut self, upto: usize) -> Result<(), LogError> {
-        if upto == 0 {
+    /// Write the buffer (one `write` unless the kernel takes less) and empty it.
+    fn write(&mut self) -> Result<(), LogError> {
+        if self.buf.is_empty() {
             return Ok(());
         }
         if self.segment.is_none() {
@@ -228,14 +248,13 @@ impl Writer {
         let Some(segment) = &mut self.segment else {
             return Err(LogError::Closed);
         };
-        let result = segment.file.write_all(&self.buf[..upto]);
-        self.buf.drain(..upto);
+        let result = segment.file.write_all(&self.buf);
+        let len = self.buf.len() as u64;
+        self.buf.clear();
         match result {
             Ok(()) => {
-                segment.len += upto as u64;
-                self.counters
-                    .bytes
-                    .fetch_add(upto as u64, Ordering::Relaxed);
+                segment.len += len;
+                self.counters.bytes.fetch_add(len, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => Err(LogError::write(&segment.path, e)),
