@@ -273,6 +273,47 @@ async fn concurrent_appends_share_one_sync_per_group() {
     assert_eq!(ids, expected);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_group_window_gathers_concurrent_appends_and_never_delays_one_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = LogConfig::new(dir.path());
+    config.sync = SyncPolicy::None;
+    config.group_window = std::time::Duration::from_secs(5);
+    let log = DecisionLog::open(&config).expect("open");
+    // One at a time: each group is alone, so the (long) window never applies.
+    let started = std::time::Instant::now();
+    for i in 0..3 {
+        log.append(vec![sample_record(i)]).await.expect("logged");
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    log.close().await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = LogConfig::new(dir.path());
+    config.sync = SyncPolicy::None;
+    config.group_window = std::time::Duration::from_millis(2);
+    let log = DecisionLog::open(&config).expect("open");
+    let n = 200;
+    let appends: Vec<_> = (0..n)
+        .map(|i| {
+            let log = log.clone();
+            tokio::spawn(async move { log.append(vec![sample_record(i)]).await })
+        })
+        .collect();
+    for append in appends {
+        append.await.expect("task").expect("logged");
+    }
+    let stats = log.stats();
+    log.close().await;
+    assert_eq!(stats.records, n as u64);
+    assert!(stats.groups < n as u64 / 4, "{stats:?}");
+    assert_eq!(records(dir.path()).len(), n);
+}
+
 #[tokio::test]
 async fn without_sync_lines_are_written_before_answering_and_synced_only_at_close() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -5,8 +5,11 @@
 //! [`GROUP_MAX_BYTES`] of lines), serializes it into one buffer, writes it with one `write`,
 //! syncs once (under [`SyncPolicy::Batch`]) and only then wakes every request of the group. While
 //! it syncs, new requests queue up and become the next group: the group grows with the load and
-//! the sync's latency, with no timer. A group spans segments only at a rotation: the old segment
-//! is written and synced, a new one is created, and the rest goes there.
+//! the sync's latency. When a group had more than one append (there is concurrency) and took
+//! less than the group window, the writer waits out the rest of the window before taking the
+//! next group, so that a fast disk or [`SyncPolicy::None`] does not cost a wake-up and a `write`
+//! per request; a request alone is never delayed. A group spans segments only at a rotation: the
+//! old segment is written and synced, a new one is created, and the rest goes there.
 //!
 //! After a failed write, sync or rotation, every request of the group gets the error, the
 //! segment is closed and never written again (its tail may be torn), and the next group starts a
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -60,6 +64,7 @@ pub struct Writer {
     dir: PathBuf,
     sync: SyncPolicy,
     max_file_bytes: u64,
+    window: Duration,
     namer: Namer,
     segment: Option<Segment>,
     /// The group's lines not yet written.
@@ -77,6 +82,7 @@ impl Writer {
         dir: &Path,
         sync: SyncPolicy,
         max_file_bytes: u64,
+        window: Duration,
         counters: Arc<Counters>,
     ) -> Result<Writer, LogError> {
         std::fs::create_dir_all(dir).map_err(|e| LogError::open(dir, e))?;
@@ -84,6 +90,7 @@ impl Writer {
             dir: dir.to_path_buf(),
             sync,
             max_file_bytes: max_file_bytes.max(1),
+            window,
             namer: Namer::new(),
             segment: None,
             buf: Vec::with_capacity(64 << 10),
@@ -103,12 +110,24 @@ impl Writer {
     /// Serve the channel until it closes or a [`Msg::Close`] arrives.
     pub fn run(mut self, rx: Receiver<Msg>) {
         let mut waiting: Vec<oneshot::Sender<Result<(), LogError>>> = Vec::new();
+        // When the last group started, and whether it had company.
+        let mut last_start = Instant::now();
+        let mut last_shared = false;
         loop {
+            if last_shared {
+                // Under concurrency, let the next group gather for the rest of the window
+                // rather than wake for every request.
+                let since = last_start.elapsed();
+                if since < self.window {
+                    std::thread::sleep(self.window - since);
+                }
+            }
             let Ok(first) = rx.recv() else {
                 // Every handle is gone: close quietly.
                 let _ = self.close();
                 return;
             };
+            last_start = Instant::now();
             let mut close = None;
             let mut outcome = Ok(());
             // Records of the appends that joined the group.
@@ -148,6 +167,7 @@ impl Writer {
                     Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
                 }
             }
+            last_shared = waiting.len() > 1;
             let outcome = outcome.and_then(|()| self.commit());
             self.counters.groups.fetch_add(1, Ordering::Relaxed);
             match outcome {
