@@ -51,6 +51,8 @@ enum Command {
     Schema(cmd::schema::Args),
     /// Run the decision service (HTTP): decisions, batch, KYC, policy status, health, metrics.
     Serve(cmd::serve::Args),
+    /// Decide a decision log again with a policy: its defects, or the swap matrix.
+    Replay(cmd::replay::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -63,6 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Batch(args) => cmd::batch::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Replay(args) => cmd::replay::run(args),
     }
 }
 

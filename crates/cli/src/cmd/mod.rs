@@ -5,6 +5,7 @@ pub mod check;
 pub mod decide;
 pub mod features;
 pub mod kyc;
+pub mod replay;
 pub mod schema;
 pub mod serve;
 pub mod test;

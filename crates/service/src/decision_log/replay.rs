@@ -1,0 +1,339 @@
+//! Deciding logged records again with a policy, and comparing.
+//!
+//! Each record is decided again from what it logged, the (masked) signals payload and the KYC
+//! result, through `underwrite_core::application`, the reader every decision surface uses. Where
+//! the policy is the one that made the record (the same sha256: the answering arm's policy, the
+//! challenger's for a record the challenger answered, and the shadow's for a shadow decision),
+//! the decision must come out exactly as logged; any difference in outcome, score or reasons is
+//! a [`Defect`]. Every record also counts in the [`SwapMatrix`]: logged outcome against the new
+//! one, which is what trying another policy on past traffic wants to see.
+//!
+//! Pure: the caller reads the log ([`super::read`]) and prints the [`ReplayReport`].
+
+use serde::Serialize;
+use underwrite_core::application::Application;
+use underwrite_core::policy::{DecideOptions, Decision, Outcome, Policy, PolicyId, Reason};
+
+use super::read::LineAt;
+use super::record::Record;
+
+/// Decide a logged record again with `policy`; the error is the message the decision surfaces
+/// give for the same input.
+pub fn redecide(record: &Record, policy: &Policy) -> Result<Decision, String> {
+    let kyc = match &record.kyc {
+        Some(result) => Some(serde_json::to_string(result).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let mut text = String::with_capacity(record.signals.get().len() + 32);
+    text.push_str(r#"{"signals":"#);
+    text.push_str(record.signals.get());
+    if let Some(kyc) = &kyc {
+        text.push_str(r#","kyc":"#);
+        text.push_str(kyc);
+    }
+    text.push('}');
+    let app = Application::from_json(&text).map_err(|e| e.to_string())?;
+    app.decide(policy, DecideOptions { trace: false })
+        .map(|decided| decided.decision)
+        .map_err(|e| e.to_string())
+}
+
+/// What differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Field {
+    /// The outcome.
+    #[serde(rename = "decision")]
+    Decision,
+    /// The score.
+    #[serde(rename = "score")]
+    Score,
+    /// The reasons (codes and texts, in order).
+    #[serde(rename = "reasons")]
+    Reasons,
+    /// It decided then and cannot now.
+    #[serde(rename = "error")]
+    Error,
+    /// The shadow challenger's outcome.
+    #[serde(rename = "shadow.decision")]
+    ShadowDecision,
+    /// The shadow challenger's score.
+    #[serde(rename = "shadow.score")]
+    ShadowScore,
+    /// The shadow challenger's reasons.
+    #[serde(rename = "shadow.reasons")]
+    ShadowReasons,
+    /// The shadow challenger's failure, or its success where it failed.
+    #[serde(rename = "shadow.error")]
+    ShadowError,
+}
+
+impl Field {
+    /// The name used in reports (`decision`, `shadow.score`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Decision => "decision",
+            Field::Score => "score",
+            Field::Reasons => "reasons",
+            Field::Error => "error",
+            Field::ShadowDecision => "shadow.decision",
+            Field::ShadowScore => "shadow.score",
+            Field::ShadowReasons => "shadow.reasons",
+            Field::ShadowError => "shadow.error",
+        }
+    }
+}
+
+/// A decision the same policy does not reproduce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Defect {
+    /// The record's decision id.
+    pub decision_id: String,
+    /// Where the record is (`file:line`).
+    pub at: String,
+    /// What differs.
+    pub field: Field,
+    /// As logged.
+    pub logged: String,
+    /// As decided now.
+    pub now: String,
+}
+
+/// Outcomes as logged (rows) against outcomes now (columns, plus the records that failed to
+/// decide).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SwapMatrix {
+    /// Logged approve.
+    pub approve: SwapRow,
+    /// Logged review.
+    pub review: SwapRow,
+    /// Logged reject.
+    pub reject: SwapRow,
+}
+
+/// One logged outcome's records, by their outcome now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SwapRow {
+    /// Approved now.
+    pub approve: u64,
+    /// Reviewed now.
+    pub review: u64,
+    /// Rejected now.
+    pub reject: u64,
+    /// Failed to decide now.
+    pub failed: u64,
+}
+
+impl SwapMatrix {
+    /// The row of a logged outcome.
+    pub fn row(&self, logged: Outcome) -> &SwapRow {
+        match logged {
+            Outcome::Approve => &self.approve,
+            Outcome::Review => &self.review,
+            Outcome::Reject => &self.reject,
+        }
+    }
+
+    fn count(&mut self, logged: Outcome, now: Option<Outcome>) {
+        let row = match logged {
+            Outcome::Approve => &mut self.approve,
+            Outcome::Review => &mut self.review,
+            Outcome::Reject => &mut self.reject,
+        };
+        *match now {
+            Some(Outcome::Approve) => &mut row.approve,
+            Some(Outcome::Review) => &mut row.review,
+            Some(Outcome::Reject) => &mut row.reject,
+            None => &mut row.failed,
+        } += 1;
+    }
+
+    /// Records whose outcome changed, or that failed to decide.
+    pub fn swapped(&self) -> u64 {
+        let r =
+            |row: &SwapRow, same: u64| row.approve + row.review + row.reject + row.failed - same;
+        r(&self.approve, self.approve.approve)
+            + r(&self.review, self.review.review)
+            + r(&self.reject, self.reject.reject)
+    }
+}
+
+/// What a replay found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    /// The policy records were decided with.
+    pub policy: PolicyId,
+    /// Records decided again.
+    pub records: u64,
+    /// Records made by this same policy (sha256), checked for exactness.
+    pub same_sha: u64,
+    /// Shadow decisions made by this same policy, checked for exactness too.
+    pub shadow_same_sha: u64,
+    /// Records that failed to decide now.
+    pub failed: u64,
+    /// Differences on records this same policy made: each is a defect.
+    pub defects: Vec<Defect>,
+    /// Logged outcome against the outcome now, over every record.
+    pub matrix: SwapMatrix,
+}
+
+/// A replay in progress: feed it records in order, then take its report.
+#[derive(Debug)]
+pub struct Replay<'p> {
+    policy: &'p Policy,
+    report: ReplayReport,
+}
+
+impl<'p> Replay<'p> {
+    /// Replay with `policy`.
+    pub fn new(policy: &'p Policy) -> Replay<'p> {
+        Replay {
+            policy,
+            report: ReplayReport {
+                policy: policy.id().clone(),
+                records: 0,
+                same_sha: 0,
+                shadow_same_sha: 0,
+                failed: 0,
+                defects: Vec::new(),
+                matrix: SwapMatrix::default(),
+            },
+        }
+    }
+
+    /// Decide one record again and compare.
+    pub fn add(&mut self, at: &LineAt, record: &Record) {
+        let now = redecide(record, self.policy);
+        self.add_decided(at, record, now);
+    }
+
+    /// Count a record already decided again (with [`redecide`] and this replay's policy), for
+    /// callers that decide records in parallel.
+    pub fn add_decided(&mut self, at: &LineAt, record: &Record, now: Result<Decision, String>) {
+        let sha = &self.policy.id().hash;
+        let report = &mut self.report;
+        report.records += 1;
+        report
+            .matrix
+            .count(record.decision, now.as_ref().ok().map(|d| d.decision));
+        if now.is_err() {
+            report.failed += 1;
+        }
+        let mut defects = Vec::new();
+        if record.policy.hash == *sha {
+            report.same_sha += 1;
+            let logged = Made {
+                decision: Some(record.decision),
+                score: record.score,
+                reasons: &record.reasons,
+                error: None,
+            };
+            compare(&logged, &now, Side::Answer, &mut defects);
+        }
+        if let Some(shadow) = record.shadow.as_ref().filter(|s| s.policy.hash == *sha) {
+            report.shadow_same_sha += 1;
+            let logged = Made {
+                decision: shadow.decision,
+                score: shadow.score,
+                reasons: &shadow.reasons,
+                error: shadow.error.as_deref(),
+            };
+            compare(&logged, &now, Side::Shadow, &mut defects);
+        }
+        report
+            .defects
+            .extend(defects.into_iter().map(|(field, logged, now)| Defect {
+                decision_id: record.decision_id.clone(),
+                at: at.to_string(),
+                field,
+                logged,
+                now,
+            }));
+    }
+
+    /// The report.
+    pub fn finish(self) -> ReplayReport {
+        self.report
+    }
+}
+
+/// A logged decision (or a logged failure, for a shadow).
+struct Made<'a> {
+    decision: Option<Outcome>,
+    score: Option<i64>,
+    reasons: &'a [Reason],
+    error: Option<&'a str>,
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Answer,
+    Shadow,
+}
+
+fn compare(
+    logged: &Made<'_>,
+    now: &Result<Decision, String>,
+    side: Side,
+    out: &mut Vec<(Field, String, String)>,
+) {
+    let pick = |answer: Field, shadow: Field| match side {
+        Side::Answer => answer,
+        Side::Shadow => shadow,
+    };
+    let logged_error = match (logged.decision, logged.error) {
+        (Some(_), _) => None,
+        (None, e) => Some(e.unwrap_or("no decision")),
+    };
+    let now = match (now, logged_error) {
+        (Err(now), Some(then)) => {
+            if now != then {
+                out.push((
+                    pick(Field::Error, Field::ShadowError),
+                    then.to_owned(),
+                    now.clone(),
+                ));
+            }
+            return;
+        }
+        (Err(now), None) => {
+            out.push((
+                pick(Field::Error, Field::ShadowError),
+                "decided".to_owned(),
+                now.clone(),
+            ));
+            return;
+        }
+        (Ok(_), Some(then)) => {
+            out.push((
+                pick(Field::Error, Field::ShadowError),
+                then.to_owned(),
+                "decided".to_owned(),
+            ));
+            return;
+        }
+        (Ok(now), None) => now,
+    };
+    if logged.decision != Some(now.decision) {
+        out.push((
+            pick(Field::Decision, Field::ShadowDecision),
+            logged.decision.map_or("none", Outcome::as_str).to_owned(),
+            now.decision.as_str().to_owned(),
+        ));
+    }
+    if logged.score != now.score {
+        let show = |s: Option<i64>| s.map_or_else(|| "none".to_owned(), |s| s.to_string());
+        out.push((
+            pick(Field::Score, Field::ShadowScore),
+            show(logged.score),
+            show(now.score),
+        ));
+    }
+    if logged.reasons != now.reasons.as_slice() {
+        let show = |r: &[Reason]| serde_json::to_string(r).unwrap_or_default();
+        out.push((
+            pick(Field::Reasons, Field::ShadowReasons),
+            show(logged.reasons),
+            show(&now.reasons),
+        ));
+    }
+}
