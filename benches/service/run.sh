@@ -7,7 +7,8 @@
 # Knobs (environment): PEAK_SECONDS (15), LATENCY_SECONDS (15), WARMUP_SECONDS (3),
 # WRK_THREADS (1), WRK_CONNECTIONS (64), LG_CONNECTIONS (32), SERVER_THREADS (the service's
 # default: one per core), PIN=1 (server on CPU 0, load generators on CPU 1), OUT (output dir),
-# LOG_DIR (where the decision log goes; default a fresh temp dir), SKIP_BUILD=1.
+# LOG_DIR (where the decision log goes; default a fresh temp dir), LOG_FLAGS (more flags for
+# the log-on server, e.g. "--log-sync none"), SKIP_BUILD=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -156,9 +157,16 @@ else
     LOG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/service-load.XXXXXX")
     log_dir=$LOG_TMP
 fi
-start_server on --decision-log "$log_dir"
+# shellcheck disable=SC2086 # LOG_FLAGS is a list of flags.
+start_server on --decision-log "$log_dir" ${LOG_FLAGS:-}
 peak on
 peak_on=$PEAK server_us_on=$SERVER_US wrk_us_on=$WRK_US share_on=$SHARE
+# The peak left about a gigabyte of log in the page cache; the kernel writes it back over the
+# next seconds and throttles writers meanwhile. Flush it first, so the latency run measures a
+# service at half load rather than the tail of the peak's writeback.
+sync_started=$(date +%s.%N)
+sync
+sync_seconds=$(awk -v a="$sync_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 lat_on=$(latency on $((peak_on / 2)))
 stop_server
 logged=$(cat "$log_dir"/* 2>/dev/null | wc -l)
@@ -183,6 +191,7 @@ if [[ -n ${PIN:-} ]]; then pinning="server on CPU 0, wrk and loadgen on CPU 1"; 
     echo "- wrk: ${WRK_THREADS} thread(s), ${WRK_CONNECTIONS} connections, ${PEAK_SECONDS} s after a ${WARMUP_SECONDS} s warm-up"
     echo "- loadgen: ${LG_CONNECTIONS} connections, ${LATENCY_SECONDS} s at half the peak, open loop"
     echo "- body: $(($(wc -c <"$BODY_TAIL") + 20)) bytes (testdata/signals/clean.json + testdata/kyc/joe-exact.json)"
+    echo "- after the log-on peak, flushing its log to disk took ${sync_seconds} s (before the latency run)"
     echo "- decision log lines written in the log-on run: ${logged}"
     echo
     echo "Peak: wrk. Share: the part of all CPUs the server and wrk had during the peak (the rest"

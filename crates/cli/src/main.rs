@@ -21,6 +21,12 @@ mod term;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's allocator: a decision allocates and frees many small objects
+/// across threads, and under the service's load glibc's malloc, free and consolidation took
+/// about 9% of the server's CPU (perf, docs/service-load.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 use crate::error::{CliError, EXIT_INTERNAL};
