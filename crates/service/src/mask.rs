@@ -169,10 +169,7 @@ fn hashed(salt: &[u8], phone: &RawValue) -> String {
     let mut out = String::with_capacity(2 + HASH_PREFIX.len() + 64);
     out.push('"');
     out.push_str(HASH_PREFIX);
-    for b in digest {
-        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
+    out.push_str(&hex::encode(digest));
     out.push('"');
     out
 }

@@ -68,14 +68,6 @@ pub(crate) fn read(bytes: &[u8]) -> Result<SourceFile<'_>, LoadError> {
         text,
         spec,
         positions: shape.positions,
-        hash: hex(&Sha256::digest(bytes)),
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
+        hash: hex::encode(Sha256::digest(bytes)),
     })
 }
