@@ -3,12 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -22,137 +19,29 @@ const ACKED_BEFORE_KILL: usize = 300;
 /// The longest the load runs, whatever happens.
 const LOAD_LIMIT: Duration = Duration::from_secs(8);
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+mod common;
+
+use common::{application, Serve};
+
+/// Serve the starter policy on a free loopback port, logging into `dir`.
+fn serve(dir: &Path) -> Serve {
+    let dir = dir.display().to_string();
+    Serve::start(&[
+        "serve",
+        "--policy",
+        "rules/starter.yaml",
+        "--listen",
+        "127.0.0.1:0",
+        "--decision-log",
+        &dir,
+    ])
 }
 
-/// `underwrite serve` as a child process, killed when dropped.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-impl Serve {
-    /// Start serving the starter policy on a free loopback port, logging into `dir`, and wait
-    /// for its `listening` line.
-    fn start(dir: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_underwrite"))
-            .current_dir(root())
-            .args(["serve", "--policy", "rules/starter.yaml"])
-            .args(["--listen", "127.0.0.1:0", "--decision-log"])
-            .arg(dir)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let pipe = child.stderr.take().unwrap();
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (found, listening) = mpsc::channel();
-        let lines = Arc::clone(&stderr);
-        // Keeps draining stderr for the child's whole life, so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines() {
-                let Ok(line) = line else { break };
-                let line = strip_ansi(&line);
-                if let Some(addr) = listening_addr(&line) {
-                    let _ = found.send(addr);
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let mut serve = Serve {
-            child,
-            addr: "127.0.0.1:0".parse().unwrap(),
-            stderr,
-        };
-        match listening.recv_timeout(Duration::from_secs(20)) {
-            Ok(addr) => serve.addr = addr,
-            Err(_) => panic!(
-                "serve did not say where it listens; stderr:\n{}",
-                serve.stderr()
-            ),
-        }
-        serve
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/v1/decisions", self.addr)
-    }
-
-    /// SIGKILL, and reap.
-    fn kill_9(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM (a graceful drain), and wait for a clean exit.
-    fn terminate(&mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "{status}; stderr:\n{}", self.stderr());
-                return;
-            }
-            assert!(Instant::now() < deadline, "no exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The line without ANSI colour sequences (`ESC [ ... m`).
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The address of serve's `listening addr=...` line.
-fn listening_addr(line: &str) -> Option<SocketAddr> {
-    if !line.contains("listening") {
-        return None;
-    }
-    let rest = &line[line.find("addr=")? + "addr=".len()..];
-    rest.split_whitespace().next()?.parse().ok()
-}
-
-fn application(id: &str) -> Vec<u8> {
-    let signals: Value =
-        serde_json::from_slice(&std::fs::read(root().join("testdata/signals/clean.json")).unwrap())
-            .unwrap();
-    format!(r#"{{"id": "{id}", "signals": {signals}}}"#).into_bytes()
+/// SIGTERM (a graceful drain), and a clean exit.
+fn terminate(serve: &mut Serve) {
+    serve.signal("TERM");
+    let status = serve.exit(Duration::from_secs(20));
+    assert!(status.success(), "{status}; stderr:\n{}", serve.stderr());
 }
 
 /// POST one application; its decision id if answered 200.
@@ -174,17 +63,17 @@ async fn decide(client: &reqwest::Client, url: &str, body: Vec<u8>) -> Result<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_decision_survives_kill_9_and_a_restart_starts_a_new_segment() {
     let dir = tempfile::tempdir().unwrap();
-    let mut first = Serve::start(dir.path());
+    let mut first = serve(dir.path());
 
     // Load from several clients; the kill comes once enough decisions have been answered.
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let count = Arc::new(AtomicUsize::new(0));
     let enough = Arc::new(tokio::sync::Notify::new());
-    let body = application("load");
+    let body = application("load").into_bytes();
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
         let (acked, count, enough) = (Arc::clone(&acked), Arc::clone(&count), Arc::clone(&enough));
-        let (url, body) = (first.url(), body.clone());
+        let (url, body) = (first.decisions_url(), body.clone());
         clients.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             let started = Instant::now();
@@ -223,16 +112,20 @@ async fn every_acknowledged_decision_survives_kill_9_and_a_restart_starts_a_new_
     assert!(!killed_segments.is_empty());
 
     // Restart on the same directory; answer a few more; stop gracefully.
-    let mut second = Serve::start(dir.path());
+    let mut second = serve(dir.path());
     let client = reqwest::Client::new();
     let mut acked_second = Vec::new();
     for i in 0..20 {
-        let id = decide(&client, &second.url(), application(&format!("after-{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("after restart: {e}; stderr:\n{}", second.stderr()));
+        let id = decide(
+            &client,
+            &second.decisions_url(),
+            application(&format!("after-{i}")).into_bytes(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("after restart: {e}; stderr:\n{}", second.stderr()));
         acked_second.push(id);
     }
-    second.terminate();
+    terminate(&mut second);
 
     // The restart wrote only to new segments.
     let all_segments = list_segments(dir.path()).unwrap();

@@ -7,158 +7,23 @@
 //! Continue`, which hyper sends only once the handler reads the body.
 #![allow(clippy::panic)] // Helpers fail the test the way assertions do.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::path::Path;
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_underwrite");
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{application, Serve};
 
 fn starter() -> String {
-    repo().join("rules/starter.yaml").display().to_string()
-}
-
-/// A JSON file of the repository on one line.
-fn compact(rel: &str) -> String {
-    let text = std::fs::read_to_string(repo().join(rel)).expect(rel);
-    serde_json::from_str::<Value>(&text).expect(rel).to_string()
-}
-
-fn application(id: &str) -> String {
-    format!(
-        r#"{{"id": "{id}", "signals": {}, "kyc": {}}}"#,
-        compact("testdata/signals/clean.json"),
-        compact("testdata/kyc/joe-exact.json")
-    )
-}
-
-/// tracing's output without its colours, if any.
-fn plain(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Spawn `underwrite` with `args`, stderr read line by line on a thread.
-fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("underwrite starts");
-    let stderr = child.stderr.take().expect("stderr piped");
-    let (send, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if send.send(plain(&line)).is_err() {
-                break;
-            }
-        }
-    });
-    (child, lines)
-}
-
-/// A running `underwrite serve`, killed if a test ends without stopping it.
-struct Serve {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-    addr: SocketAddr,
-}
-
-impl Serve {
-    fn start(args: &[&str]) -> Serve {
-        let (child, lines) = spawn(args);
-        let mut serve = Serve {
-            child,
-            lines,
-            seen: Vec::new(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
-        let line = serve.wait_for("listening", Duration::from_secs(60));
-        let addr = line
-            .split_whitespace()
-            .find_map(|word| word.strip_prefix("addr="))
-            .unwrap_or_else(|| panic!("no addr= in {line:?}"));
-        serve.addr = addr.parse().expect("a socket address");
-        serve
-    }
-
-    /// The first stderr line (from here on) containing `needle`.
-    fn wait_for(&mut self, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(e) => panic!("no {needle:?} on stderr ({e:?}); saw {:#?}", self.seen),
-            }
-        }
-    }
-
-    /// Send a signal with `kill`.
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{name}");
-    }
-
-    /// Wait for the process to exit: its stderr closes, then it is reaped.
-    fn exit(&mut self, within: Duration) -> ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("still running after {within:?}; saw {:#?}", self.seen)
-                }
-            }
-        }
-        self.child.wait().expect("reaped")
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+    common::repo()
+        .join("rules/starter.yaml")
+        .display()
+        .to_string()
 }
 
 /// One HTTP/1.1 response.
@@ -380,13 +245,7 @@ fn sigterm_drains_the_requests_in_flight_then_exits_0() {
 
 /// Run `underwrite` with `args` to its exit (within 60 s): status and stderr lines.
 fn run_to_exit(args: &[&str]) -> (ExitStatus, Vec<String>) {
-    let (child, lines) = spawn(args);
-    let mut serve = Serve {
-        child,
-        lines,
-        seen: Vec::new(),
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
+    let mut serve = Serve::spawn(args);
     let status = serve.exit(Duration::from_secs(60));
     (status, std::mem::take(&mut serve.seen))
 }
