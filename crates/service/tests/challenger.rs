@@ -10,7 +10,6 @@ use common::Running;
 use fixtures::{
     application, assert_decided_by, decide, fixture, policy, policy_status, reload, sha, Files,
 };
-use serde_json::Value;
 use underwrite_service::ChallengerMode;
 
 /// The documented split: the first eight bytes of SHA-256 of the id's value, big-endian,
@@ -81,20 +80,7 @@ async fn a_90_10_split_sends_each_id_to_one_arm_by_its_hash_and_says_which() {
     let lines: Vec<String> = (0..2000u32)
         .map(|i| application(&format!("split-{i}"), i % 3, i % 4))
         .collect();
-    let response = svc
-        .client
-        .post(svc.url("/v1/decisions/batch"))
-        .header("content-type", "application/x-ndjson")
-        .body(lines.join("\n"))
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(response.status(), 200);
-    let text = response.text().await.expect("body");
-    let answers: Vec<Value> = text
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("json line"))
-        .collect();
+    let answers = svc.post_batch(&lines).await;
     assert_eq!(answers.len(), lines.len());
     let mut to_champion = 0;
     for (i, (answer, body)) in answers.iter().zip(&lines).enumerate() {

@@ -194,20 +194,7 @@ async fn reloading_every_100_ms_under_load_fails_no_request_and_mixes_no_policie
                 let lines: Vec<String> = (0..50)
                     .map(|i| application(&format!("b{i}"), i % 3, i % 4))
                     .collect();
-                let response = svc
-                    .client
-                    .post(svc.url("/v1/decisions/batch"))
-                    .header("content-type", "application/x-ndjson")
-                    .body(lines.join("\n"))
-                    .send()
-                    .await
-                    .expect("answered");
-                assert_eq!(response.status(), 200);
-                let text = response.text().await.expect("body");
-                let answers: Vec<Value> = text
-                    .lines()
-                    .map(|l| serde_json::from_str(l).expect("a json line"))
-                    .collect();
+                let answers = svc.post_batch(&lines).await;
                 assert_eq!(answers.len(), lines.len());
                 let hash = answers[0]["decision"]["policy"]["hash"]
                     .as_str()

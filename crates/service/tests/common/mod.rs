@@ -65,6 +65,23 @@ impl Running {
             .expect("request answered")
     }
 
+    /// POST a JSON Lines batch, expect 200, and read its answer's lines.
+    pub async fn post_batch(&self, lines: &[String]) -> Vec<serde_json::Value> {
+        let response = self
+            .client
+            .post(self.url("/v1/decisions/batch"))
+            .header("content-type", "application/x-ndjson")
+            .body(lines.join("\n"))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.expect("body");
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("a json line"))
+            .collect()
+    }
+
     /// GET.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
