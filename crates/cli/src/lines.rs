@@ -13,6 +13,8 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
+use underwrite_core::application::is_blank_line;
+
 use crate::limits::{ByteSize, LineLimit};
 
 /// One line that is not blank.
@@ -141,7 +143,7 @@ impl<R: BufRead> JsonLines<R> {
                 return Ok(Some(self.too_long(length)));
             }
             buf.truncate(end);
-            if is_blank(&buf[start..]) {
+            if is_blank_line(&buf[start..]) {
                 buf.truncate(start);
                 continue;
             }
@@ -189,11 +191,6 @@ impl<R: BufRead> JsonLines<R> {
             }
         }
     }
-}
-
-/// Whether a line (its terminator removed) is blank: only spaces, tabs and `\r`.
-fn is_blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
 }
 
 impl Line {

@@ -519,7 +519,7 @@ mod tests {
         let arms = live.current();
         let (challenger, _) = arms.challenger.as_ref().expect("challenger");
         // One overdue event and one repayment: the champion rejects, the challenger approves.
-        let body = br#"{"id": "s-1", "signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 1, "events_successful_repayment_day30": 1}}}"#;
+        let body = r#"{"id": "s-1", "signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 1, "events_successful_repayment_day30": 1}}}"#;
         let masking = PhoneMasking::default();
         let request = DecideRequest {
             trace: false,
@@ -532,10 +532,7 @@ mod tests {
             made.response.decision.reason_codes(),
             ["KO_OVERDUE", "SC_REPAYMENT"]
         );
-        let app = underwrite_core::application::Application::from_json(
-            std::str::from_utf8(body).expect("utf-8"),
-        )
-        .expect("application");
+        let app = underwrite_core::application::Application::from_json(body).expect("application");
         let theirs = app
             .decide(&challenger.policy, DecideOptions { trace: false })
             .expect("the challenger decides")

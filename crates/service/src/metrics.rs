@@ -453,7 +453,7 @@ mod tests {
             trace: false,
             log: None,
         };
-        decide(arms, body.as_bytes(), request).expect("decides")
+        decide(arms, &body, request).expect("decides")
     }
 
     #[test]

@@ -315,3 +315,38 @@ async fn kyc_policy_and_health_routes_answer() {
     assert_eq!(ready["status"], "ok");
     svc.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_batch_line_that_is_not_utf8_gets_the_message_underwrite_batch_gives() {
+    let svc = Running::start(starter_config()).await;
+    let good = application("g", "testdata/signals/clean.json", None);
+    let mut body = b"{\"id\": \"\xff\"}\n".to_vec();
+    body.extend_from_slice(&good);
+    let response = svc
+        .client
+        .post(svc.url("/v1/decisions/batch"))
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("text");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(
+        lines[0]["error"]["message"],
+        "line is not UTF-8 (invalid byte at column 9)"
+    );
+    assert_eq!(lines[1]["decision"]["decision"], "approve");
+    // A whole body that is not UTF-8 is the single route's 400.
+    let (status, p) = problem(svc.post_json("/v1/decisions", b"{\"\xff\"}".to_vec()).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        p["detail"],
+        "the body is not UTF-8 (invalid byte at offset 2)"
+    );
+    svc.server.shutdown().await;
+}

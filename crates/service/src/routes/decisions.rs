@@ -8,6 +8,8 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use underwrite_core::application::is_blank_line;
+
 use crate::api::{BatchLine, LineError};
 use crate::app::AppState;
 use crate::body::{self, Media};
@@ -51,7 +53,13 @@ async fn one_inner(
         trace: query.trace,
         log: state.log.as_ref().map(|_| &state.masking),
     };
-    let mut made = decide(&arms, &bytes, request)?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        Problem::malformed(format!(
+            "the body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let mut made = decide(&arms, text, request)?;
     if let (Some(log), Some(record)) = (&state.log, made.record.take()) {
         log.append(vec![record]).await.map_err(|e| {
             Problem::unavailable(format!(
@@ -140,7 +148,7 @@ fn decide_lines(
     for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
         let number = index + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+        if is_blank_line(raw) {
             continue;
         }
         if raw.len() > state.limits.max_line_bytes {
@@ -154,7 +162,19 @@ fn decide_lines(
             ));
             continue;
         }
-        match decide(&arms, raw, request) {
+        // The message `underwrite batch` gives for the same line.
+        let Ok(text) = std::str::from_utf8(raw).map_err(|e| {
+            lines.push(failed(
+                number,
+                format!(
+                    "line is not UTF-8 (invalid byte at column {})",
+                    e.valid_up_to() + 1
+                ),
+            ))
+        }) else {
+            continue;
+        };
+        match decide(&arms, text, request) {
             Ok(mut made) => {
                 records.extend(made.record.take());
                 state.metrics.decided(&made);
