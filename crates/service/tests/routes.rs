@@ -319,7 +319,11 @@ async fn kyc_policy_and_health_routes_answer() {
 #[tokio::test]
 async fn a_batch_line_that_is_not_utf8_gets_the_message_underwrite_batch_gives() {
     let svc = Running::start(starter_config()).await;
-    let good = application("g", "testdata/signals/clean.json", None);
+    let good = application(
+        "g",
+        "testdata/signals/clean.json",
+        Some("testdata/kyc/joe-exact.json"),
+    );
     let mut body = b"{\"id\": \"\xff\"}\n".to_vec();
     body.extend_from_slice(&good);
     let response = svc
