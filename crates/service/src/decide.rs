@@ -3,6 +3,7 @@
 //! Shared by `POST /v1/decisions` and each line of `POST /v1/decisions/batch`, so both answer,
 //! log and count the same way. Pure apart from the clock: no I/O here.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use serde_json::value::RawValue;
@@ -128,7 +129,7 @@ fn record(decision: &Decision, parts: RecordParts) -> Record {
         v: LOG_FORMAT_VERSION,
         decision_id: parts.decision_id,
         time: rfc3339(SystemTime::now()),
-        policy: (*decision.policy).clone(),
+        policy: Arc::clone(&decision.policy),
         arm: parts.arm,
         id: parts.id,
         input_sha256: parts.input_sha256,

@@ -5,6 +5,8 @@
 //! submitted names or dates of birth), and what was decided, by which policy sha and arm.
 //! Readers must check `v`; fields are only ever added.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use underwrite_core::policy::{Outcome, PolicyId, Reason};
@@ -25,7 +27,7 @@ pub struct Record {
     /// When the decision was made (RFC 3339, UTC).
     pub time: String,
     /// The policy that made the answered decision.
-    pub policy: PolicyId,
+    pub policy: Arc<PolicyId>,
     /// The arm that answered.
     pub arm: Arm,
     /// The application's id, when it had one.
