@@ -174,7 +174,16 @@ fn decide_lines(
         }) else {
             continue;
         };
-        match decide(&arms, text, request) {
+        // A panic (a bug) while deciding one line is that line's error, as in `underwrite batch`.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decide(&arms, text, request)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Problem::internal(
+                "internal error while deciding this line; please report it",
+            ))
+        });
+        match outcome {
             Ok(mut made) => {
                 records.extend(made.record.take());
                 state.metrics.decided(&made);
