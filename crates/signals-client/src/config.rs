@@ -1,0 +1,384 @@
+//! How the client is set up: where the provider is, who we are, and how long we wait.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
+
+/// The production base URL the reference gives.
+pub const PRODUCTION_BASE_URL: &str = "https://open.smileapi.io/v1";
+
+/// The environment variables (and service settings) that configure the client. The CLI's
+/// `signals fetch` and `serve` read the same names; [`ClientConfig::from_vars`] reads them
+/// through a lookup the caller gives (this library reads no environment itself).
+pub mod vars {
+    /// The API key (Basic authentication's user).
+    pub const KEY: &str = "UNDERWRITE_SIGNALS_KEY";
+    /// The API secret (Basic authentication's password).
+    pub const SECRET: &str = "UNDERWRITE_SIGNALS_SECRET";
+    /// The base URL, e.g. the sandbox's; the production URL when unset.
+    pub const BASE_URL: &str = "UNDERWRITE_SIGNALS_BASE_URL";
+    /// The signal template id sent with each request when the request names none.
+    pub const TEMPLATE: &str = "UNDERWRITE_SIGNALS_TEMPLATE";
+}
+
+/// Which version of the signals API to call: the paths and the payload shape differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Api {
+    /// `/beta/signals`: `data.items: [{name, value, valueType}]`.
+    #[default]
+    Beta,
+    /// `/alpha/signals`: `data.result: {name: value}`.
+    Alpha,
+}
+
+impl Api {
+    /// The path segment (`"beta"` or `"alpha"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Beta => "beta",
+            Api::Alpha => "alpha",
+        }
+    }
+}
+
+/// The API key and secret. The secret is never shown: not by `Debug`, not in any error.
+#[derive(Clone)]
+pub struct Credentials {
+    key: String,
+    secret: SecretString,
+}
+
+impl Credentials {
+    /// Key and secret as issued by the provider's developer portal.
+    pub fn new(key: impl Into<String>, secret: impl Into<String>) -> Credentials {
+        Credentials {
+            key: key.into(),
+            secret: SecretString::from(secret.into()),
+        }
+    }
+
+    /// The key (not secret: it names the account).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub(crate) fn secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("key", &self.key)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// How long the client waits.
+///
+/// `total` bounds a whole [`crate::SignalsClient::fetch`]: every attempt, every backoff sleep
+/// and every poll of a `PROCESSING` request end by then, and the outcome is then
+/// [`crate::UnavailableCause::Deadline`]. A POST gets the whole remaining time: once its
+/// request may have reached the provider it is never re-sent (each POST is billed), so cutting
+/// it short would only give up earlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// Establishing a connection (TCP and TLS).
+    pub connect: Duration,
+    /// One `GET` of a pending request while polling.
+    pub poll_request: Duration,
+    /// The whole fetch.
+    pub total: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Deadlines {
+        Deadlines {
+            connect: Duration::from_millis(1_000),
+            poll_request: Duration::from_millis(1_500),
+            total: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Retrying requests that certainly did not complete: connection failures, HTTP 429 and 5xx,
+/// and `SYSTEM_ERROR` / `SERVICE_UNAVAILABLE` results (none of which is billed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// POSTs sent at most, the first included.
+    pub max_posts: u32,
+    /// The first backoff; each later one doubles, plus a random jitter of up to itself.
+    pub min_delay: Duration,
+    /// No backoff grows beyond this (before jitter).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_posts: 3,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Polling a `PROCESSING` request with `GET /signals/{id}` (free: only POSTs are billed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPolicy {
+    /// The wait before the first poll; each later wait is 1.5 times the one before.
+    pub first_interval: Duration,
+    /// No wait grows beyond this.
+    pub max_interval: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> PollPolicy {
+        PollPolicy {
+            first_interval: Duration::from_millis(200),
+            max_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Everything the client needs. Build with [`ClientConfig::new`] or
+/// [`ClientConfig::from_vars`], then adjust the public fields.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The API's base URL, without the version path (`https://open.smileapi.io/v1`).
+    pub base_url: Url,
+    /// Beta or alpha paths.
+    pub api: Api,
+    /// Key and secret.
+    pub credentials: Credentials,
+    /// The signal template id sent when a request names none.
+    pub default_template: Option<String>,
+    /// Time limits.
+    pub deadlines: Deadlines,
+    /// Retries of requests that certainly did not complete.
+    pub retry: RetryPolicy,
+    /// Polling of pending requests.
+    pub poll: PollPolicy,
+    /// An answer body larger than this is refused unread beyond it.
+    pub max_response_bytes: usize,
+}
+
+/// A configuration that cannot work, naming the setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required setting is missing.
+    #[error("{name} is not set: {why}")]
+    Missing {
+        /// The setting (an environment variable's name).
+        name: &'static str,
+        /// What it is for.
+        why: &'static str,
+    },
+    /// The base URL is not an `http(s)` URL.
+    #[error("{name}: {value:?} is not a usable base URL: {reason}")]
+    BaseUrl {
+        /// The setting.
+        name: &'static str,
+        /// What was given (without any credentials it carried).
+        value: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A time limit is zero or out of order.
+    #[error("{0}")]
+    Deadlines(String),
+    /// The HTTP client could not be built (e.g. no TLS roots).
+    #[error("the HTTP client could not be built: {0}")]
+    Http(String),
+}
+
+impl ClientConfig {
+    /// The defaults, against the production base URL.
+    pub fn new(credentials: Credentials) -> ClientConfig {
+        ClientConfig {
+            base_url: Url::parse(PRODUCTION_BASE_URL)
+                .expect("the production base URL is a constant, valid URL"),
+            api: Api::Beta,
+            credentials,
+            default_template: None,
+            deadlines: Deadlines::default(),
+            retry: RetryPolicy::default(),
+            poll: PollPolicy::default(),
+            max_response_bytes: 1 << 20,
+        }
+    }
+
+    /// Read [`vars`] through `lookup` (e.g. `|name| std::env::var(name).ok()`); flags a caller
+    /// offers are applied by it afterwards. An empty value counts as unset.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConfig, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let key = get(vars::KEY).ok_or(ConfigError::Missing {
+            name: vars::KEY,
+            why: "the provider's API key",
+        })?;
+        let secret = get(vars::SECRET).ok_or(ConfigError::Missing {
+            name: vars::SECRET,
+            why: "the provider's API secret",
+        })?;
+        let mut config = ClientConfig::new(Credentials::new(key, secret));
+        if let Some(url) = get(vars::BASE_URL) {
+            config.base_url = parse_base_url(vars::BASE_URL, &url)?;
+        }
+        config.default_template = get(vars::TEMPLATE);
+        Ok(config)
+    }
+
+    /// Check the settings together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_base_url("base_url", &self.base_url)?;
+        let d = &self.deadlines;
+        if d.connect.is_zero() || d.poll_request.is_zero() || d.total.is_zero() {
+            return Err(ConfigError::Deadlines(
+                "every deadline (connect, poll request, total) must be above zero".into(),
+            ));
+        }
+        if self.retry.max_posts == 0 {
+            return Err(ConfigError::Deadlines(
+                "retry.max_posts must be at least 1 (the first POST)".into(),
+            ));
+        }
+        if self.retry.min_delay > self.retry.max_delay
+            || self.poll.first_interval > self.poll.max_interval
+        {
+            return Err(ConfigError::Deadlines(
+                "a minimum delay is above its maximum (retry or poll)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parse a base URL setting: `http` or `https`, no credentials in it, no query.
+pub fn parse_base_url(name: &'static str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim()).map_err(|e| ConfigError::BaseUrl {
+        name,
+        value: redact_userinfo(text),
+        reason: e.to_string(),
+    })?;
+    check_base_url(name, &url)?;
+    Ok(url)
+}
+
+fn check_base_url(name: &'static str, url: &Url) -> Result<(), ConfigError> {
+    let refuse = |reason: &str| ConfigError::BaseUrl {
+        name,
+        value: redact_userinfo(url.as_str()),
+        reason: reason.into(),
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse(
+            "the scheme must be https (or http for a local stand-in)",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "credentials do not belong in the URL; set UNDERWRITE_SIGNALS_KEY and UNDERWRITE_SIGNALS_SECRET",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("a base URL has no query or fragment"));
+    }
+    if url.host_str().is_none() {
+        return Err(refuse("no host"));
+    }
+    Ok(())
+}
+
+/// `text` with anything between `://` and the last `@` before the path replaced, so a URL
+/// with credentials in it can be named in an error without them.
+fn redact_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]@{}", &text[..start], &rest[at + 1..]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn from_vars_reads_every_name_and_defaults_to_production() {
+        let c = ClientConfig::from_vars(vars(&[(vars::KEY, "k"), (vars::SECRET, "s")]))
+            .expect("config");
+        assert_eq!(c.base_url.as_str(), "https://open.smileapi.io/v1");
+        assert_eq!(c.credentials.key(), "k");
+        assert_eq!(c.default_template, None);
+        let c = ClientConfig::from_vars(vars(&[
+            (vars::KEY, "k"),
+            (vars::SECRET, "s"),
+            (vars::BASE_URL, "http://127.0.0.1:9/v1"),
+            (vars::TEMPLATE, "tpl-1"),
+        ]))
+        .expect("config");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:9/v1");
+        assert_eq!(c.default_template.as_deref(), Some("tpl-1"));
+    }
+
+    #[test]
+    fn missing_credentials_name_the_variable() {
+        let e = ClientConfig::from_vars(vars(&[(vars::KEY, "k"), (vars::SECRET, " ")]))
+            .expect_err("no secret");
+        assert!(e
+            .to_string()
+            .starts_with("UNDERWRITE_SIGNALS_SECRET is not set"));
+        let e = ClientConfig::from_vars(vars(&[])).expect_err("no key");
+        assert!(e
+            .to_string()
+            .starts_with("UNDERWRITE_SIGNALS_KEY is not set"));
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_showing_them() {
+        let e = parse_base_url(vars::BASE_URL, "https://me:hunter2@open.smileapi.io/v1")
+            .expect_err("userinfo");
+        let text = e.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("[redacted]@open.smileapi.io"), "{text}");
+        assert!(parse_base_url(vars::BASE_URL, "ftp://x/v1").is_err());
+        assert!(parse_base_url(vars::BASE_URL, "https://x/v1?a=b").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = ClientConfig::new(Credentials::new("key-1", "very-secret-value"));
+        let text = format!("{c:?}");
+        assert!(text.contains("key-1"));
+        assert!(!text.contains("very-secret-value"), "{text}");
+    }
+
+    #[test]
+    fn validate_refuses_zero_deadlines_and_no_posts() {
+        let mut c = ClientConfig::new(Credentials::new("k", "s"));
+        assert_eq!(c.validate(), Ok(()));
+        c.deadlines.total = Duration::ZERO;
+        assert!(c.validate().is_err());
+        c.deadlines.total = Duration::from_secs(1);
+        c.retry.max_posts = 0;
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! A client for the risk-signals provider's API (`POST /beta/signals`, `GET
+//! /beta/signals/{id}`, and the alpha paths), made for credit decisions.
+//!
+//! Why it is built this way:
+//!
+//! * **Checked before sent.** A [`SignalsRequest`] can only be built valid: the phone parsed
+//!   and held in E.164 with libphonenumber's metadata, the consent checked by the reference's
+//!   rules (`consentedAt` always, ISO 8601 UTC; `consentTemplateId`, or all of `type`,
+//!   `version` and `consentedWith`). A violation is a [`RequestError`] naming the field, and
+//!   no network call is made.
+//! * **Never billed twice.** Each POST is billed. A POST is sent again only when it certainly
+//!   did not complete (no connection; HTTP 408, 429, 5xx; `SYSTEM_ERROR` or
+//!   `SERVICE_UNAVAILABLE`), with exponential backoff and jitter (`backon`). A POST that may
+//!   have reached the provider and got no usable answer is not re-sent; a `PROCESSING` result
+//!   is followed by polling `GET /signals/{id}`, which is free.
+//! * **One deadline.** Every fetch ends by [`Deadlines::total`], whatever the provider does;
+//!   the outcome then says so. Callers (the decision service) decide on the policy's
+//!   `signals_unavailable` fallback, never on a guess.
+//! * **Every end typed, never an error.** [`SignalsClient::fetch`] returns a [`Fetch`] whose
+//!   [`FetchOutcome`] is completed, no data, unavailable (with its [`UnavailableCause`]) or
+//!   rejected (the provider's 4xx and message).
+//! * **One parser.** Answers are read by [`interpret`] with the core crate's signals parser,
+//!   the one decisions use; the payload's bytes are kept as received ([`Payload`]), so a
+//!   decision and its log carry exactly what the provider sent.
+//! * **The secret stays secret.** It is held in a `secrecy::SecretString`, sent only in the
+//!   `Authorization` header (which reqwest marks sensitive), and never in `Debug`, errors or
+//!   logs; a base URL with credentials in it is refused.
+//! * **reqwest with rustls**: a maintained, pooled, async HTTP client on tokio, with no
+//!   OpenSSL to link.
+//!
+//! This crate does network I/O and nothing else: no files, no environment (the caller passes
+//! a lookup to [`ClientConfig::from_vars`]), no printing.
+
+mod client;
+mod config;
+mod outcome;
+mod reply;
+mod request;
+
+pub use client::SignalsClient;
+pub use config::{
+    parse_base_url, vars, Api, ClientConfig, ConfigError, Credentials, Deadlines, PollPolicy,
+    RetryPolicy, PRODUCTION_BASE_URL,
+};
+pub use outcome::{Fetch, FetchOutcome, Payload, Rejected, UnavailableCause};
+pub use reply::{interpret, Ids, Reply};
+pub use request::{Consent, ConsentProblem, Phone, RequestError, SignalsRequest};
+pub use underwrite_kyc::Country;

@@ -1,0 +1,385 @@
+//! What one HTTP answer from the provider means: pure, so that it can be fuzzed and tested
+//! without a network, and so that an answer received some other way (a webhook, a stored
+//! body) is read exactly as the client reads it.
+//!
+//! The payload itself is read by the core crate's signals parser, the one every decision uses,
+//! so the client never accepts a payload a decision would refuse.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use underwrite_core::signals::{self, SignalError};
+
+use crate::outcome::{Payload, Rejected};
+
+/// At most this many characters of a provider's message are kept.
+const MESSAGE_CHARS: usize = 300;
+
+/// What an answer means for the fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A final result: `SUCCESS`, `NO_DATA`, or `SYSTEM_ERROR` / `SERVICE_UNAVAILABLE` (which
+    /// is not billed, so the client may ask again).
+    Done {
+        /// The payload; its [`Payload::status`] says which.
+        payload: Payload,
+        /// The ids it carried.
+        ids: Ids,
+    },
+    /// `PROCESSING`: ask again with `GET /signals/{id}`.
+    Pending {
+        /// The ids; `signal_id` is always there (an answer without one is [`Reply::Broken`]).
+        ids: Ids,
+    },
+    /// HTTP 408, 429 or 5xx: the provider did not process the request; it may be sent again.
+    Retry {
+        /// The HTTP status.
+        status: u16,
+        /// The provider's message, if any.
+        message: Option<String>,
+        /// How long the provider asked us to wait (`Retry-After` in seconds).
+        retry_after: Option<Duration>,
+    },
+    /// The provider refused the request (4xx): sending it again would fail the same way.
+    Refused(Rejected),
+    /// A success status whose body is not a usable signals answer.
+    Broken {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The ids an answer carries, and its `resultMessage`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    /// `data.id`: the signal request, for `GET /signals/{id}`.
+    pub signal_id: Option<String>,
+    /// The envelope's `requestId`.
+    pub request_id: Option<String>,
+    /// `data.resultMessage` (shortened, escaped), if any.
+    pub result_message: Option<String>,
+}
+
+/// Read one answer: its HTTP status, `Content-Type` and `Retry-After` headers, and body.
+///
+/// ```
+/// use underwrite_signals_client::{interpret, Reply};
+/// let body = br#"{"code":"OK","requestId":"r1","data":{"id":"s1","status":"PROCESSING"}}"#;
+/// let reply = interpret(200, Some("application/json"), None, body.to_vec().into());
+/// assert!(matches!(reply, Reply::Pending { ids } if ids.signal_id.as_deref() == Some("s1")));
+/// ```
+pub fn interpret(
+    status: u16,
+    content_type: Option<&str>,
+    retry_after: Option<&str>,
+    body: Bytes,
+) -> Reply {
+    match status {
+        200..=299 => success(status, content_type, body),
+        408 | 429 | 500..=599 => Reply::Retry {
+            status,
+            message: provider_message(&body).1,
+            retry_after: retry_after.and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs),
+        },
+        400..=499 => {
+            let (code, message) = provider_message(&body);
+            Reply::Refused(Rejected {
+                status,
+                code,
+                message: message.unwrap_or_default(),
+            })
+        }
+        300..=399 => Reply::Broken {
+            status,
+            problem: "the provider redirected the request; set the base URL to the address it redirects to".into(),
+        },
+        _ => Reply::Broken {
+            status,
+            problem: "not an HTTP status a request can end with".into(),
+        },
+    }
+}
+
+fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
+    if !is_json(content_type) {
+        return Reply::Broken {
+            status,
+            problem: format!(
+                "the answer is {}, not JSON",
+                content_type.map_or_else(|| "without a Content-Type".to_owned(), shorten)
+            ),
+        };
+    }
+    if std::str::from_utf8(&body).is_err() {
+        return Reply::Broken {
+            status,
+            problem: "the answer is not UTF-8".into(),
+        };
+    }
+    let ids = ids(&body);
+    match signals::parse(&body).map(|p| p.status) {
+        Ok(signal_status) => Reply::Done {
+            payload: Payload::new(body, signal_status),
+            ids,
+        },
+        Err(SignalError::NotReady) if ids.signal_id.is_some() => Reply::Pending { ids },
+        Err(SignalError::NotReady) => Reply::Broken {
+            status,
+            problem: "the request is PROCESSING but the answer has no data.id to ask about it with"
+                .into(),
+        },
+        Err(SignalError::Provider { code, message }) => Reply::Refused(Rejected {
+            status,
+            code: Some(code),
+            message,
+        }),
+        Err(e) => Reply::Broken {
+            status,
+            problem: e.to_string(),
+        },
+    }
+}
+
+/// `application/json` or any `+json` type, parameters aside.
+fn is_json(content_type: Option<&str>) -> bool {
+    let Some(t) = content_type else { return false };
+    let essence = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The ids of an envelope (`requestId`, `data.id`) or of a bare `data` object (`id`).
+fn ids(body: &[u8]) -> Ids {
+    #[derive(Deserialize)]
+    struct Top {
+        #[serde(rename = "requestId")]
+        request_id: Option<IdText>,
+        data: Option<DataIds>,
+        id: Option<IdText>,
+        #[serde(rename = "resultMessage")]
+        result_message: Option<IdText>,
+        #[serde(flatten)]
+        _rest: IgnoredMap,
+    }
+    #[derive(Deserialize)]
+    struct DataIds {
+        id: Option<IdText>,
+        #[serde(rename = "resultMessage")]
+        result_message: Option<IdText>,
+        #[serde(flatten)]
+        _rest: IgnoredMap,
+    }
+    type IgnoredMap = std::collections::BTreeMap<String, IgnoredAny>;
+    match serde_json::from_slice::<Top>(body) {
+        Ok(top) => {
+            let (data_id, data_message) =
+                top.data.map_or((None, None), |d| (d.id, d.result_message));
+            Ids {
+                signal_id: data_id.or(top.id).and_then(IdText::usable),
+                request_id: top.request_id.and_then(IdText::usable),
+                result_message: data_message.or(top.result_message).and_then(IdText::text),
+            }
+        }
+        Err(_) => Ids::default(),
+    }
+}
+
+/// An id as sent: a string, or anything else (ignored).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdText {
+    Text(String),
+    Other(IgnoredAny),
+}
+
+impl IdText {
+    /// A non-empty string, shortened and escaped for a message.
+    fn text(self) -> Option<String> {
+        match self {
+            IdText::Text(s) if !s.trim().is_empty() => Some(shorten(&s)),
+            _ => None,
+        }
+    }
+
+    /// An id usable in a URL path segment and a log: 1..=128 characters of `[A-Za-z0-9._-]`.
+    fn usable(self) -> Option<String> {
+        match self {
+            IdText::Text(s)
+                if !s.is_empty()
+                    && s.len() <= 128
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) =>
+            {
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The envelope's `code` and `message` of an error answer, or a short excerpt of a body that
+/// is not JSON.
+fn provider_message(body: &[u8]) -> (Option<String>, Option<String>) {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        code: Option<IdText>,
+        message: Option<IdText>,
+    }
+    if let Ok(e) = serde_json::from_slice::<ErrorBody>(body) {
+        return (
+            e.code.and_then(IdText::text),
+            e.message.and_then(IdText::text),
+        );
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    (None, (!text.is_empty()).then(|| shorten(text)))
+}
+
+/// `text` with control characters escaped, cut to [`MESSAGE_CHARS`] characters.
+fn shorten(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MESSAGE_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::panic)]
+    use super::*;
+    use underwrite_core::signals::{SignalStatus, UnavailableReason};
+
+    fn json(status: u16, body: &str) -> Reply {
+        interpret(
+            status,
+            Some("application/json; charset=utf-8"),
+            None,
+            Bytes::copy_from_slice(body.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn completed_answers_carry_the_exact_bytes_and_ids() {
+        let body = r#"{"code":"OK","message":"Success!","requestId":"r-1","data":{"id":"signal-1","status":"COMPLETED","resultCode":"SUCCESS","result":{"events_overdue_day30":1.50}}}"#;
+        let Reply::Done { payload, ids } = json(200, body) else {
+            panic!("not done")
+        };
+        assert_eq!(payload.as_str(), body);
+        assert_eq!(payload.status(), SignalStatus::Success);
+        assert_eq!(ids.signal_id.as_deref(), Some("signal-1"));
+        assert_eq!(ids.request_id.as_deref(), Some("r-1"));
+        let Reply::Done { payload, .. } =
+            json(200, r#"{"status":"COMPLETED","resultCode":"SYSTEM_ERROR"}"#)
+        else {
+            panic!("not done")
+        };
+        assert_eq!(
+            payload.status(),
+            SignalStatus::Unavailable(UnavailableReason::SystemError)
+        );
+    }
+
+    #[test]
+    fn status_codes_decide_retry_or_refusal() {
+        assert!(
+            matches!(json(503, r#"{"code":"SERVICE_UNAVAILABLE","message":"busy"}"#),
+            Reply::Retry { status: 503, message: Some(m), .. } if m == "busy")
+        );
+        let r = interpret(429, None, Some("2"), Bytes::new());
+        assert_eq!(
+            r,
+            Reply::Retry {
+                status: 429,
+                message: None,
+                retry_after: Some(Duration::from_secs(2))
+            }
+        );
+        let Reply::Refused(r) = json(
+            401,
+            r#"{"code":"UNAUTHORIZED","message":"Invalid API key or secret"}"#,
+        ) else {
+            panic!("not refused")
+        };
+        assert_eq!(
+            r.to_string(),
+            "HTTP 401 UNAUTHORIZED: Invalid API key or secret"
+        );
+        let Reply::Refused(r) = json(200, r#"{"code":"INVALID_PHONE","message":"bad"}"#) else {
+            panic!("not refused")
+        };
+        assert_eq!((r.status, r.code.as_deref()), (200, Some("INVALID_PHONE")));
+        assert!(matches!(json(302, ""), Reply::Broken { status: 302, .. }));
+    }
+
+    #[test]
+    fn unusable_success_answers_are_broken_not_retried() {
+        let html = interpret(
+            200,
+            Some("text/html"),
+            None,
+            Bytes::from_static(b"<html>Gateway</html>"),
+        );
+        assert!(
+            matches!(&html, Reply::Broken { problem, .. } if problem == "the answer is text/html, not JSON"),
+            "{html:?}"
+        );
+        assert!(matches!(
+            json(200, r#"{"code":"OK","data":{"#),
+            Reply::Broken { .. }
+        ));
+        assert!(matches!(
+            json(200, r#"{"code":"OK","data":{"status":"ERROR"}}"#),
+            Reply::Broken { .. }
+        ));
+        // PROCESSING without an id cannot be followed.
+        assert!(matches!(
+            json(200, r#"{"code":"OK","data":{"status":"PROCESSING"}}"#),
+            Reply::Broken { .. }
+        ));
+        // An id that is not a plain token is not put into a URL.
+        assert!(matches!(
+            json(
+                200,
+                r#"{"code":"OK","data":{"id":"../admin","status":"PROCESSING"}}"#
+            ),
+            Reply::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn messages_are_short_and_escaped() {
+        let long = format!(r#"{{"code":"X","message":"{}\n"}}"#, "a".repeat(1000));
+        let Reply::Refused(r) = json(400, &long) else {
+            panic!("not refused")
+        };
+        assert_eq!(r.message.chars().count(), MESSAGE_CHARS + 1);
+        let Reply::Retry { message, .. } = interpret(
+            502,
+            Some("text/plain"),
+            None,
+            Bytes::from_static(b"bad\x1bgateway"),
+        ) else {
+            panic!()
+        };
+        assert_eq!(message.as_deref(), Some("bad\\u{1b}gateway"));
+    }
+}
