@@ -143,3 +143,93 @@ pub struct Health {
     /// `ok`, or `draining` while shutting down.
     pub status: String,
 }
+
+/// The body of `POST /v1/applications`: the applicant, their consent and their KYC request;
+/// the service fetches the risk signals itself.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationRequest {
+    /// The application's id (as in `POST /v1/decisions`): echoed back, logged, and hashed to
+    /// choose the arm of a split.
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub id: Option<Box<RawValue>>,
+    /// The applicant's mobile number: international (`+639171234567`), or national with
+    /// `country` (or the service's default country).
+    pub phone: String,
+    /// The ISO 3166-1 alpha-2 country of a national `phone` (`PH`).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The applicant's consent, as the provider defines it: `consentedAt` (ISO 8601 UTC)
+    /// always, and `consentTemplateId` or all of `type`, `version` and `consentedWith`.
+    #[schemars(with = "ConsentDoc")]
+    pub consent: serde_json::Value,
+    /// The provider's signal template id (the service's default when absent).
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// A KYC request (`submitted` / `authority`) to match, or a KYC result in the reference's
+    /// shape.
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub kyc: Option<Box<RawValue>>,
+}
+
+/// The consent object (the provider's, sent as given once checked).
+#[derive(Debug, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Describes `ApplicationRequest::consent`, which the client checks.
+pub struct ConsentDoc {
+    /// When the applicant consented: ISO 8601 in UTC (`2024-08-08T16:06:00Z`). Required.
+    pub consented_at: String,
+    /// The consent template's id in the provider's portal (a string or a number).
+    pub consent_template_id: Option<serde_json::Value>,
+    /// The consent document's name (required without `consentTemplateId`).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The document's version, a string or a number (required without `consentTemplateId`).
+    pub version: Option<serde_json::Value>,
+    /// The words the applicant consented with (required without `consentTemplateId`).
+    pub consented_with: Option<String>,
+}
+
+/// How the signals were fetched for an application: in its answer and its log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SignalsFetched {
+    /// `completed`, `no_data`, `unavailable` or `rejected` (the provider refused the request).
+    pub outcome: String,
+    /// The provider's id of the signal request (`data.id`), once it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_id: Option<String>,
+    /// The provider's `requestId` of its last answer, for its support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Why the signals were not had, when they were not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// A stable name for the cause: `provider`, `status`, `connect`, `no_answer`,
+    /// `bad_answer`, `deadline`, `rejected`, or `refused_payload` (the provider's payload
+    /// failed the core's checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_kind: Option<String>,
+    /// `true` when no usable payload came and the decision rests on a payload underwrite wrote
+    /// (`resultCode` `SERVICE_UNAVAILABLE`, the cause as `resultMessage`), so the policy's
+    /// `signals_unavailable` fallback decided.
+    pub synthesized: bool,
+    /// POSTs sent to the provider (each one billable).
+    pub posts: u32,
+    /// Polls of a `PROCESSING` request.
+    pub polls: u32,
+    /// Time spent fetching, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// `POST /v1/applications`' answer: the decision as `POST /v1/decisions` gives it, and how the
+/// signals were fetched.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ApplicationResponse {
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: DecisionResponse,
+    /// How the signals were fetched.
+    pub signals: SignalsFetched,
+}

@@ -23,7 +23,7 @@ use crate::mask::PhoneMasking;
 use crate::metrics::{self, Metrics};
 use crate::openapi::{Access, Endpoint, Method, OPERATIONS};
 use crate::problem::problem_for_bare_errors;
-use crate::routes::{admin, decisions, health, kyc, policy};
+use crate::routes::{admin, applications, decisions, health, kyc, policy};
 
 /// Answers smaller than this are sent as they are, whatever the client accepts. A decision's
 /// ~500 bytes gzip to ~300, which saves nothing a network notices and costs ~30 µs of CPU per
@@ -49,6 +49,8 @@ pub struct AppState {
     pub tokens: Option<Tokens>,
     /// Set once shutdown has begun: `/readyz` answers 503.
     pub draining: AtomicBool,
+    /// The signals provider, when `POST /v1/applications` is configured.
+    pub signals: Option<crate::applications::Signals>,
 }
 
 impl AppState {
@@ -124,6 +126,7 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<Arc<AppStat
         Endpoint::Decide => on(filter, decisions::one),
         Endpoint::DecideBatch => on(filter, decisions::batch),
         Endpoint::Kyc => on(filter, kyc::one),
+        Endpoint::Application => on(filter, applications::one),
         Endpoint::Policy => on(filter, policy::status),
         Endpoint::Reload => on(filter, admin::reload),
         Endpoint::Healthz => on(filter, health::healthz),

@@ -1,4 +1,5 @@
-//! What a service is started with: policies, arms, limits, the decision log and the tokens.
+//! What a service is started with: policies, arms, limits, the decision log, the tokens and
+//! the signals provider.
 //!
 //! The CLI's `underwrite serve` builds a [`Config`] from its flags and the environment; tests
 //! build one directly. Nothing here reads files: paths are read when the service starts.
@@ -6,6 +7,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use underwrite_signals_client::{ClientConfig, Country};
 
 use crate::auth::Tokens;
 use crate::decision_log::LogConfig;
@@ -27,6 +30,19 @@ pub struct Config {
     pub tokens: Option<Tokens>,
     /// Request limits and timeouts.
     pub limits: Limits,
+    /// The signals provider `POST /v1/applications` fetches from; `None` answers that route
+    /// with 501.
+    pub signals: Option<SignalsConfig>,
+}
+
+/// The signals provider's client settings, for `POST /v1/applications`.
+#[derive(Debug, Clone)]
+pub struct SignalsConfig {
+    /// The client's configuration (base URL, credentials, deadlines, retries).
+    pub client: ClientConfig,
+    /// The country of a phone number given without its country code, when the request names
+    /// none.
+    pub default_country: Option<Country>,
 }
 
 impl Config {
@@ -41,6 +57,7 @@ impl Config {
             decision_log: None,
             tokens: None,
             limits: Limits::default(),
+            signals: None,
         }
     }
 }

@@ -140,6 +140,7 @@ fn record(decision: &Decision, parts: RecordParts) -> Record {
         reasons: decision.reasons.clone(),
         latency_us: u64::try_from(parts.elapsed.as_micros()).unwrap_or(u64::MAX),
         shadow: parts.shadow,
+        signals_fetch: None,
     }
 }
 

@@ -19,6 +19,7 @@
 
 mod api;
 mod app;
+mod applications;
 mod auth;
 mod body;
 mod config;
@@ -35,10 +36,11 @@ mod server;
 mod time;
 mod watch;
 
+pub use api::SignalsFetched;
 pub use auth::{
     TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
 };
-pub use config::{Challenger, ChallengerMode, Config, Limits};
+pub use config::{Challenger, ChallengerMode, Config, Limits, SignalsConfig};
 pub use decision_log::LogConfig;
 pub use live::Arm;
 pub use mask::PhoneMasking;

@@ -38,6 +38,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 use underwrite_core::policy::{Outcome, PolicyId, Reason};
+use underwrite_signals_client::{Fetch, FetchOutcome};
 
 use crate::app::AppState;
 use crate::decide::Made;
@@ -96,6 +97,12 @@ struct ErrorLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FetchLabels {
+    outcome: &'static str,
+    cause: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReloadLabels {
     result: &'static str,
 }
@@ -124,6 +131,8 @@ struct Families {
     reloads: Family<ReloadLabels, Counter>,
     requests: Family<RequestLabels, Counter>,
     request_seconds: HistogramFamily<RouteLabels>,
+    fetches: Family<FetchLabels, Counter>,
+    fetch_posts: Counter,
 }
 
 /// One policy's counters, resolved on first use and kept.
@@ -144,6 +153,7 @@ pub struct Metrics {
     registry: Registry,
     families: Families,
     decision_seconds: Histogram,
+    fetch_seconds: Histogram,
     by_policy: RwLock<HashMap<Arc<str>, PolicyCounters>>,
 }
 
@@ -165,7 +175,10 @@ impl Metrics {
             reloads: Family::default(),
             requests: Family::default(),
             request_seconds: Family::new_with_constructor(|| Histogram::new(REQUEST_BUCKETS)),
+            fetches: Family::default(),
+            fetch_posts: Counter::default(),
         };
+        let fetch_seconds = Histogram::new(REQUEST_BUCKETS);
         let decision_seconds = Histogram::new(DECISION_BUCKETS);
         let mut registry = Registry::with_prefix("underwrite");
         registry.register(
@@ -216,6 +229,24 @@ impl Metrics {
             Unit::Seconds,
             families.request_seconds.clone(),
         );
+        registry.register(
+            "signals_fetches",
+            "Signals fetched from the provider for POST /v1/applications, by outcome (completed, \
+             no_data, unavailable, rejected) and cause (none, provider, status, connect, \
+             no_answer, bad_answer, deadline)",
+            families.fetches.clone(),
+        );
+        registry.register(
+            "signals_posts",
+            "POSTs sent to the signals provider (each one billable), retries included",
+            families.fetch_posts.clone(),
+        );
+        registry.register_with_unit(
+            "signals_fetch_duration",
+            "Time from the first POST to the provider to the fetch's outcome",
+            Unit::Seconds,
+            fetch_seconds.clone(),
+        );
         // Both reload results exist from the start, so an alert on refusals sees a zero first.
         for result in ["replaced", "refused"] {
             drop(families.reloads.get_or_create(&ReloadLabels { result }));
@@ -224,8 +255,27 @@ impl Metrics {
             registry,
             families,
             decision_seconds,
+            fetch_seconds,
             by_policy: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Count a fetch of signals from the provider: its outcome and cause, the POSTs it sent and
+    /// its duration.
+    pub fn fetched(&self, fetch: &Fetch) {
+        let cause = match &fetch.outcome {
+            FetchOutcome::Unavailable { cause, .. } => cause.kind(),
+            _ => "none",
+        };
+        self.families
+            .fetches
+            .get_or_create(&FetchLabels {
+                outcome: fetch.outcome.kind(),
+                cause,
+            })
+            .inc();
+        self.families.fetch_posts.inc_by(u64::from(fetch.posts));
+        self.fetch_seconds.observe(fetch.elapsed.as_secs_f64());
     }
 
     /// Count a decision made: its outcome, its reasons, its latency and, in shadow mode, the

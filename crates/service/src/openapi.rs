@@ -19,7 +19,8 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
 use crate::api::{
-    BatchLine, DecisionRequest, DecisionResponse, Health, PolicyStatus, ReloadAnswer,
+    ApplicationRequest, ApplicationResponse, BatchLine, DecisionRequest, DecisionResponse, Health,
+    PolicyStatus, ReloadAnswer,
 };
 use crate::problem::{Problem, PROBLEM_JSON};
 
@@ -62,6 +63,8 @@ pub enum Endpoint {
     DecideBatch,
     /// `POST /v1/kyc`.
     Kyc,
+    /// `POST /v1/applications`.
+    Application,
     /// `GET /v1/policy`.
     Policy,
     /// `POST /v1/admin/reload`.
@@ -215,6 +218,38 @@ pub const OPERATIONS: &[Operation] = &[
             },
         }],
         problems: &[400, 408, 413, 415, 500, 503],
+    },
+    Operation {
+        endpoint: Endpoint::Application,
+        method: Method::Post,
+        path: "/v1/applications",
+        id: "decideApplication",
+        tag: "decisions",
+        summary: "Fetch an applicant's risk signals and decide",
+        description: "The service checks the phone, consent, id and KYC input (422 naming the \
+                      field, before any call to the provider, since each call is billed), \
+                      fetches the signals from the provider (retrying only what certainly did \
+                      not complete, polling a PROCESSING request, within the configured \
+                      deadline), matches the KYC request, decides, logs and answers. When the \
+                      provider gives no usable payload, the policy's `signals_unavailable` \
+                      fallback decides (never an approve) and `signals` says why. 501 when the \
+                      service has no provider configured.",
+        access: Access::Decide,
+        query: &[TRACE],
+        request: Some(Body {
+            media: JSON,
+            schema: schema_of::<ApplicationRequest>,
+            description: "The applicant's phone, consent and (optionally) KYC request.",
+        }),
+        answers: &[Answer {
+            status: 200,
+            body: Body {
+                media: JSON,
+                schema: schema_of::<ApplicationResponse>,
+                description: "The decision, and how the signals were fetched.",
+            },
+        }],
+        problems: &[400, 408, 413, 415, 422, 500, 501, 503],
     },
     Operation {
         endpoint: Endpoint::Kyc,

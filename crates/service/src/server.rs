@@ -50,6 +50,9 @@ pub enum StartError {
     /// A policy file's directory could not be watched (`watch` is set).
     #[error(transparent)]
     Watch(#[from] crate::watch::WatchError),
+    /// The signals provider's client settings cannot work.
+    #[error("signals provider: {0}")]
+    Signals(#[from] underwrite_signals_client::ConfigError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -104,6 +107,11 @@ impl Server {
             .as_ref()
             .map(|l| l.masking.clone())
             .unwrap_or_default();
+        let signals = config
+            .signals
+            .as_ref()
+            .map(crate::applications::Signals::new)
+            .transpose()?;
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -123,6 +131,7 @@ impl Server {
             limits: config.limits,
             tokens: config.tokens.clone(),
             draining: AtomicBool::new(false),
+            signals,
         });
         let (stop, stopped) = watch::channel(false);
         if config.watch {

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use underwrite_core::policy::{Outcome, PolicyId, Reason};
 use underwrite_kyc::KycResult;
 
+use crate::api::SignalsFetched;
 use crate::live::Arm;
 
 /// The log line format's version, the `v` of every line.
@@ -53,6 +54,10 @@ pub struct Record {
     /// The challenger's decision in shadow mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<ShadowDecision>,
+    /// How the signals were fetched, for `POST /v1/applications` (added to format 1: readers
+    /// that do not know it skip it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signals_fetch: Option<SignalsFetched>,
 }
 
 /// What the shadow challenger decided.

@@ -60,6 +60,14 @@ async fn one_inner(
         ))
     })?;
     let mut made = decide(&arms, text, request)?;
+    log_one(state, &mut made).await?;
+    state.metrics.decided(&made);
+    json_response(&made.response)
+}
+
+/// Append `made`'s record to the decision log, if one is kept; a decision that cannot be logged
+/// is not given (503).
+pub(crate) async fn log_one(state: &AppState, made: &mut Made) -> Result<(), Problem> {
     if let (Some(log), Some(record)) = (&state.log, made.record.take()) {
         log.append(vec![record]).await.map_err(|e| {
             Problem::unavailable(format!(
@@ -67,8 +75,7 @@ async fn one_inner(
             ))
         })?;
     }
-    state.metrics.decided(&made);
-    json_response(&made.response)
+    Ok(())
 }
 
 /// `POST /v1/decisions/batch`: JSON Lines in, JSON Lines out in input order. A bad line is that

@@ -1,6 +1,7 @@
 //! The route handlers, one module per resource.
 
 pub mod admin;
+pub mod applications;
 pub mod decisions;
 pub mod health;
 pub mod kyc;
