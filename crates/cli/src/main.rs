@@ -59,6 +59,8 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Decide a decision log again with a policy: its defects, or the swap matrix.
     Replay(cmd::replay::Args),
+    /// Talk to the risk-signals provider: `signals fetch` prints one applicant's payload.
+    Signals(cmd::signals::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -72,6 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Schema(args) => cmd::schema::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Replay(args) => cmd::replay::run(args),
+        Command::Signals(args) => cmd::signals::run(args),
     }
 }
 

@@ -8,4 +8,5 @@ pub mod kyc;
 pub mod replay;
 pub mod schema;
 pub mod serve;
+pub mod signals;
 pub mod test;

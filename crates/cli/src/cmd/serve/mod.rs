@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use underwrite_service::{Config, Server};
+use underwrite_service::{Config, Server, SignalsConfig};
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
 use crate::limits::ByteSize;
@@ -52,6 +52,10 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// The signals provider for `POST /v1/applications`, on when UNDERWRITE_SIGNALS_KEY and
+    /// UNDERWRITE_SIGNALS_SECRET are set.
+    #[command(flatten)]
+    pub signals: crate::cmd::signals::client_args::ClientArgs,
 }
 
 impl Args {
@@ -69,6 +73,20 @@ impl Args {
         config.limits.concurrency = self.concurrency.max(1);
         config.limits.header_timeout = Duration::from_secs(self.header_timeout.max(1));
         config.limits.request_timeout = Duration::from_secs(self.request_timeout.max(1));
+        if self.signals.requested() {
+            let client = self.signals.config()?;
+            if client.deadlines.total >= config.limits.request_timeout {
+                return Err(CliError::with_status(
+                    EXIT_BAD_INPUT,
+                    "--signals-deadline-ms must be shorter than --request-timeout, so that an \
+                     application is decided on the fallback before its request times out",
+                ));
+            }
+            config.signals = Some(SignalsConfig {
+                client,
+                default_country: self.signals.country()?,
+            });
+        }
         Ok(config)
     }
 }
