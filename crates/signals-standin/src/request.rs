@@ -139,9 +139,13 @@ mod tests {
 
     #[test]
     fn every_problem_is_named() {
-        let cases: [(&str, &[&str]); 8] = [
+        let cases: [(&str, &[&str]); 9] = [
             ("not json", &["body is not JSON"]),
             ("[1]", &["body must be a JSON object"]),
+            (
+                r#" ["+639170000001", null, {"consentedAt":"2024-08-08T16:06:00Z"}]"#,
+                &["body must be a JSON object"],
+            ),
             ("{}", &["missing field phone", "missing field consent"]),
             (
                 r#"{"phone":"0917","consent":{}}"#,

@@ -68,7 +68,7 @@ async fn gate(State(provider): State<Arc<Provider>>, request: Request, next: Nex
     let Ok(body) = read else {
         return Answer::error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_REQUEST",
+            "PAYLOAD_TOO_LARGE",
             format!("request body unreadable or over {MAX_BODY} bytes"),
         )
         .into_response(garble);
