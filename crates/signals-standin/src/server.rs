@@ -159,6 +159,8 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: onesh
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
+            // Stopping wins over a connection waiting to be accepted.
+            biased;
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {

@@ -324,6 +324,23 @@ async fn shutdown_closes_connections_still_waiting() {
 }
 
 #[tokio::test]
+async fn dropping_the_standin_stops_it() {
+    let standin = Standin::start(Script::default()).await.unwrap();
+    let url = signals_url(&standin, Api::Beta);
+    let (status, _) = post(&standin, Api::Beta, PHONE).await;
+    assert_eq!(status, 200);
+    drop(standin);
+    let err = client()
+        .post(url)
+        .header("Authorization", DEFAULT_AUTH)
+        .body(body(PHONE))
+        .send()
+        .await
+        .expect_err("nobody answers after the drop");
+    assert!(!err.is_timeout(), "{err:?}");
+}
+
+#[tokio::test]
 async fn scripts_http_cannot_carry_are_refused_at_start() {
     let bad_status = Standin::start(Script {
         fail_status: 42,
