@@ -1,0 +1,229 @@
+//! The fake provider's state and decisions, apart from HTTP: who is let in, which POST fails,
+//! what a new signal request holds, and how each answer about it looks.
+//!
+//! Locks are held only to copy or update in memory, never across an `await`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use base64::Engine as _;
+
+use crate::answer::{fresh_hex, Answer, Data, RequestMeta, Status};
+use crate::phonebook::{pick, Api, Samples, Signals};
+use crate::request;
+use crate::script::{Checked, PostFate, Script};
+use crate::Recorded;
+
+/// A signal request the provider holds.
+#[derive(Debug)]
+struct Stored {
+    /// The API it was made on; it is found only there.
+    api: Api,
+    /// How it looks once completed.
+    data: Data,
+    /// How many answers about it were given.
+    answers: u32,
+}
+
+/// The fake provider.
+#[derive(Debug)]
+pub(crate) struct Provider {
+    /// The script, checked.
+    checked: Checked,
+    /// The `Authorization` value that lets a request in.
+    authorization: HeaderValue,
+    /// The sample payloads.
+    samples: Samples,
+    /// Every request received, in arrival order.
+    journal: Mutex<Vec<Recorded>>,
+    /// Signal requests by id.
+    signals: Mutex<HashMap<String, Stored>>,
+    /// Authenticated POSTs so far.
+    posts: AtomicU32,
+}
+
+/// Lock a mutex whose data stays consistent even if a holder panicked (every update is a
+/// single push or insert).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Why a provider cannot start.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    /// The script is unusable.
+    #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
+    /// A compiled-in sample is broken.
+    #[error(transparent)]
+    Sample(#[from] crate::phonebook::SampleError),
+    /// The credentials cannot be sent in a header.
+    #[error("key and secret make an Authorization value that is not a valid header")]
+    Credentials,
+}
+
+impl Provider {
+    /// A provider following `script`.
+    pub(crate) fn new(script: Script) -> Result<Provider, StartError> {
+        let token = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", script.key, script.secret));
+        let authorization = HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| StartError::Credentials)?;
+        Ok(Provider {
+            checked: script.check()?,
+            authorization,
+            samples: Samples::load()?,
+            journal: Mutex::new(Vec::new()),
+            signals: Mutex::new(HashMap::new()),
+            posts: AtomicU32::new(0),
+        })
+    }
+
+    /// The script, checked.
+    pub(crate) fn checked(&self) -> &Checked {
+        &self.checked
+    }
+
+    /// Keep a request in the journal.
+    pub(crate) fn record(&self, request: Recorded) {
+        lock(&self.journal).push(request);
+    }
+
+    /// Every request received so far.
+    pub(crate) fn journal(&self) -> Vec<Recorded> {
+        lock(&self.journal).clone()
+    }
+
+    /// How many POSTs arrived, authenticated or not.
+    pub(crate) fn posts_received(&self) -> usize {
+        lock(&self.journal)
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    }
+
+    /// The 401 answer, unless a request with these headers may in.
+    pub(crate) fn refusal(&self, headers: &HeaderMap) -> Option<Answer> {
+        let presented = headers.get(axum::http::header::AUTHORIZATION);
+        if self.checked.script.reject_auth || presented != Some(&self.authorization) {
+            return Some(Answer::error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Invalid API key or secret",
+            ));
+        }
+        None
+    }
+
+    /// What happens to the authenticated POST arriving now.
+    pub(crate) fn next_post_fate(&self) -> PostFate {
+        let ordinal = self.posts.fetch_add(1, Ordering::SeqCst).saturating_add(1);
+        self.checked.script.fate(ordinal)
+    }
+
+    /// The scripted failure.
+    pub(crate) fn failure(&self) -> Answer {
+        let script = &self.checked.script;
+        Answer::Error {
+            status: self.checked.fail_status,
+            code: "SERVICE_UNAVAILABLE",
+            message: format!(
+                "service temporarily unavailable (the stand-in fails the first {} POSTs)",
+                script.fail_first
+            ),
+            retry_after: script.retry_after,
+        }
+    }
+
+    /// A new signal request on `api` from the POST body `body`.
+    pub(crate) fn create(&self, api: Api, body: &[u8]) -> Answer {
+        let request = match request::read(body) {
+            Ok(request) => request,
+            Err(message) => return Answer::error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
+        };
+        let sample = self.samples.get(pick(api, &request.phone));
+        let (result_code, result_message, signals) = match &self.checked.script.result_code {
+            Some(code) => (
+                Some(code.clone()),
+                Some(format!("result code {code} set by the stand-in's script")),
+                Signals::none_for(api),
+            ),
+            None => (
+                sample.result_code.clone(),
+                sample.result_message.clone(),
+                sample.signals.shaped_for(api),
+            ),
+        };
+        let id = format!("signal-{}", fresh_hex());
+        let data = Data {
+            id: id.clone(),
+            created_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            status: Status::Completed,
+            result_code,
+            result_message,
+            request_meta: RequestMeta {
+                phone: request.phone,
+                template_id: request.template_id,
+                consent: request.consent,
+            },
+            signals,
+        };
+        let mut stored = Stored {
+            api,
+            data,
+            answers: 0,
+        };
+        let answer = self.answer_about(&mut stored);
+        lock(&self.signals).insert(id, stored);
+        answer
+    }
+
+    /// The signal request `id` on `api`, as it stands now.
+    pub(crate) fn fetch(&self, api: Api, id: &str) -> Answer {
+        let mut signals = lock(&self.signals);
+        match signals.get_mut(id) {
+            Some(stored) if stored.api == api => self.answer_about(stored),
+            _ => Answer::error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("no signal request {id}"),
+            ),
+        }
+    }
+
+    /// The next answer about `stored`: processing for its first `processing_first` answers.
+    fn answer_about(&self, stored: &mut Stored) -> Answer {
+        stored.answers = stored.answers.saturating_add(1);
+        if stored.answers <= self.checked.script.processing_first {
+            Answer::Signal(stored.data.processing())
+        } else {
+            Answer::Signal(stored.data.clone())
+        }
+    }
+}
+
+/// A journal entry for a request that arrived at `at`.
+pub(crate) fn recorded(
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: Vec<u8>,
+    at: Instant,
+) -> Recorded {
+    let text = |name| {
+        headers
+            .get(name)
+            .map(|value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    };
+    Recorded {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        authorization: text(axum::http::header::AUTHORIZATION),
+        content_type: text(axum::http::header::CONTENT_TYPE),
+        body,
+        at,
+    }
+}
