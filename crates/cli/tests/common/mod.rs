@@ -36,10 +36,11 @@ pub fn application(id: &str) -> String {
 /// Spawn `underwrite` with `args` in the repository root; its stderr read line by line on a
 /// thread into a channel (so the child never blocks on a full pipe). stderr is a pipe, so the
 /// log has no colour codes.
-fn spawn(args: &[&str]) -> (Child, Receiver<String>) {
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> (Child, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_underwrite"))
         .current_dir(repo())
         .args(args)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -72,7 +73,12 @@ pub struct Serve {
 impl Serve {
     /// Run `underwrite ARGS` (a `serve` on `127.0.0.1:0`) and wait for its `listening` line.
     pub fn start(args: &[&str]) -> Serve {
-        let mut serve = Serve::spawn(args);
+        Serve::start_with_env(args, &[])
+    }
+
+    /// [`Serve::start`] with these environment variables set.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let mut serve = Serve::spawn_with_env(args, env);
         let line = serve.wait_for("listening", Duration::from_secs(60));
         let addr = line
             .split_whitespace()
@@ -84,7 +90,12 @@ impl Serve {
 
     /// Run `underwrite ARGS` without waiting for anything.
     pub fn spawn(args: &[&str]) -> Serve {
-        let (child, lines) = spawn(args);
+        Serve::spawn_with_env(args, &[])
+    }
+
+    /// [`Serve::spawn`] with these environment variables set.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let (child, lines) = spawn(args, env);
         Serve {
             child,
             lines,

@@ -23,32 +23,48 @@ pub struct ClientArgs {
     /// The provider's base URL [env: UNDERWRITE_SIGNALS_BASE_URL; default: the production
     /// https://open.smileapi.io/v1]. The key and secret come only from
     /// UNDERWRITE_SIGNALS_KEY and UNDERWRITE_SIGNALS_SECRET.
-    #[arg(long = "signals-base-url", value_name = "URL")]
+    #[arg(id = "signals_base_url", long = "signals-base-url", value_name = "URL")]
     pub base_url: Option<String>,
     /// The signal template id sent when a request names none [env: UNDERWRITE_SIGNALS_TEMPLATE].
-    #[arg(long = "signals-template", value_name = "ID")]
+    #[arg(id = "signals_template", long = "signals-template", value_name = "ID")]
     pub template: Option<String>,
     /// Which API paths to call.
-    #[arg(long = "signals-api", value_enum, default_value = "beta")]
+    #[arg(
+        id = "signals_api",
+        long = "signals-api",
+        value_enum,
+        default_value = "beta"
+    )]
     pub api: ApiArg,
     /// Milliseconds a whole fetch may take (retries and polling included); then the signals
     /// are unavailable.
     #[arg(
+        id = "signals_deadline_ms",
         long = "signals-deadline-ms",
         value_name = "MS",
         default_value_t = 5000
     )]
     pub deadline_ms: u64,
     /// Milliseconds to connect to the provider.
-    #[arg(long = "signals-connect-ms", value_name = "MS", default_value_t = 1000)]
+    #[arg(
+        id = "signals_connect_ms",
+        long = "signals-connect-ms",
+        value_name = "MS",
+        default_value_t = 1000
+    )]
     pub connect_ms: u64,
     /// POSTs sent at most when the provider certainly did not process one (no connection,
     /// HTTP 408/429/5xx, SYSTEM_ERROR, SERVICE_UNAVAILABLE).
-    #[arg(long = "signals-max-posts", value_name = "N", default_value_t = 3)]
+    #[arg(
+        id = "signals_max_posts",
+        long = "signals-max-posts",
+        value_name = "N",
+        default_value_t = 3
+    )]
     pub max_posts: u32,
     /// The country of phone numbers given without their country code (ISO 3166-1 alpha-2,
     /// e.g. PH).
-    #[arg(long = "signals-country", value_name = "CC")]
+    #[arg(id = "signals_country", long = "signals-country", value_name = "CC")]
     pub country: Option<String>,
 }
 

@@ -1,0 +1,261 @@
+//! `underwrite signals fetch` and `underwrite serve`'s `POST /v1/applications` against the
+//! provider stand-in on a loopback port, as an integrator runs them.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::{repo, Serve};
+use serde_json::{json, Value};
+use underwrite_signals_standin::{Script, Standin};
+
+const KEY: &str = "standin-key";
+const SECRET: &str = "standin-secret-never-printed";
+
+/// A stand-in running on its own runtime for the length of a test.
+struct Provider {
+    runtime: tokio::runtime::Runtime,
+    standin: Option<Standin>,
+}
+
+impl Provider {
+    fn start(script: Script) -> Provider {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let standin = runtime
+            .block_on(Standin::start(Script {
+                key: KEY.into(),
+                secret: SECRET.into(),
+                ..script
+            }))
+            .unwrap();
+        Provider {
+            runtime,
+            standin: Some(standin),
+        }
+    }
+
+    fn standin(&self) -> &Standin {
+        self.standin.as_ref().unwrap()
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        if let Some(standin) = self.standin.take() {
+            self.runtime.block_on(standin.shutdown());
+        }
+    }
+}
+
+fn consent_file(consent: &Value) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), consent.to_string()).unwrap();
+    file
+}
+
+fn good_consent() -> Value {
+    json!({"consentedAt": "2024-08-08T16:06:00Z", "consentTemplateId": "ct-1"})
+}
+
+fn fetch(provider: &Provider, args: &[&str], consent: &Value, with_secret: bool) -> Output {
+    let consent = consent_file(consent);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_underwrite"));
+    command
+        .current_dir(repo())
+        .args(["signals", "fetch", "--consent"])
+        .arg(consent.path())
+        .args(args)
+        .env_remove("UNDERWRITE_SIGNALS_TEMPLATE")
+        .env("UNDERWRITE_SIGNALS_KEY", KEY)
+        .env("UNDERWRITE_SIGNALS_BASE_URL", provider.standin().base_url());
+    if with_secret {
+        command.env("UNDERWRITE_SIGNALS_SECRET", SECRET);
+    } else {
+        command.env_remove("UNDERWRITE_SIGNALS_SECRET");
+    }
+    let output = command.output().unwrap();
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!shown.contains(SECRET), "the secret was printed: {shown}");
+    output
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn fetch_prints_the_provider_payload() {
+    let provider = Provider::start(Script::default());
+    let output = fetch(
+        &provider,
+        &["--phone", "+63 917 123 4564"],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let payload: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(payload["data"]["resultCode"], "SUCCESS");
+    assert_eq!(payload["data"]["requestMeta"]["phone"], "+639171234564");
+    let id = payload["data"]["id"].as_str().unwrap();
+    assert!(
+        stderr(&output).contains(&format!("completed: signal request {id}")),
+        "{}",
+        stderr(&output)
+    );
+
+    // --raw: the bytes as served, which `underwrite decide` reads as they are.
+    let output = fetch(
+        &provider,
+        &[
+            "--phone",
+            "0917 123 4564",
+            "--signals-country",
+            "PH",
+            "--raw",
+        ],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let raw: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(raw["data"]["requestMeta"]["phone"], "+639171234564");
+}
+
+#[test]
+fn bad_input_and_configuration_are_refused_before_anything_is_sent() {
+    let provider = Provider::start(Script::default());
+    let no_secret = fetch(
+        &provider,
+        &["--phone", "+639171234564"],
+        &good_consent(),
+        false,
+    );
+    assert_eq!(no_secret.status.code(), Some(2));
+    assert!(
+        stderr(&no_secret).contains("UNDERWRITE_SIGNALS_SECRET is not set"),
+        "{}",
+        stderr(&no_secret)
+    );
+
+    let bad_phone = fetch(
+        &provider,
+        &["--phone", "0917-CALL-NOW"],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(bad_phone.status.code(), Some(2));
+    assert!(
+        stderr(&bad_phone).starts_with("underwrite: phone: \"0917-CALL-NOW\" is not"),
+        "{}",
+        stderr(&bad_phone)
+    );
+
+    let bad_consent = fetch(
+        &provider,
+        &["--phone", "+639171234564"],
+        &json!({"consentedAt": "2024-08-08T16:06:00Z", "type": "T&C", "version": 1}),
+        true,
+    );
+    assert_eq!(bad_consent.status.code(), Some(2));
+    assert!(
+        stderr(&bad_consent).contains("consent.consentedWith"),
+        "{}",
+        stderr(&bad_consent)
+    );
+
+    assert!(provider.standin().requests().is_empty());
+}
+
+#[test]
+fn unavailable_signals_exit_1_and_refusals_exit_2_with_the_provider_message() {
+    let down = Provider::start(Script {
+        fail_first: 100,
+        ..Script::default()
+    });
+    let output = fetch(
+        &down,
+        &["--phone", "+639171234564", "--signals-deadline-ms", "800"],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).starts_with("signals unavailable: the provider answered HTTP 503"),
+        "{}",
+        stderr(&output)
+    );
+
+    let refusing = Provider::start(Script {
+        reject_auth: true,
+        ..Script::default()
+    });
+    let output = fetch(
+        &refusing,
+        &["--phone", "+639171234564"],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("HTTP 401 UNAUTHORIZED"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(refusing.standin().posts(), 1);
+}
+
+#[test]
+fn serve_decides_an_application_from_a_phone_number() {
+    let provider = Provider::start(Script::default());
+    let base = provider.standin().base_url();
+    let mut serve = Serve::start_with_env(
+        &[
+            "serve",
+            "--policy",
+            "rules/starter.yaml",
+            "--listen",
+            "127.0.0.1:0",
+            "--signals-country",
+            "PH",
+        ],
+        &[
+            ("UNDERWRITE_SIGNALS_KEY", KEY),
+            ("UNDERWRITE_SIGNALS_SECRET", SECRET),
+            ("UNDERWRITE_SIGNALS_BASE_URL", &base),
+        ],
+    );
+    let url = format!("http://{}/v1/applications", serve.addr);
+    let kyc: Value =
+        serde_json::from_slice(&std::fs::read(repo().join("testdata/kyc/joe-exact.json")).unwrap())
+            .unwrap();
+    let body =
+        json!({"id": "app-1", "phone": "0917 123 4564", "consent": good_consent(), "kyc": kyc});
+    let answer: Value = provider.runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    });
+    assert_eq!(answer["decision"], "approve", "{answer}");
+    assert_eq!(answer["signals"]["outcome"], "completed");
+    assert!(answer["signals"]["signal_id"].is_string());
+    serve.signal("TERM");
+    assert!(serve.exit(Duration::from_secs(10)).success());
+    assert!(!serve.stderr().contains(SECRET));
+}

@@ -1,0 +1,427 @@
+//! The client against the provider stand-in on a loopback port: what goes over the wire, how
+//! often, when, and how each misbehaviour ends.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use underwrite_signals_client::{
+    Api, ClientConfig, Consent, Credentials, Fetch, FetchOutcome, Phone, SignalsClient,
+    SignalsRequest, UnavailableCause,
+};
+use underwrite_signals_standin::{Script, Standin};
+
+const SECRET: &str = "standin-secret";
+
+fn config(standin: &Standin) -> ClientConfig {
+    let script = Script::default();
+    let mut config = ClientConfig::new(Credentials::new(script.key, script.secret));
+    config.base_url = standin.base_url().parse().unwrap();
+    config.deadlines.total = Duration::from_secs(5);
+    config
+}
+
+fn request(phone: &str) -> SignalsRequest {
+    let consent = Consent::from_value(&json!({
+        "type": "[Motor Loans] Terms & Conditions",
+        "version": 3,
+        "consentedWith": "I agree to ABC Company's Terms & Conditions",
+        "consentedAt": "2024-08-08T16:06:00Z"
+    }))
+    .unwrap();
+    SignalsRequest::new(Phone::parse(phone, None).unwrap(), consent, None).unwrap()
+}
+
+async fn fetch_with(script: Script, adjust: impl FnOnce(&mut ClientConfig)) -> (Fetch, Standin) {
+    let standin = Standin::start(script).await.unwrap();
+    let mut config = config(&standin);
+    adjust(&mut config);
+    let client = SignalsClient::new(config).unwrap();
+    let fetched = client.fetch(&request("+639171234568")).await;
+    (fetched, standin)
+}
+
+fn posts(standin: &Standin) -> Vec<underwrite_signals_standin::Recorded> {
+    standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect()
+}
+
+fn millis(d: Duration) -> u128 {
+    d.as_millis()
+}
+
+#[tokio::test]
+async fn a_completed_fetch_sends_exact_basic_auth_and_returns_the_bytes_served() {
+    let (fetched, standin) = fetch_with(Script::default(), |_| {}).await;
+    let FetchOutcome::Completed(payload) = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    let requests = standin.requests();
+    assert_eq!(requests.len(), 1);
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("standin-key:{SECRET}"))
+    );
+    assert_eq!(
+        requests[0].authorization.as_deref(),
+        Some(expected.as_str())
+    );
+    assert_eq!(requests[0].path, "/v1/beta/signals");
+    assert_eq!(
+        requests[0].content_type.as_deref(),
+        Some("application/json")
+    );
+    let sent: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(sent["phone"], "+639171234568");
+    assert_eq!(sent["consent"]["version"], 3);
+    // The payload is the provider's JSON as served: its id and phone echo are there.
+    let served: Value = serde_json::from_str(payload.as_str()).unwrap();
+    assert_eq!(served["data"]["requestMeta"]["phone"], "+639171234568");
+    assert_eq!(fetched.signal_id.as_deref(), served["data"]["id"].as_str());
+    assert_eq!(fetched.request_id.as_deref(), served["requestId"].as_str());
+    assert_eq!((fetched.posts, fetched.polls), (1, 0));
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_alpha_paths_and_shape_work_too() {
+    let (fetched, standin) = fetch_with(Script::default(), |c| c.api = Api::Alpha).await;
+    let FetchOutcome::Completed(payload) = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    let served: Value = serde_json::from_str(payload.as_str()).unwrap();
+    assert!(served["data"]["result"].is_object(), "{served}");
+    assert_eq!(standin.requests()[0].path, "/v1/alpha/signals");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_default_template_is_sent_when_the_request_names_none() {
+    let (_, standin) = fetch_with(Script::default(), |c| {
+        c.default_template = Some("tpl-default".into())
+    })
+    .await;
+    let sent: Value = serde_json::from_slice(&standin.requests()[0].body).unwrap();
+    assert_eq!(sent["templateId"], "tpl-default");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_503_is_retried_with_exponential_backoff_and_jitter() {
+    let script = Script {
+        fail_first: 2,
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |_| {}).await;
+    assert!(
+        matches!(fetched.outcome, FetchOutcome::Completed(_)),
+        "{fetched:?}"
+    );
+    let posts = posts(&standin);
+    assert_eq!((fetched.posts, posts.len()), (3, 3));
+    // min_delay 100 ms: the first wait is in [100, 200) ms, the second in [200, 400) ms, plus
+    // scheduling slack.
+    let first = millis(posts[1].at - posts[0].at);
+    let second = millis(posts[2].at - posts[1].at);
+    assert!((100..260).contains(&first), "first backoff {first} ms");
+    assert!((200..460).contains(&second), "second backoff {second} ms");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_posts_and_name_the_last_status() {
+    let script = Script {
+        fail_first: 100,
+        fail_status: 502,
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |c| {
+        c.retry.min_delay = Duration::from_millis(10);
+        c.retry.max_delay = Duration::from_millis(20);
+    })
+    .await;
+    let FetchOutcome::Unavailable { cause, payload } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert!(
+        matches!(cause, UnavailableCause::Status { status: 502, .. }),
+        "{cause}"
+    );
+    assert!(payload.is_none());
+    assert_eq!(posts(&standin).len(), 3);
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let script = Script {
+        fail_first: 1,
+        fail_status: 429,
+        retry_after: Some(1),
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |_| {}).await;
+    assert!(
+        matches!(fetched.outcome, FetchOutcome::Completed(_)),
+        "{fetched:?}"
+    );
+    let posts = posts(&standin);
+    let gap = millis(posts[1].at - posts[0].at);
+    assert!((1000..1300).contains(&gap), "waited {gap} ms, asked 1 s");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn system_error_is_retried_then_unavailable_with_the_provider_payload() {
+    let script = Script {
+        result_code: Some("SYSTEM_ERROR".into()),
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |c| {
+        c.retry.min_delay = Duration::from_millis(10);
+        c.retry.max_delay = Duration::from_millis(20);
+    })
+    .await;
+    let FetchOutcome::Unavailable { cause, payload } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(cause.kind(), "provider");
+    assert!(payload.as_ref().unwrap().as_str().contains("SYSTEM_ERROR"));
+    assert_eq!(posts(&standin).len(), 3);
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_data_is_an_outcome_not_a_failure() {
+    let script = Script {
+        result_code: Some("NO_DATA".into()),
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |_| {}).await;
+    assert!(
+        matches!(fetched.outcome, FetchOutcome::NoData(_)),
+        "{fetched:?}"
+    );
+    assert_eq!(fetched.posts, 1);
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn processing_is_polled_with_get_until_completed() {
+    let script = Script {
+        processing_first: 3,
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |c| {
+        c.poll.first_interval = Duration::from_millis(20);
+    })
+    .await;
+    assert!(
+        matches!(fetched.outcome, FetchOutcome::Completed(_)),
+        "{fetched:?}"
+    );
+    let id = fetched.signal_id.clone().unwrap();
+    let requests = standin.requests();
+    let methods: Vec<(&str, &str)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str()))
+        .collect();
+    // The POST's answer and the first two polls say PROCESSING; the third poll completes.
+    let get = format!("/v1/beta/signals/{id}");
+    assert_eq!(
+        methods,
+        [
+            ("POST", "/v1/beta/signals"),
+            ("GET", get.as_str()),
+            ("GET", get.as_str()),
+            ("GET", get.as_str())
+        ]
+    );
+    assert_eq!((fetched.posts, fetched.polls), (1, 3));
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn processing_past_the_deadline_ends_at_the_deadline_naming_the_request() {
+    let script = Script {
+        processing_first: 10_000,
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |c| {
+        c.deadlines.total = Duration::from_millis(800);
+        c.poll.first_interval = Duration::from_millis(50);
+        c.poll.max_interval = Duration::from_millis(100);
+    })
+    .await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    let UnavailableCause::Deadline { pending, .. } = cause else {
+        panic!("{cause}")
+    };
+    assert_eq!(pending, &fetched.signal_id);
+    assert!(
+        fetched.elapsed <= Duration::from_millis(800 + 100),
+        "{:?}",
+        fetched.elapsed
+    );
+    assert_eq!(posts(&standin).len(), 1, "polling never POSTs again");
+    assert!(fetched.polls >= 4, "{fetched:?}");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_post_without_an_answer_is_never_sent_again() {
+    let script = Script {
+        drop_first: 1,
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |_| {}).await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(cause.kind(), "no_answer", "{cause}");
+    assert_eq!(posts(&standin).len(), 1);
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_post_ends_at_the_deadline_and_is_not_sent_again() {
+    let script = Script {
+        delay: Duration::from_secs(3),
+        ..Script::default()
+    };
+    let (fetched, standin) = fetch_with(script, |c| {
+        c.deadlines.total = Duration::from_millis(500);
+    })
+    .await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(cause.kind(), "deadline", "{cause}");
+    assert!(
+        (Duration::from_millis(500)..Duration::from_millis(600)).contains(&fetched.elapsed),
+        "{:?}",
+        fetched.elapsed
+    );
+    assert_eq!(posts(&standin).len(), 1);
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_unavailable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let mut config = ClientConfig::new(Credentials::new("k", SECRET));
+    config.base_url = format!("http://{addr}/v1").parse().unwrap();
+    config.retry.min_delay = Duration::from_millis(10);
+    config.retry.max_delay = Duration::from_millis(20);
+    let fetched = SignalsClient::new(config)
+        .unwrap()
+        .fetch(&request("+639171234568"))
+        .await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(cause.kind(), "connect", "{cause}");
+    assert_eq!(fetched.posts, 3);
+}
+
+#[tokio::test]
+async fn unusable_answers_are_not_retried() {
+    for script in [
+        Script {
+            malformed: true,
+            ..Script::default()
+        },
+        Script {
+            content_type: Some("text/html".into()),
+            ..Script::default()
+        },
+    ] {
+        let (fetched, standin) = fetch_with(script, |_| {}).await;
+        let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+            panic!("{fetched:?}")
+        };
+        assert_eq!(cause.kind(), "bad_answer", "{cause}");
+        assert_eq!(posts(&standin).len(), 1);
+        standin.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_refused() {
+    let (fetched, standin) = fetch_with(Script::default(), |c| c.max_response_bytes = 256).await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert!(
+        cause.to_string().contains("larger than 256 bytes"),
+        "{cause}"
+    );
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_credentials_are_a_rejection_with_the_provider_message_and_never_shown() {
+    let (fetched, standin) = fetch_with(Script::default(), |c| {
+        c.credentials = Credentials::new("standin-key", "wrong-secret-0123456789");
+    })
+    .await;
+    let FetchOutcome::Rejected(rejected) = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(rejected.status, 401);
+    assert_eq!(rejected.code.as_deref(), Some("UNAUTHORIZED"));
+    assert!(!rejected.message.is_empty());
+    assert_eq!(posts(&standin).len(), 1, "a refusal is not retried");
+    let shown = format!("{fetched:?} {rejected}");
+    assert!(!shown.contains("wrong-secret-0123456789"), "{shown}");
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_secret_is_in_no_outcome_error_or_debug_output() {
+    let secret = "s3cr3t-never-shown-4711";
+    let scripts = [
+        Script::default(),
+        Script {
+            fail_first: 100,
+            ..Script::default()
+        },
+        Script {
+            malformed: true,
+            ..Script::default()
+        },
+        Script {
+            reject_auth: true,
+            ..Script::default()
+        },
+    ];
+    for script in scripts {
+        let standin = Standin::start(Script {
+            secret: secret.into(),
+            ..script
+        })
+        .await
+        .unwrap();
+        let mut config = config(&standin);
+        config.credentials = Credentials::new("standin-key", secret);
+        config.retry.min_delay = Duration::from_millis(5);
+        config.retry.max_delay = Duration::from_millis(5);
+        let client = SignalsClient::new(config).unwrap();
+        let fetched = client.fetch(&request("+639171234568")).await;
+        let mut shown = format!("{fetched:?} {client:?}");
+        if let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome {
+            shown.push_str(&cause.to_string());
+        }
+        assert!(!shown.contains(secret), "{shown}");
+        standin.shutdown().await;
+    }
+}
