@@ -1,0 +1,42 @@
+//! A consent object, as an API caller or a consent file gives it → `Consent::from_json`, the
+//! check the signals client runs before any billed call. Besides "no panic":
+//!
+//! * an accepted consent has a `consentedAt` that parses as RFC 3339 in UTC, and either a
+//!   template id or all of `type`, `version` and `consentedWith` (the reference's rules);
+//! * what the client sends for it is accepted again unchanged (the check is a fixed point);
+//! * a refusal names one of the consent's fields.
+//!
+//! Input: UTF-8 text (the seed corpus: the reference's consent samples).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use underwrite_signals_client::Consent;
+
+const FIELDS: [&str; 6] = [
+    "consent",
+    "consent.type",
+    "consent.version",
+    "consent.consentedWith",
+    "consent.consentedAt",
+    "consent.consentTemplateId",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match Consent::from_json(text) {
+        Ok(consent) => {
+            assert!(humantime::parse_rfc3339(consent.consented_at()).is_ok());
+            let sent = serde_json::to_value(&consent).expect("a consent serializes");
+            let has = |k: &str| sent.get(k).is_some();
+            assert!(
+                has("consentTemplateId") || (has("type") && has("version") && has("consentedWith")),
+                "{sent}"
+            );
+            let again = Consent::from_value(&sent).expect("what is sent is accepted again");
+            assert_eq!(again, consent);
+        }
+        Err(e) => assert!(FIELDS.contains(&e.field()), "{e}"),
+    }
+});
