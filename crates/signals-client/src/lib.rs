@@ -28,6 +28,31 @@
 //! * **reqwest with rustls**: a maintained, pooled, async HTTP client on tokio, with no
 //!   OpenSSL to link.
 //!
+//! ```no_run
+//! use underwrite_signals_client::{
+//!     ClientConfig, Consent, FetchOutcome, Phone, SignalsClient, SignalsRequest,
+//! };
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::from_vars(|name| std::env::var(name).ok())?; // UNDERWRITE_SIGNALS_*
+//! let client = SignalsClient::new(config)?; // once; share it (the connection pool goes with it)
+//! let consent = Consent::from_json(
+//!     r#"{"consentedAt": "2024-08-08T16:06:00Z", "consentTemplateId": "ct-1"}"#,
+//! )?;
+//! let phone = Phone::parse("0917 123 4567", Some("PH".parse()?))?;
+//! let request = SignalsRequest::new(phone, consent, None)?;
+//! let fetched = client.fetch(&request).await; // never an error: every end is an outcome
+//! match &fetched.outcome {
+//!     FetchOutcome::Completed(payload) | FetchOutcome::NoData(payload) => {
+//!         println!("{} bytes, signal request {:?}", payload.bytes().len(), fetched.signal_id)
+//!     }
+//!     FetchOutcome::Unavailable { cause, .. } => println!("unavailable: {cause}"),
+//!     FetchOutcome::Rejected(rejected) => println!("refused: {rejected}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! This crate does network I/O and nothing else: no files, no environment (the caller passes
 //! a lookup to [`ClientConfig::from_vars`]), no printing.
 
