@@ -188,7 +188,7 @@ impl SignalsClient {
             }
             let backoff = delays.next().unwrap_or(retry.max_delay);
             let wait = asked_wait.map_or(backoff, |asked| asked.max(backoff));
-            if Instant::now() + wait >= run.deadline {
+            if ends_after(wait, run.deadline) {
                 return FetchOutcome::Unavailable {
                     cause: self.deadline_cause(None, Some(last.cause)),
                     payload: last.payload,
@@ -213,8 +213,7 @@ impl SignalsClient {
         let mut wait = poll.first_interval;
         let mut last = None;
         loop {
-            let now = Instant::now();
-            if now + wait >= run.deadline {
+            if ends_after(wait, run.deadline) {
                 return self.deadline(Some(id), last);
             }
             sleep(wait).await;
@@ -392,6 +391,14 @@ fn final_outcome(payload: Payload, message: Option<String>) -> Result<FetchOutco
             payload: Some(payload),
         }),
     }
+}
+
+/// Whether a wait of `wait` from now would end at or past `deadline` (an overflowing clock
+/// counts as past).
+fn ends_after(wait: Duration, deadline: Instant) -> bool {
+    Instant::now()
+        .checked_add(wait)
+        .is_none_or(|end| end >= deadline)
 }
 
 fn unavailable(cause: UnavailableCause) -> FetchOutcome {

@@ -14,6 +14,10 @@ use underwrite_core::signals::{self, SignalError};
 
 use crate::outcome::{Payload, Rejected};
 
+/// A `Retry-After` longer than this is read as this: no fetch waits an hour anyway (its deadline
+/// ends it first), and a huge value must not overflow a clock.
+const MAX_RETRY_AFTER_SECS: u64 = 3600;
+
 /// At most this many characters of a provider's message are kept.
 const MESSAGE_CHARS: usize = 300;
 
@@ -83,7 +87,9 @@ pub fn interpret(
         408 | 429 | 500..=599 => Reply::Retry {
             status,
             message: provider_message(&body).1,
-            retry_after: retry_after.and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs),
+            retry_after: retry_after
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(|secs| Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS))),
         },
         400..=499 => {
             let (code, message) = provider_message(&body);
@@ -312,6 +318,10 @@ mod tests {
                 message: None,
                 retry_after: Some(Duration::from_secs(2))
             }
+        );
+        let huge = interpret(503, None, Some("18446744073709551615"), Bytes::new());
+        assert!(
+            matches!(huge, Reply::Retry { retry_after: Some(d), .. } if d == Duration::from_secs(3600))
         );
         let Reply::Refused(r) = json(
             401,
