@@ -9,7 +9,11 @@
 //! `signals_unavailable` fallback decides (never an approve), and the answer says
 //! `"synthesized": true`.
 
+use std::sync::Arc;
+
+use axum::http::StatusCode;
 use serde_json::value::RawValue;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use underwrite_core::application::{Application, ApplicationError};
 use underwrite_core::policy::kyc::result_from_json;
 use underwrite_signals_client::{
@@ -28,14 +32,35 @@ pub struct Signals {
     pub client: SignalsClient,
     /// The country of a national phone number when the request names none.
     pub default_country: Option<Country>,
+    /// One permit per application waiting on the provider.
+    slots: Arc<Semaphore>,
+    max_in_flight: usize,
 }
 
 impl Signals {
     /// A client for `config`.
     pub fn new(config: &SignalsConfig) -> Result<Signals, ConfigError> {
+        let max_in_flight = config.max_in_flight.max(1);
         Ok(Signals {
             client: SignalsClient::new(ClientConfig::clone(&config.client))?,
             default_country: config.default_country,
+            slots: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
+        })
+    }
+
+    /// A permit to call the provider, or a 503 when `max_in_flight` applications already wait
+    /// on it (a slow provider must not take every request slot of the service).
+    pub fn slot(&self) -> Result<OwnedSemaphorePermit, Problem> {
+        Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "signals-busy",
+                format!(
+                    "{} applications are already waiting on the signals provider; try again shortly",
+                    self.max_in_flight
+                ),
+            )
         })
     }
 }

@@ -43,6 +43,21 @@ pub struct SignalsConfig {
     /// The country of a phone number given without its country code, when the request names
     /// none.
     pub default_country: Option<Country>,
+    /// Applications waiting on the provider at once; one more is refused with 503 at once, so
+    /// a slow provider holds at most this many of the service's request slots and
+    /// `POST /v1/decisions` goes on.
+    pub max_in_flight: usize,
+}
+
+impl SignalsConfig {
+    /// `client` with the defaults: no default country, 256 applications in flight.
+    pub fn new(client: ClientConfig) -> SignalsConfig {
+        SignalsConfig {
+            client,
+            default_country: None,
+            max_in_flight: 256,
+        }
+    }
 }
 
 impl Config {

@@ -30,10 +30,9 @@ fn signals_config(base_url: &str, deadline: Duration) -> SignalsConfig {
     client.retry.min_delay = Duration::from_millis(10);
     client.retry.max_delay = Duration::from_millis(20);
     client.poll.first_interval = Duration::from_millis(20);
-    SignalsConfig {
-        client,
-        default_country: Some("PH".parse().unwrap()),
-    }
+    let mut config = SignalsConfig::new(client);
+    config.default_country = Some("PH".parse().unwrap());
+    config
 }
 
 fn config_for(standin: &Standin) -> Config {
@@ -439,5 +438,37 @@ async fn metrics_count_fetches_by_outcome_and_the_posts_sent() {
         value("underwrite_signals_fetch_duration_seconds_count", &[]),
         Some(1.0)
     );
+    standin.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_slow_provider_holds_at_most_max_in_flight_requests_and_decisions_go_on() {
+    let standin = Standin::start(Script {
+        delay: Duration::from_millis(600),
+        ..Script::default()
+    })
+    .await
+    .unwrap();
+    let mut config = config_for(&standin);
+    if let Some(signals) = config.signals.as_mut() {
+        signals.max_in_flight = 1;
+    }
+    let svc = Running::start(config).await;
+    let waiting = apply(&svc, body("slow-1", CLEAN_PHONE, None));
+    let (first, ((second, problem), direct)) = tokio::join!(waiting, async {
+        // Once the first is waiting on the provider (its POST arrived), a second is refused.
+        while standin.posts() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let refused = apply(&svc, body("slow-2", CLEAN_PHONE, None)).await;
+        let direct = decide_payload(&svc, "testdata/signals/clean.json", None).await;
+        (refused, direct)
+    });
+    assert_eq!(first.0, 200, "{}", first.1);
+    assert_eq!(second, 503, "{problem}");
+    assert_eq!(problem["type"], "urn:underwrite:problem:signals-busy");
+    // A decision with the payload given does not wait on the provider.
+    assert!(direct["decision"].is_string());
+    assert_eq!(standin.posts(), 1);
     standin.shutdown().await;
 }

@@ -52,7 +52,9 @@ async fn one_inner(
         .map_err(|e| Problem::malformed(format!("not an application request: {e}")))?;
     let signals_request = check(&request, signals.default_country)?;
 
+    let slot = signals.slot()?;
     let fetch = signals.client.fetch(&signals_request).await;
+    drop(slot);
     state.metrics.fetched(&fetch);
     if let Some(cause) = fetch.outcome.payload().is_none().then_some(&fetch.outcome) {
         tracing::warn!(

@@ -56,6 +56,10 @@ pub struct Args {
     /// UNDERWRITE_SIGNALS_SECRET are set.
     #[command(flatten)]
     pub signals: crate::cmd::signals::client_args::ClientArgs,
+    /// Applications waiting on the signals provider at once; one more is refused with 503, so a
+    /// slow provider cannot take every request slot.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub signals_max_in_flight: usize,
 }
 
 impl Args {
@@ -82,10 +86,10 @@ impl Args {
                      application is decided on the fallback before its request times out",
                 ));
             }
-            config.signals = Some(SignalsConfig {
-                client,
-                default_country: self.signals.country()?,
-            });
+            let mut signals = SignalsConfig::new(client);
+            signals.default_country = self.signals.country()?;
+            signals.max_in_flight = self.signals_max_in_flight.max(1);
+            config.signals = Some(signals);
         }
         Ok(config)
     }
