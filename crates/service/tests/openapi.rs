@@ -166,6 +166,7 @@ async fn every_documented_operation_is_served_and_no_other_method_is() {
     for expected in [
         "/v1/decisions",
         "/v1/decisions/batch",
+        "/v1/applications",
         "/v1/kyc",
         "/v1/policy",
         "/v1/admin/reload",
@@ -521,4 +522,85 @@ async fn real_answers_and_requests_validate_against_their_documented_schemas() {
         contract.problem(&problem);
     }
     svc.server.shutdown().await;
+}
+
+/// `POST /v1/applications`: real requests and answers (completed, the fallback, a 422 before the
+/// provider is called, 501 without a provider) against the document.
+#[tokio::test]
+async fn application_requests_and_answers_validate_against_the_document() {
+    use std::time::Duration;
+    use underwrite_service::SignalsConfig;
+    use underwrite_signals_client::{ClientConfig, Credentials};
+    use underwrite_signals_standin::{Script, Standin};
+
+    let standin = Standin::start(Script::default()).await.unwrap();
+    let script = Script::default();
+    let mut client = ClientConfig::new(Credentials::new(script.key, script.secret));
+    client.base_url = standin.base_url().parse().unwrap();
+    client.deadlines.total = Duration::from_millis(800);
+    client.retry.min_delay = Duration::from_millis(10);
+    client.retry.max_delay = Duration::from_millis(20);
+    let mut config = starter_config();
+    config.signals = Some(SignalsConfig::new(client));
+    let svc = Running::start(config).await;
+    let contract = Contract::new(document(&svc).await);
+    let kyc: Value = serde_json::from_slice(&read("testdata/kyc/joe-exact.json")).unwrap();
+    let body = json!({"id": "a-1", "phone": "+639171234564", "template_id": "tpl",
+        "consent": {"consentedAt": "2024-08-08T16:06:00Z", "consentTemplateId": "ct-1"},
+        "kyc": kyc});
+    contract.request("post", "/v1/applications", "application/json", &body);
+    let send = |path: &'static str, body: Value| {
+        svc.client
+            .post(svc.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let (status, answer) = contract
+        .answer(
+            "post",
+            "/v1/applications",
+            send("/v1/applications?trace=true", body.clone())
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["signals"]["outcome"].as_str()),
+        (200, Some("completed"))
+    );
+    let mut bad = body.clone();
+    bad["consent"] = json!({"consentTemplateId": "ct-1"});
+    let (status, _) = contract
+        .answer(
+            "post",
+            "/v1/applications",
+            send("/v1/applications", bad).await.unwrap(),
+        )
+        .await;
+    assert_eq!(status, 422);
+    standin.shutdown().await;
+    let (status, fallback) = contract
+        .answer(
+            "post",
+            "/v1/applications",
+            send("/v1/applications", body.clone()).await.unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, fallback["signals"]["synthesized"].as_bool()),
+        (200, Some(true))
+    );
+
+    let without = Running::start(starter_config()).await;
+    let response = without
+        .client
+        .post(without.url("/v1/applications"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = contract.answer("post", "/v1/applications", response).await;
+    assert_eq!(status, 501);
 }
