@@ -6,11 +6,14 @@
 //! * what the client sends for it is accepted again unchanged (the check is a fixed point);
 //! * a refusal names one of the consent's fields.
 //!
-//! Input: UTF-8 text (the seed corpus: the reference's consent samples).
+//! The same text goes to `Phone::parse` (libphonenumber, which has panicked on odd input in
+//! other versions): an accepted phone is `+` and digits, and reads back as itself.
+//!
+//! Input: UTF-8 text (the seed corpus: the reference's consent samples, and phone numbers).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use underwrite_signals_client::Consent;
+use underwrite_signals_client::{Consent, Country, Phone};
 
 const FIELDS: [&str; 6] = [
     "consent",
@@ -25,6 +28,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    for country in [None, Some(Country::PH), Some(Country::US)] {
+        if let Ok(phone) = Phone::parse(text, country) {
+            let e164 = phone.as_e164();
+            assert!(e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit()), "{e164}");
+            assert_eq!(Phone::parse(e164, None).expect("E.164 reads back"), phone);
+        }
+    }
     match Consent::from_json(text) {
         Ok(consent) => {
             assert!(humantime::parse_rfc3339(consent.consented_at()).is_ok());

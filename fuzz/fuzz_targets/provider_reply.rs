@@ -73,6 +73,5 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Reply::Broken { .. } => {}
-        _ => {}
     }
 });

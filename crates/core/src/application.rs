@@ -125,6 +125,17 @@ impl<'a> Application<'a> {
     }
 }
 
+/// Check an application `id` given apart from an application (e.g. by a route that builds the
+/// application itself): the rule [`Application::from_json`] applies. (A JSON `null` is no id:
+/// `Option<&RawValue>` reads it as `None`.)
+pub fn check_id(id: &RawValue) -> Result<(), ApplicationError> {
+    if id_fits(id) {
+        Ok(())
+    } else {
+        Err(ApplicationError::BadId)
+    }
+}
+
 /// An `id` is accepted when it is a string of at most [`MAX_ID_CHARS`] characters or a number of
 /// at most [`MAX_ID_NUMBER_CHARS`] characters.
 fn id_fits(id: &RawValue) -> bool {

@@ -14,14 +14,14 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use serde_json::value::RawValue;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use underwrite_core::application::{Application, ApplicationError};
+use underwrite_core::application::check_id;
 use underwrite_core::policy::kyc::result_from_json;
 use underwrite_signals_client::{
-    ClientConfig, ConfigError, Consent, Country, Fetch, FetchOutcome, Phone, SignalsClient,
-    SignalsRequest,
+    ClientConfig, ConfigError, Consent, Country, Fetch, FetchOutcome, Phone, Rejected,
+    SignalsClient, SignalsRequest, UnavailableCause,
 };
 
-use crate::api::{ApplicationRequest, SignalsFetched};
+use crate::api::{ApplicationRequest, CauseKind, FetchOutcomeKind, SignalsFetched};
 use crate::config::SignalsConfig;
 use crate::problem::Problem;
 
@@ -98,11 +98,9 @@ pub fn check(
     let consent = Consent::from_value(&request.consent).map_err(invalid)?;
     let signals_request =
         SignalsRequest::new(phone, consent, request.template_id.clone()).map_err(invalid)?;
-    let probe = application_text(request.id.as_deref(), "{}", None);
-    Application::from_json(&probe).map_err(|e| match e {
-        ApplicationError::BadId => Problem::unprocessable("bad-request", e.to_string()).at("id"),
-        e => Problem::malformed(e.to_string()),
-    })?;
+    if let Some(id) = &request.id {
+        check_id(id).map_err(|e| Problem::unprocessable("bad-request", e.to_string()).at("id"))?;
+    }
     if let Some(kyc) = &request.kyc {
         result_from_json(kyc.get().as_bytes()).map_err(|e| {
             Problem::unprocessable("bad-kyc", e.to_string()).at(format!("kyc.{}", e.field))
@@ -124,12 +122,18 @@ impl Basis {
     /// The basis of `fetch`'s outcome.
     pub fn of(fetch: &Fetch) -> Basis {
         let mut fetched = SignalsFetched {
-            outcome: fetch.outcome.kind().to_owned(),
+            outcome: match &fetch.outcome {
+                FetchOutcome::Completed(_) => FetchOutcomeKind::Completed,
+                FetchOutcome::NoData(_) => FetchOutcomeKind::NoData,
+                FetchOutcome::Unavailable { .. } => FetchOutcomeKind::Unavailable,
+                FetchOutcome::Rejected(_) => FetchOutcomeKind::Rejected,
+            },
             signal_id: fetch.signal_id.clone(),
             request_id: fetch.request_id.clone(),
             cause: None,
             cause_kind: None,
             synthesized: false,
+            attempts: fetch.attempts,
             posts: fetch.posts,
             polls: fetch.polls,
             elapsed_ms: u64::try_from(fetch.elapsed.as_millis()).unwrap_or(u64::MAX),
@@ -138,7 +142,7 @@ impl Basis {
             FetchOutcome::Completed(p) | FetchOutcome::NoData(p) => p.as_str().to_owned(),
             FetchOutcome::Unavailable { cause, payload } => {
                 fetched.cause = Some(cause.to_string());
-                fetched.cause_kind = Some(cause.kind().to_owned());
+                fetched.cause_kind = Some(cause_kind(cause));
                 match payload {
                     Some(p) => p.as_str().to_owned(),
                     None => {
@@ -150,7 +154,7 @@ impl Basis {
             FetchOutcome::Rejected(rejected) => {
                 let cause = format!("the provider refused the request: {rejected}");
                 fetched.synthesized = true;
-                fetched.cause_kind = Some("rejected".to_owned());
+                fetched.cause_kind = Some(rejected_kind(rejected));
                 let payload = unavailable_payload(&cause);
                 fetched.cause = Some(cause);
                 payload
@@ -163,11 +167,32 @@ impl Basis {
     pub fn refused(mut self, why: &str) -> Basis {
         let cause = format!("the provider's payload was refused: {why}");
         self.payload = unavailable_payload(&cause);
-        self.fetched.outcome = "unavailable".to_owned();
+        self.fetched.outcome = FetchOutcomeKind::Unavailable;
         self.fetched.cause = Some(cause);
-        self.fetched.cause_kind = Some("refused_payload".to_owned());
+        self.fetched.cause_kind = Some(CauseKind::RefusedPayload);
         self.fetched.synthesized = true;
         self
+    }
+}
+
+/// The stable name of an unavailability's cause.
+pub fn cause_kind(cause: &UnavailableCause) -> CauseKind {
+    match cause {
+        UnavailableCause::Provider { .. } => CauseKind::Provider,
+        UnavailableCause::Status { .. } => CauseKind::Status,
+        UnavailableCause::Connect { .. } => CauseKind::Connect,
+        UnavailableCause::NoAnswer { .. } => CauseKind::NoAnswer,
+        UnavailableCause::Deadline { .. } => CauseKind::Deadline,
+        _ => CauseKind::BadAnswer,
+    }
+}
+
+/// A refusal of our credentials is a configuration problem to alert on; another 4xx is the
+/// request's.
+pub fn rejected_kind(rejected: &Rejected) -> CauseKind {
+    match rejected.status {
+        401 | 403 => CauseKind::RejectedAuth,
+        _ => CauseKind::RejectedRequest,
     }
 }
 
@@ -210,6 +235,7 @@ pub fn application_text(id: Option<&RawValue>, payload: &str, kyc: Option<&RawVa
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use underwrite_core::application::Application;
     use underwrite_core::signals::{parse, SignalStatus, UnavailableReason};
 
     #[test]

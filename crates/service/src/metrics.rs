@@ -233,12 +233,13 @@ impl Metrics {
             "signals_fetches",
             "Signals fetched from the provider for POST /v1/applications, by outcome (completed, \
              no_data, unavailable, rejected) and cause (none, provider, status, connect, \
-             no_answer, bad_answer, deadline)",
+             no_answer, bad_answer, deadline, rejected_auth, rejected_request)",
             families.fetches.clone(),
         );
         registry.register(
             "signals_posts",
-            "POSTs sent to the signals provider (each one billable), retries included",
+            "POSTs that reached the signals provider or may have (each one billable), retries \
+             included",
             families.fetch_posts.clone(),
         );
         registry.register_with_unit(
@@ -264,7 +265,12 @@ impl Metrics {
     /// its duration.
     pub fn fetched(&self, fetch: &Fetch) {
         let cause = match &fetch.outcome {
-            FetchOutcome::Unavailable { cause, .. } => cause.kind(),
+            FetchOutcome::Unavailable { cause, .. } => {
+                crate::applications::cause_kind(cause).as_str()
+            }
+            FetchOutcome::Rejected(rejected) => {
+                crate::applications::rejected_kind(rejected).as_str()
+            }
             _ => "none",
         };
         self.families

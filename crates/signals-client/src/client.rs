@@ -10,7 +10,7 @@ use reqwest::{Method, Url};
 use tokio::time::{sleep, timeout, timeout_at, Instant};
 use underwrite_core::signals::SignalStatus;
 
-use crate::config::{ClientConfig, ConfigError};
+use crate::config::{ClientConfig, ConfigError, RetryPolicy};
 use crate::outcome::{Fetch, FetchOutcome, Payload, UnavailableCause};
 use crate::reply::{interpret, Ids, Reply};
 use crate::request::SignalsRequest;
@@ -55,7 +55,10 @@ impl SignalsClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.deadlines.connect)
             .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(60))
+            // Below the idle timeouts of common load balancers (60 s and up), so a pooled
+            // connection is dropped here before the far side closes it under a request (which
+            // would be a POST that may have arrived: not re-sent).
+            .pool_idle_timeout(Duration::from_secs(20))
             .tcp_nodelay(true)
             .user_agent(concat!("underwrite/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -93,6 +96,7 @@ impl SignalsClient {
         let started = Instant::now();
         let mut run = Run {
             deadline: started + self.config.deadlines.total,
+            attempts: 0,
             posts: 0,
             polls: 0,
             ids: Ids::default(),
@@ -104,6 +108,7 @@ impl SignalsClient {
             outcome,
             signal_id: run.ids.signal_id,
             request_id: run.ids.request_id,
+            attempts: run.attempts,
             posts: run.posts,
             polls: run.polls,
             elapsed: started.elapsed(),
@@ -112,14 +117,9 @@ impl SignalsClient {
 
     async fn post_phase(&self, run: &mut Run, body: Bytes) -> FetchOutcome {
         let retry = self.config.retry;
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(retry.min_delay)
-            .with_max_delay(retry.max_delay)
-            .with_factor(2.0)
-            .with_jitter()
-            .without_max_times()
-            .build();
+        let mut delays = backoff(retry);
         loop {
+            run.attempts += 1;
             run.posts += 1;
             let sent = self.send(Method::POST, &self.signals_url, Some(body.clone()));
             let (last, asked_wait) = match timeout_at(run.deadline, sent).await {
@@ -131,13 +131,17 @@ impl SignalsClient {
                         }),
                     )
                 }
-                Ok(Err(Transport::Connect(error))) => (
-                    Last {
-                        cause: UnavailableCause::Connect { error },
-                        payload: None,
-                    },
-                    None,
-                ),
+                Ok(Err(Transport::Connect(error))) => {
+                    // Never sent: not a POST the provider saw.
+                    run.posts -= 1;
+                    (
+                        Last {
+                            cause: UnavailableCause::Connect { error },
+                            payload: None,
+                        },
+                        None,
+                    )
+                }
                 Ok(Err(Transport::TooLarge { status, limit })) => return too_large(status, limit),
                 Ok(Err(Transport::Lost(error))) => {
                     return unavailable(UnavailableCause::NoAnswer { error })
@@ -179,8 +183,8 @@ impl SignalsClient {
                     }
                 }
             };
-            tracing::debug!(posts = run.posts, cause = %last.cause, "signals POST failed");
-            if run.posts >= retry.max_posts {
+            tracing::debug!(attempts = run.attempts, cause = %last.cause, "signals POST failed");
+            if run.attempts >= retry.max_posts {
                 return FetchOutcome::Unavailable {
                     cause: last.cause,
                     payload: last.payload,
@@ -359,6 +363,7 @@ impl SignalsClient {
 /// What a fetch has learnt so far.
 struct Run {
     deadline: Instant,
+    attempts: u32,
     posts: u32,
     polls: u32,
     ids: Ids,
@@ -375,6 +380,18 @@ impl Ids {
         }
         self.result_message = newer.result_message;
     }
+}
+
+/// The waits between POSTs: exponential (factor 2) from `min_delay`, capped at `max_delay`,
+/// each plus a random jitter of up to itself (backon).
+fn backoff(retry: RetryPolicy) -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(retry.min_delay)
+        .with_max_delay(retry.max_delay)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// A completed payload's outcome, or, for `SYSTEM_ERROR` / `SERVICE_UNAVAILABLE`, what to give
@@ -429,4 +446,30 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = e.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_minimum_with_jitter_up_to_itself_and_is_capped() {
+        let retry = RetryPolicy {
+            max_posts: 10,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(1000),
+        };
+        let mut jittered = 0;
+        for _ in 0..500 {
+            for (n, wait) in backoff(retry).take(8).enumerate() {
+                let base = (retry.min_delay * 2u32.pow(n as u32)).min(retry.max_delay);
+                assert!(
+                    wait >= base && wait < base * 2,
+                    "wait {n}: {wait:?} against {base:?}"
+                );
+                jittered += usize::from(wait != base);
+            }
+        }
+        assert!(jittered > 3_000, "jitter is applied ({jittered} of 4,000)");
+    }
 }

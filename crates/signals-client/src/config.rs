@@ -105,11 +105,13 @@ impl Default for Deadlines {
     }
 }
 
-/// Retrying requests that certainly did not complete: connection failures, HTTP 429 and 5xx,
-/// and `SYSTEM_ERROR` / `SERVICE_UNAVAILABLE` results (none of which is billed).
+/// Retrying POSTs the provider did not process: connection failures, HTTP 408, 429, 500 and
+/// 503, and `SYSTEM_ERROR` / `SERVICE_UNAVAILABLE` results (the reference bills a create request
+/// by its answer's `data.status` and `resultCode`, so none of these is billed). A 502 or 504
+/// comes from a gateway that may have lost a billed answer: not re-sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// POSTs sent at most, the first included.
+    /// POSTs tried at most, the first included (one that could not connect counts).
     pub max_posts: u32,
     /// The first backoff; each later one doubles, plus a random jitter of up to itself.
     pub min_delay: Duration,
@@ -258,7 +260,8 @@ impl ClientConfig {
     }
 }
 
-/// Parse a base URL setting: `http` or `https`, no credentials in it, no query.
+/// Parse a base URL setting (`name` is the setting's name, for the error): `https` (`http` only
+/// to this machine), no credentials in it, no query.
 pub fn parse_base_url(name: &'static str, text: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(text.trim()).map_err(|e| ConfigError::BaseUrl {
         name,
@@ -275,10 +278,16 @@ fn check_base_url(name: &'static str, url: &Url) -> Result<(), ConfigError> {
         value: redact_userinfo(url.as_str()),
         reason: reason.into(),
     };
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(refuse(
-            "the scheme must be https (or http for a local stand-in)",
-        ));
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(refuse(
+                "http sends the API secret in the clear; use https (http is for a stand-in on \
+                 this machine only: 127.0.0.1, ::1, localhost)",
+            ))
+        }
+        _ => return Err(refuse("the scheme must be https")),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refuse(
@@ -294,16 +303,24 @@ fn check_base_url(name: &'static str, url: &Url) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `text` with anything between `://` and the last `@` before the path replaced, so a URL
-/// with credentials in it can be named in an error without them.
+/// Whether the URL's host is this machine.
+fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
+/// `text` with everything up to its last `@` replaced, so that a URL with credentials in it
+/// (with or without a scheme: `key:secret@host/v1` parses as the scheme `key`) can be named in
+/// an error without them.
 fn redact_userinfo(text: &str) -> String {
-    let Some(start) = text.find("://").map(|i| i + 3) else {
-        return text.to_owned();
-    };
-    let rest = &text[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}[redacted]@{}", &text[..start], &rest[at + 1..]),
+    match text.rfind('@') {
+        Some(at) => format!("[redacted]@{}", &text[at + 1..]),
         None => text.to_owned(),
     }
 }
@@ -359,7 +376,21 @@ mod tests {
         let text = e.to_string();
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("[redacted]@open.smileapi.io"), "{text}");
+        // Without a scheme, `key:secret@host` parses as the scheme `key`: still not shown.
+        let e = parse_base_url(vars::BASE_URL, "key:hunter2@open.smileapi.io/v1")
+            .expect_err("not a usable URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!(parse_base_url(vars::BASE_URL, "ftp://x/v1").is_err());
+        // The secret never goes out in the clear, except to this machine.
+        let e = parse_base_url(vars::BASE_URL, "http://open.smileapi.io/v1").expect_err("http");
+        assert!(e.to_string().contains("use https"), "{e}");
+        for local in [
+            "http://127.0.0.1:8090/v1",
+            "http://[::1]:8090/v1",
+            "http://localhost/v1",
+        ] {
+            assert!(parse_base_url(vars::BASE_URL, local).is_ok(), "{local}");
+        }
         assert!(parse_base_url(vars::BASE_URL, "https://x/v1?a=b").is_err());
     }
 

@@ -3,16 +3,19 @@
 //!
 //! Why it is built this way:
 //!
-//! * **Checked before sent.** A [`SignalsRequest`] can only be built valid: the phone parsed
-//!   and held in E.164 with libphonenumber's metadata, the consent checked by the reference's
+//! * **Checked before sent.** A [`SignalsRequest`] can only be built valid: the phone parsed,
+//!   checked to be a mobile number and held in E.164 with libphonenumber's metadata, the
+//!   consent checked by the reference's
 //!   rules (`consentedAt` always, ISO 8601 UTC; `consentTemplateId`, or all of `type`,
 //!   `version` and `consentedWith`). A violation is a [`RequestError`] naming the field, and
 //!   no network call is made.
-//! * **Never billed twice.** Each POST is billed. A POST is sent again only when it certainly
-//!   did not complete (no connection; HTTP 408, 429, 5xx; `SYSTEM_ERROR` or
-//!   `SERVICE_UNAVAILABLE`), with exponential backoff and jitter (`backon`). A POST that may
-//!   have reached the provider and got no usable answer is not re-sent; a `PROCESSING` result
-//!   is followed by polling `GET /signals/{id}`, which is free.
+//! * **Never billed twice.** Each POST is billed, by the `data.status` and `resultCode` of its
+//!   answer. A POST is sent again only when the provider certainly did not process it (no
+//!   connection; HTTP 408, 429, 500, 503; `SYSTEM_ERROR` or `SERVICE_UNAVAILABLE`), with
+//!   exponential backoff and jitter (`backon`). A POST that may have reached the provider and
+//!   got no usable answer (no answer, a gateway's 502 or 504, something that is not a payload)
+//!   is not re-sent; a `PROCESSING` result is followed by polling `GET /signals/{id}`, which is
+//!   free.
 //! * **One deadline.** Every fetch ends by [`Deadlines::total`], whatever the provider does;
 //!   the outcome then says so. Callers (the decision service) decide on the policy's
 //!   `signals_unavailable` fallback, never on a guess.
@@ -24,7 +27,8 @@
 //!   decision and its log carry exactly what the provider sent.
 //! * **The secret stays secret.** It is held in a `secrecy::SecretString`, sent only in the
 //!   `Authorization` header (which reqwest marks sensitive), and never in `Debug`, errors or
-//!   logs; a base URL with credentials in it is refused.
+//!   logs; a base URL with credentials in it is refused, and so is `http` to any host but this
+//!   machine (a stand-in).
 //! * **reqwest with rustls**: a maintained, pooled, async HTTP client on tokio, with no
 //!   OpenSSL to link.
 //!

@@ -197,7 +197,9 @@ pub struct Fetch {
     pub signal_id: Option<String>,
     /// The provider's `requestId` of its last answer, for its support.
     pub request_id: Option<String>,
-    /// POSTs sent (each one billable).
+    /// POSTs tried, those that could not connect included.
+    pub attempts: u32,
+    /// POSTs that reached the provider, or may have (each one billable).
     pub posts: u32,
     /// GETs sent polling a pending request (free).
     pub polls: u32,

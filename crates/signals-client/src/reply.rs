@@ -37,7 +37,8 @@ pub enum Reply {
         /// The ids; `signal_id` is always there (an answer without one is [`Reply::Broken`]).
         ids: Ids,
     },
-    /// HTTP 408, 429 or 5xx: the provider did not process the request; it may be sent again.
+    /// HTTP 408, 429, 500 or 503, or an envelope `code` `SERVICE_UNAVAILABLE` / `SYSTEM_ERROR`:
+    /// the provider did not process the request (nor bill it); it may be sent again.
     Retry {
         /// The HTTP status.
         status: u16,
@@ -84,7 +85,7 @@ pub fn interpret(
 ) -> Reply {
     match status {
         200..=299 => success(status, content_type, body),
-        408 | 429 | 500..=599 => Reply::Retry {
+        408 | 429 | 500 | 503 => Reply::Retry {
             status,
             message: provider_message(&body).1,
             retry_after: retry_after
@@ -99,6 +100,19 @@ pub fn interpret(
                 message: message.unwrap_or_default(),
             })
         }
+        // A gateway's answer: the provider behind it may have processed (and billed) the
+        // request, so it is not sent again.
+        501..=599 => Reply::Broken {
+            status,
+            problem: format!(
+                "a gateway answered HTTP {status}{}; the request may have reached the provider, \
+                 so it is not sent again",
+                provider_message(&body)
+                    .1
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ),
+        },
         300..=399 => Reply::Broken {
             status,
             problem: "the provider redirected the request; set the base URL to the address it redirects to".into(),
@@ -138,6 +152,15 @@ fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
             problem: "the request is PROCESSING but the answer has no data.id to ask about it with"
                 .into(),
         },
+        Err(SignalError::Provider { code, message })
+            if matches!(code.as_str(), "SERVICE_UNAVAILABLE" | "SYSTEM_ERROR") =>
+        {
+            Reply::Retry {
+                status,
+                message: Some(format!("{code}: {message}")),
+                retry_after: None,
+            }
+        }
         Err(SignalError::Provider { code, message }) => Reply::Refused(Rejected {
             status,
             code: Some(code),
@@ -338,6 +361,18 @@ mod tests {
         };
         assert_eq!((r.status, r.code.as_deref()), (200, Some("INVALID_PHONE")));
         assert!(matches!(json(302, ""), Reply::Broken { status: 302, .. }));
+        // A gateway's 502 / 504 may hide a billed answer: never retried.
+        assert!(matches!(json(502, ""), Reply::Broken { status: 502, .. }));
+        assert!(matches!(json(504, ""), Reply::Broken { status: 504, .. }));
+        assert!(matches!(json(500, ""), Reply::Retry { status: 500, .. }));
+        // A 200 whose envelope says the provider is down is not a refusal.
+        assert!(matches!(
+            json(
+                200,
+                r#"{"code":"SERVICE_UNAVAILABLE","message":"maintenance"}"#
+            ),
+            Reply::Retry { status: 200, .. }
+        ));
     }
 
     #[test]
@@ -383,7 +418,7 @@ mod tests {
         };
         assert_eq!(r.message.chars().count(), MESSAGE_CHARS + 1);
         let Reply::Retry { message, .. } = interpret(
-            502,
+            503,
             Some("text/plain"),
             None,
             Bytes::from_static(b"bad\x1bgateway"),

@@ -73,15 +73,41 @@ impl SignalsRequest {
     }
 }
 
-/// A phone number checked with libphonenumber's metadata, held in E.164 (`+639171234567`).
+/// How libphonenumber classes a number, in words.
+fn number_kind(kind: phonenumber::Type) -> &'static str {
+    use phonenumber::Type;
+    match kind {
+        Type::FixedLine => "a fixed line",
+        Type::Mobile => "a mobile number",
+        Type::FixedLineOrMobile => "a fixed line or mobile number",
+        Type::TollFree => "a toll-free number",
+        Type::PremiumRate => "a premium-rate number",
+        Type::SharedCost => "a shared-cost number",
+        Type::PersonalNumber => "a personal number",
+        Type::Voip => "a VoIP number",
+        Type::Pager => "a pager",
+        Type::Uan => "a company number",
+        Type::Emergency => "an emergency number",
+        Type::Voicemail => "a voicemail number",
+        Type::ShortCode => "a short code",
+        Type::StandardRate => "a standard-rate number",
+        Type::Carrier => "a carrier number",
+        Type::NoInternational => "a number not reachable internationally",
+        Type::Unknown => "an unknown kind",
+    }
+}
+
+/// A mobile phone number checked with libphonenumber's metadata, held in E.164
+/// (`+639171234567`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Phone(String);
 
 impl Phone {
     /// Parse `text` (international, or national when `country` says whose) and check that it is
-    /// a valid number for its country. Letters (vanity numbers) are refused as the KYC matcher
-    /// refuses them.
+    /// a valid mobile number for its country (or, where numbers do not tell, as in the US, a
+    /// fixed line or mobile). Letters (vanity numbers) are refused as the KYC matcher refuses
+    /// them.
     ///
     /// ```
     /// use underwrite_signals_client::Phone;
@@ -95,7 +121,17 @@ impl Phone {
             problem,
         };
         underwrite_kyc::phone::check_phone(text).map_err(|e| refuse(e.to_string()))?;
-        let number = phonenumber::parse(country, text).map_err(|e| {
+        // libphonenumber ports have panicked on odd input before; a panic there is this
+        // input's error, not the caller's crash.
+        let parsed = std::panic::catch_unwind(|| {
+            phonenumber::parse(country, text).map(|number| {
+                let valid = phonenumber::is_valid(&number);
+                let kind = number.number_type(&phonenumber::metadata::DATABASE);
+                (number, valid, kind)
+            })
+        })
+        .map_err(|_| refuse("libphonenumber could not read it".into()))?;
+        let (number, valid, kind) = parsed.map_err(|e| {
             refuse(match (country, text.trim_start().starts_with('+')) {
                 (None, false) => {
                     "a national number needs a country; give it as +<country code><number>".into()
@@ -103,10 +139,21 @@ impl Phone {
                 _ => e.to_string(),
             })
         })?;
-        if !phonenumber::is_valid(&number) {
+        if !valid {
             return Err(refuse(
                 "not a valid number for its country (libphonenumber's metadata)".into(),
             ));
+        }
+        // The provider's signals are keyed by the subject's mobile number; a landline or a
+        // toll-free number would be a billed call for nothing.
+        if !matches!(
+            kind,
+            phonenumber::Type::Mobile | phonenumber::Type::FixedLineOrMobile
+        ) {
+            return Err(refuse(format!(
+                "not a mobile number (libphonenumber says {})",
+                number_kind(kind)
+            )));
         }
         Ok(Phone(
             number.format().mode(phonenumber::Mode::E164).to_string(),
@@ -252,13 +299,18 @@ fn text_or_number_field(
 }
 
 /// `consentedAt` must be RFC 3339 (the profile of ISO 8601 the reference's samples use) in UTC:
-/// `2024-08-08T16:06:00Z`, fractional seconds allowed, `Z` required.
+/// `2024-08-08T16:06:00Z` (or `+00:00`), fractional seconds allowed.
 fn check_utc_timestamp(text: &str) -> Result<(), RequestError> {
     let refuse = |problem| RequestError::Consent {
         field: "consent.consentedAt",
         problem,
     };
-    match humantime::parse_rfc3339(text) {
+    // `+00:00` is UTC too; humantime reads only `Z`.
+    let utc = match text.strip_suffix("+00:00") {
+        Some(head) if head.contains('T') => format!("{head}Z"),
+        _ => text.to_owned(),
+    };
+    match humantime::parse_rfc3339(&utc) {
         Ok(_) => Ok(()),
         Err(_) if has_offset(text) => Err(refuse(ConsentProblem::NotUtc(shown(text)))),
         Err(e) => Err(refuse(ConsentProblem::NotTimestamp {
@@ -432,6 +484,9 @@ mod tests {
             "consentedWith": "I agree to ABC Company's Terms & Conditions",
             "consentTemplateId": "ct-fa84d4ec5a064c898b62b46b7affbcd5"}))
         .unwrap();
+        // UTC written as +00:00 is UTC.
+        consent(json!({"consentedAt": "2024-08-08T16:06:00+00:00", "consentTemplateId": "ct"}))
+            .unwrap();
         // A template id alone is enough.
         consent(json!({"consentedAt": "2024-08-08T16:06:00.250Z", "consentTemplateId": 42}))
             .unwrap();

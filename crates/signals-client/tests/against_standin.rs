@@ -51,6 +51,15 @@ fn posts(standin: &Standin) -> Vec<underwrite_signals_standin::Recorded> {
         .collect()
 }
 
+/// A loopback port bound but not listening, held for the test: connecting to it is refused,
+/// and no other test's server can take it meanwhile.
+fn refusing_port() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
+
 fn millis(d: Duration) -> u128 {
     d.as_millis()
 }
@@ -124,12 +133,13 @@ async fn a_503_is_retried_with_exponential_backoff_and_jitter() {
     );
     let posts = posts(&standin);
     assert_eq!((fetched.posts, posts.len()), (3, 3));
-    // min_delay 100 ms: the first wait is in [100, 200) ms, the second in [200, 400) ms, plus
-    // scheduling slack.
+    // min_delay 100 ms: the first wait is in [100, 200) ms, the second in [200, 400) ms (the
+    // unit test of `backoff` checks the exact ranges); the upper bounds here leave room for a
+    // loaded machine.
     let first = millis(posts[1].at - posts[0].at);
     let second = millis(posts[2].at - posts[1].at);
-    assert!((100..260).contains(&first), "first backoff {first} ms");
-    assert!((200..460).contains(&second), "second backoff {second} ms");
+    assert!((100..800).contains(&first), "first backoff {first} ms");
+    assert!((200..1000).contains(&second), "second backoff {second} ms");
     standin.shutdown().await;
 }
 
@@ -137,7 +147,7 @@ async fn a_503_is_retried_with_exponential_backoff_and_jitter() {
 async fn retries_stop_at_max_posts_and_name_the_last_status() {
     let script = Script {
         fail_first: 100,
-        fail_status: 502,
+        fail_status: 500,
         ..Script::default()
     };
     let (fetched, standin) = fetch_with(script, |c| {
@@ -149,7 +159,7 @@ async fn retries_stop_at_max_posts_and_name_the_last_status() {
         panic!("{fetched:?}")
     };
     assert!(
-        matches!(cause, UnavailableCause::Status { status: 502, .. }),
+        matches!(cause, UnavailableCause::Status { status: 500, .. }),
         "{cause}"
     );
     assert!(payload.is_none());
@@ -172,7 +182,7 @@ async fn retry_after_is_honoured() {
     );
     let posts = posts(&standin);
     let gap = millis(posts[1].at - posts[0].at);
-    assert!((1000..1300).contains(&gap), "waited {gap} ms, asked 1 s");
+    assert!((1000..2000).contains(&gap), "waited {gap} ms, asked 1 s");
     standin.shutdown().await;
 }
 
@@ -305,7 +315,7 @@ async fn a_slow_post_ends_at_the_deadline_and_is_not_sent_again() {
     };
     assert_eq!(cause.kind(), "deadline", "{cause}");
     assert!(
-        (Duration::from_millis(500)..Duration::from_millis(600)).contains(&fetched.elapsed),
+        (Duration::from_millis(500)..Duration::from_millis(1000)).contains(&fetched.elapsed),
         "{:?}",
         fetched.elapsed
     );
@@ -315,9 +325,7 @@ async fn a_slow_post_ends_at_the_deadline_and_is_not_sent_again() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_unavailable() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let (_held, addr) = refusing_port();
     let mut config = ClientConfig::new(Credentials::new("k", SECRET));
     config.base_url = format!("http://{addr}/v1").parse().unwrap();
     config.retry.min_delay = Duration::from_millis(10);
@@ -330,7 +338,8 @@ async fn a_refused_connection_is_retried_then_unavailable() {
         panic!("{fetched:?}")
     };
     assert_eq!(cause.kind(), "connect", "{cause}");
-    assert_eq!(fetched.posts, 3);
+    // Three tries, none of them a POST the provider saw (nothing billable).
+    assert_eq!((fetched.attempts, fetched.posts), (3, 0));
 }
 
 #[tokio::test]
@@ -386,9 +395,32 @@ async fn bad_credentials_are_a_rejection_with_the_provider_message_and_never_sho
     standin.shutdown().await;
 }
 
+/// Every event the client logs, at every level, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test]
-async fn the_secret_is_in_no_outcome_error_or_debug_output() {
+async fn the_secret_is_in_no_outcome_error_log_or_debug_output() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish(),
+    );
     let secret = "s3cr3t-never-shown-4711";
+    let header = base64::engine::general_purpose::STANDARD.encode(format!("standin-key:{secret}"));
     let scripts = [
         Script::default(),
         Script {
@@ -417,11 +449,123 @@ async fn the_secret_is_in_no_outcome_error_or_debug_output() {
         config.retry.max_delay = Duration::from_millis(5);
         let client = SignalsClient::new(config).unwrap();
         let fetched = client.fetch(&request("+639171234568")).await;
+        // It was sent (so the outputs below could have carried it) ...
+        let sent = standin.requests()[0].authorization.clone().unwrap();
+        assert_eq!(sent, format!("Basic {header}"));
+        // ... and nothing shows it.
         let mut shown = format!("{fetched:?} {client:?}");
-        if let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome {
-            shown.push_str(&cause.to_string());
+        match &fetched.outcome {
+            FetchOutcome::Unavailable { cause, .. } => shown.push_str(&cause.to_string()),
+            FetchOutcome::Rejected(rejected) => shown.push_str(&rejected.to_string()),
+            _ => {}
         }
-        assert!(!shown.contains(secret), "{shown}");
+        shown.push_str(&String::from_utf8_lossy(&logs.0.lock().unwrap()));
+        assert!(
+            !shown.contains(secret) && !shown.contains(&header),
+            "{shown}"
+        );
         standin.shutdown().await;
     }
+    assert!(
+        !logs.0.lock().unwrap().is_empty(),
+        "the client's events were captured"
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_502_or_504_is_not_sent_again() {
+    for status in [502, 504] {
+        let script = Script {
+            fail_first: 1,
+            fail_status: status,
+            ..Script::default()
+        };
+        let (fetched, standin) = fetch_with(script, |_| {}).await;
+        let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+            panic!("{fetched:?}")
+        };
+        assert_eq!(cause.kind(), "bad_answer", "{status}: {cause}");
+        assert_eq!(posts(&standin).len(), 1, "{status}");
+        standin.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_deadline_ends_at_once() {
+    let script = Script {
+        fail_first: 1,
+        fail_status: 429,
+        retry_after: Some(3600),
+        ..Script::default()
+    };
+    let (fetched, standin) =
+        fetch_with(script, |c| c.deadlines.total = Duration::from_secs(2)).await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert_eq!(cause.kind(), "deadline", "{cause}");
+    assert!(
+        fetched.elapsed < Duration::from_secs(1),
+        "{:?}",
+        fetched.elapsed
+    );
+    assert_eq!(posts(&standin).len(), 1);
+    standin.shutdown().await;
+}
+
+/// A server that answers every request with a chunked body (no `Content-Length`) of `size`
+/// bytes of JSON.
+async fn chunked_server(size: usize) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = vec![0u8; 64 * 1024];
+            let _ = stream.read(&mut request).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                continue;
+            }
+            let chunk = vec![b' '; 4096];
+            let mut sent = 0;
+            while sent < size {
+                let n = chunk.len().min(size - sent);
+                let frame = format!("{n:x}\r\n");
+                if stream.write_all(frame.as_bytes()).await.is_err()
+                    || stream.write_all(&chunk[..n]).await.is_err()
+                    || stream.write_all(b"\r\n").await.is_err()
+                {
+                    break;
+                }
+                sent += n;
+            }
+            let _ = stream.write_all(b"0\r\n\r\n").await;
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn a_chunked_answer_is_cut_off_at_the_size_cap() {
+    let (addr, server) = chunked_server(4 << 20).await;
+    let mut config = ClientConfig::new(Credentials::new("k", SECRET));
+    config.base_url = format!("http://{addr}/v1").parse().unwrap();
+    config.max_response_bytes = 64 * 1024;
+    let fetched = SignalsClient::new(config)
+        .unwrap()
+        .fetch(&request("+639171234568"))
+        .await;
+    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
+        panic!("{fetched:?}")
+    };
+    assert!(
+        cause.to_string().contains("larger than 65536 bytes"),
+        "{cause}"
+    );
+    assert_eq!(
+        fetched.posts, 1,
+        "an over-long answer reached us: not sent again"
+    );
+    server.abort();
 }

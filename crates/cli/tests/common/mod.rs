@@ -40,6 +40,11 @@ fn spawn(args: &[&str], env: &[(&str, &str)]) -> (Child, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_underwrite"))
         .current_dir(repo())
         .args(args)
+        // A developer's own provider settings must not turn the provider on in these tests.
+        .env_remove("UNDERWRITE_SIGNALS_KEY")
+        .env_remove("UNDERWRITE_SIGNALS_SECRET")
+        .env_remove("UNDERWRITE_SIGNALS_BASE_URL")
+        .env_remove("UNDERWRITE_SIGNALS_TEMPLATE")
         .envs(env.iter().copied())
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())

@@ -10,7 +10,7 @@ use crate::api::ReloadAnswer;
 use crate::app::AppState;
 use crate::live::ReloadOutcome;
 use crate::problem::Problem;
-use crate::routes::decisions::json_response;
+use crate::routes::respond::json_response;
 
 /// Reload: 200 with the live champion's sha when the new files are live; when they were
 /// refused and the old ones stay, 409 as a problem (`urn:underwrite:problem:reload-refused`)

@@ -1,5 +1,9 @@
 //! `POST /v1/applications`: from an applicant's phone, consent and KYC request to a decision.
 //! The service fetches the risk signals, matches the KYC request, decides, logs and answers.
+//!
+//! Once the provider may be called, the rest runs in its own task: if the caller goes away or
+//! the request times out, the fetch (perhaps billed) still ends in a decision and a log line,
+//! rather than being dropped half-way.
 
 use std::sync::Arc;
 
@@ -7,14 +11,16 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use underwrite_signals_client::{FetchOutcome, SignalsRequest};
 
-use crate::api::{ApplicationRequest, ApplicationResponse};
+use crate::api::{ApplicationRequest, ApplicationResponse, CauseKind};
 use crate::app::AppState;
-use crate::applications::{application_text, check, Basis};
+use crate::applications::{application_text, check, rejected_kind, Basis};
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest};
 use crate::problem::Problem;
-use crate::routes::decisions::{json_response, log_one, DecideQuery};
+use crate::routes::decisions::DecideQuery;
+use crate::routes::respond::{json_response, log_one};
 
 /// `POST /v1/applications`.
 pub async fn one(
@@ -33,7 +39,7 @@ pub async fn one(
 }
 
 async fn one_inner(
-    state: &AppState,
+    state: &Arc<AppState>,
     query: DecideQuery,
     headers: &HeaderMap,
     body: Body,
@@ -51,22 +57,49 @@ async fn one_inner(
     let request: ApplicationRequest = serde_json::from_slice(&bytes)
         .map_err(|e| Problem::malformed(format!("not an application request: {e}")))?;
     let signals_request = check(&request, signals.default_country)?;
-
     let slot = signals.slot()?;
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        let answer = fetch_and_decide(&state, request, signals_request, query.trace).await;
+        drop(slot);
+        answer
+    })
+    .await
+    .map_err(|e| {
+        Problem::internal(format!(
+            "internal error while deciding the application: {e}"
+        ))
+    })?
+}
+
+/// Fetch the signals, decide, log: the part that must end once the provider may be called.
+async fn fetch_and_decide(
+    state: &AppState,
+    request: ApplicationRequest,
+    signals_request: SignalsRequest,
+    trace: bool,
+) -> Result<Response, Problem> {
+    let Some(signals) = state.signals.as_ref() else {
+        return Err(Problem::internal("the signals provider went away"));
+    };
     let fetch = signals.client.fetch(&signals_request).await;
-    drop(slot);
     state.metrics.fetched(&fetch);
-    if let Some(cause) = fetch.outcome.payload().is_none().then_some(&fetch.outcome) {
-        tracing::warn!(
-            outcome = cause.kind(),
-            posts = fetch.posts,
-            "no signals payload; the policy's fallback decides"
-        );
+    match &fetch.outcome {
+        FetchOutcome::Rejected(rejected) if rejected_kind(rejected) == CauseKind::RejectedAuth => {
+            tracing::error!(%rejected, "the signals provider refused our credentials; every application falls back");
+        }
+        FetchOutcome::Unavailable { cause, .. } => {
+            tracing::warn!(%cause, posts = fetch.posts, "no signals; the policy's fallback decides");
+        }
+        FetchOutcome::Rejected(rejected) => {
+            tracing::warn!(%rejected, "the signals provider refused the request; the policy's fallback decides");
+        }
+        FetchOutcome::Completed(_) | FetchOutcome::NoData(_) => {}
     }
 
     let arms = state.live.current();
     let decide_request = DecideRequest {
-        trace: query.trace,
+        trace,
         log: state.log.as_ref().map(|_| &state.masking),
     };
     let id = request.id.as_deref();

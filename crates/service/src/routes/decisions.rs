@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest, Made};
 use crate::problem::Problem;
+use crate::routes::respond::{json_response, log_one};
 
 /// The query of the decision routes.
 #[derive(Debug, Deserialize)]
@@ -63,19 +64,6 @@ async fn one_inner(
     log_one(state, &mut made).await?;
     state.metrics.decided(&made);
     json_response(&made.response)
-}
-
-/// Append `made`'s record to the decision log, if one is kept; a decision that cannot be logged
-/// is not given (503).
-pub(crate) async fn log_one(state: &AppState, made: &mut Made) -> Result<(), Problem> {
-    if let (Some(log), Some(record)) = (&state.log, made.record.take()) {
-        log.append(vec![record]).await.map_err(|e| {
-            Problem::unavailable(format!(
-                "the decision was not logged, so it is not given: {e}"
-            ))
-        })?;
-    }
-    Ok(())
 }
 
 /// `POST /v1/decisions/batch`: JSON Lines in, JSON Lines out in input order. A bad line is that
@@ -221,16 +209,4 @@ fn failed(line: usize, message: String) -> BatchLine {
         decision: None,
         error: Some(LineError { line, message }),
     }
-}
-
-/// A JSON answer.
-pub(crate) fn json_response<T: serde::Serialize>(value: &T) -> Result<Response, Problem> {
-    let body = serde_json::to_vec(value)
-        .map_err(|e| Problem::internal(format!("cannot encode the answer: {e}")))?;
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
 }

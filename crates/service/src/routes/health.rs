@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::Health;
 use crate::app::AppState;
-use crate::routes::decisions::json_response;
+use crate::routes::respond::json_response;
 
 /// Always `ok` while the process serves.
 pub async fn healthz() -> Response {

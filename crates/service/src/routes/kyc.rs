@@ -11,7 +11,7 @@ use underwrite_kyc::{match_request, KycRequest, MatchConfig};
 use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::problem::Problem;
-use crate::routes::decisions::json_response;
+use crate::routes::respond::json_response;
 
 /// Match the KYC request in the body with the default configuration.
 pub async fn one(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {

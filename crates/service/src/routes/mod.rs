@@ -6,3 +6,4 @@ pub mod decisions;
 pub mod health;
 pub mod kyc;
 pub mod policy;
+pub mod respond;

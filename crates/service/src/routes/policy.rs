@@ -9,7 +9,7 @@ use crate::api::{LivePolicy, PolicyStatus, ReloadCounts, TestCounts};
 use crate::app::AppState;
 use crate::config::ChallengerMode;
 use crate::policy_file::LoadedPolicy;
-use crate::routes::decisions::json_response;
+use crate::routes::respond::json_response;
 use crate::time::rfc3339;
 
 /// The live policies and the reload record.

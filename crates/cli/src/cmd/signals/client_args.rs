@@ -53,8 +53,8 @@ pub struct ClientArgs {
         default_value_t = 1000
     )]
     pub connect_ms: u64,
-    /// POSTs sent at most when the provider certainly did not process one (no connection,
-    /// HTTP 408/429/5xx, SYSTEM_ERROR, SERVICE_UNAVAILABLE).
+    /// POSTs tried at most, retrying only when the provider certainly did not process one (no
+    /// connection, HTTP 408/429/500/503, SYSTEM_ERROR, SERVICE_UNAVAILABLE).
     #[arg(
         id = "signals_max_posts",
         long = "signals-max-posts",
