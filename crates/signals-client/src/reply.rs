@@ -274,19 +274,24 @@ fn provider_message(body: &[u8]) -> (Option<String>, Option<String>) {
     (None, (!text.is_empty()).then(|| shorten(text)))
 }
 
-/// `text` with control characters escaped, cut to [`MESSAGE_CHARS`] characters.
+/// `text` with control characters escaped, cut to at most [`MESSAGE_CHARS`] characters (the
+/// escapes counted) plus `…`.
 fn shorten(text: &str) -> String {
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == MESSAGE_CHARS {
+    let mut count = 0;
+    for c in text.chars() {
+        let piece: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
+        let len = piece.chars().count();
+        if count + len > MESSAGE_CHARS {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        count += len;
+        out.push_str(&piece);
     }
     out
 }
@@ -417,6 +422,13 @@ mod tests {
             panic!("not refused")
         };
         assert_eq!(r.message.chars().count(), MESSAGE_CHARS + 1);
+        // Escapes count: a body of NULs does not make a message five times the limit.
+        let Reply::Retry { message, .. } =
+            interpret(503, Some("text/plain"), None, Bytes::from(vec![0u8; 1000]))
+        else {
+            panic!()
+        };
+        assert!(message.unwrap().chars().count() <= MESSAGE_CHARS + 1);
         let Reply::Retry { message, .. } = interpret(
             503,
             Some("text/plain"),
