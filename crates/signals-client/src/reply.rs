@@ -161,10 +161,11 @@ fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
                 retry_after: None,
             }
         }
+        // The core shortens both and escapes the message, not the code: a code is shown too.
         Err(SignalError::Provider { code, message }) => Reply::Refused(Rejected {
             status,
-            code: Some(code),
-            message,
+            code: Some(shorten(&code)),
+            message: shorten(&message),
         }),
         Err(e) => Reply::Broken {
             status,
@@ -365,6 +366,11 @@ mod tests {
             panic!("not refused")
         };
         assert_eq!((r.status, r.code.as_deref()), (200, Some("INVALID_PHONE")));
+        // An envelope code is shown: its control characters are escaped.
+        let Reply::Refused(r) = json(200, r#"{"code":"BAD\u007f","message":"x"}"#) else {
+            panic!("not refused")
+        };
+        assert_eq!(r.code.as_deref(), Some("BAD\\u{7f}"));
         assert!(matches!(json(302, ""), Reply::Broken { status: 302, .. }));
         // A gateway's 502 / 504 may hide a billed answer: never retried.
         assert!(matches!(json(502, ""), Reply::Broken { status: 502, .. }));
