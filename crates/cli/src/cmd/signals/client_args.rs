@@ -21,7 +21,7 @@ pub enum ApiArg {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ClientArgs {
     /// The provider's base URL [env: UNDERWRITE_SIGNALS_BASE_URL; default: the production
-    /// https://open.smileapi.io/v1]. The key and secret come only from
+    /// `https://open.smileapi.io/v1`]. The key and secret come only from
     /// UNDERWRITE_SIGNALS_KEY and UNDERWRITE_SIGNALS_SECRET.
     #[arg(id = "signals_base_url", long = "signals-base-url", value_name = "URL")]
     pub base_url: Option<String>,
