@@ -26,6 +26,7 @@ DELAY_RATES=${DELAY_RATES:-200 1000}
 mkdir -p "$OUT"
 
 load_before=$(uptime)
+started=$(date -u +%FT%TZ)
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
     cargo build --release -q -p underwrite-cli --bin underwrite
@@ -123,6 +124,13 @@ per_request_us() { # CPU-SECONDS REQUESTS
     awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "-" }'
 }
 
+fetch_seconds() { # the service's signals_fetch_duration sum and count so far: "SUM COUNT"
+    curl -sf "http://$ADDR/metrics" | awk '
+        /^underwrite_signals_fetch_duration_seconds_sum/ { s = $2 }
+        /^underwrite_signals_fetch_duration_seconds_count/ { n = $2 }
+        END { print s + 0, n + 0 }'
+}
+
 field() { # field KEY LINE
     sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
 }
@@ -136,7 +144,9 @@ loadgen_args() {
 }
 
 # measure CONFIG ROUTE RATE: warm up, then loadgen at RATE for LATENCY_SECONDS. Sets LINE
-# (loadgen's key=value line) and SERVER_US, STANDIN_US, LOADGEN_US (CPU per answered request).
+# (loadgen's key=value line), SERVER_US, STANDIN_US, LOADGEN_US (CPU per answered request) and
+# FETCH_MS (the mean time the service spent fetching signals, by its own metric; "-" for
+# decisions).
 measure() {
     local config=$1 route=$2 rate=$3
     # shellcheck disable=SC2046 # loadgen_args is a list of flags.
@@ -145,6 +155,8 @@ measure() {
     local server_before standin_before loadgen_cpu
     server_before=$(cpu_seconds "$SERVER_PID")
     standin_before=$(cpu_seconds "$STANDIN_PID")
+    local fetch_before
+    fetch_before=$(fetch_seconds)
     local file=$OUT/loadgen-$config-$route-$rate.txt
     loadgen_cpu=$({
         TIMEFORMAT='%U %S'
@@ -156,6 +168,9 @@ measure() {
     server_cpu=$(awk -v a="$server_before" -v b="$(cpu_seconds "$SERVER_PID")" 'BEGIN { print b - a }')
     standin_cpu=$(awk -v a="$standin_before" -v b="$(cpu_seconds "$STANDIN_PID")" 'BEGIN { print b - a }')
     LINE=$(cat "$file")
+    FETCH_MS=$(awk -v a="$fetch_before" -v b="$(fetch_seconds)" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        if (y[2] > x[2]) printf "%.3f", 1000 * (y[1] - x[1]) / (y[2] - x[2]); else print "-" }')
     echo "$config $route $rate/s: $LINE" >&2
     local ok errors
     ok=$(field ok "$LINE")
@@ -193,7 +208,7 @@ configuration() {
         local a=$LINE
         ROWS+=("| $delay | $rate | decisions | $(field achieved_rate "$d") | $(field p50_ms "$d") | $(field p90_ms "$d") | $(field p99_ms "$d") | $(field max_ms "$d") | $(field errors "$d") | $d_server | - | $d_loadgen |")
         ROWS+=("| $delay | $rate | applications | $(field achieved_rate "$a") | $(field p50_ms "$a") | $(field p90_ms "$a") | $(field p99_ms "$a") | $(field max_ms "$a") | $(field errors "$a") | $SERVER_US | $STANDIN_US | $LOADGEN_US |")
-        DIFFS+=("| $delay | $rate | $(awk -v a="$(field p50_ms "$a")" -v d="$(field p50_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $(awk -v a="$(field p99_ms "$a")" -v d="$(field p99_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $(awk -v a="$SERVER_US" -v d="$d_server" 'BEGIN { printf "%+d", a - d }') | $(awk -v a="$SERVER_US" -v d="$d_server" -v s="$STANDIN_US" 'BEGIN { printf "%+d", a - d + s }') | $(field decisions "$a") |")
+        DIFFS+=("| $delay | $rate | $(awk -v a="$(field p50_ms "$a")" -v d="$(field p50_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $(awk -v a="$(field p99_ms "$a")" -v d="$(field p99_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $FETCH_MS | $(awk -v a="$SERVER_US" -v d="$d_server" 'BEGIN { printf "%+d", a - d }') | $(awk -v a="$SERVER_US" -v d="$d_server" -v s="$STANDIN_US" 'BEGIN { printf "%+d", a - d + s }') | $(field decisions "$a") |")
     done
     stop_both
     STANDIN_RSS+=("${delay} ms: ${STANDIN_RSS_MB} MB")
@@ -212,7 +227,7 @@ elapsed=$SECONDS
 {
     echo "# Application flow against the stand-in"
     echo
-    echo "- when: $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "- when: ${started} (start); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); no pinning: the service, the stand-in and loadgen share them"
     echo "- load average before: ${load_before#*load average: }; after: ${load_after#*load average: }"
     echo "- service: rules/starter.yaml, decision log off, threads ${SERVER_THREADS:-default (one per CPU)}; stand-in: beta API, phone +639171234564 (clean.json)"
@@ -228,10 +243,11 @@ elapsed=$SECONDS
     printf '%s\n' "${ROWS[@]}"
     echo
     echo "Applications − decisions: latency in ms; CPU in µs per request (service alone, and service +"
-    echo "stand-in)."
+    echo "stand-in). Mean fetch: the service's own signals_fetch_duration metric (sum / count) over the"
+    echo "applications run: the part of an application spent getting the signals."
     echo
-    echo "| stand-in delay ms | rate/s | Δ p50 | Δ p99 | Δ service µs | Δ service + stand-in µs | application decisions |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| stand-in delay ms | rate/s | Δ p50 | Δ p99 | mean fetch ms | Δ service µs | Δ service + stand-in µs | application decisions |"
+    echo "|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${DIFFS[@]}"
 } >"$OUT/applications.md"
 cat "$OUT/applications.md"
