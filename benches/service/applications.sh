@@ -124,11 +124,26 @@ per_request_us() { # CPU-SECONDS REQUESTS
     awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c * 1e6 / n; else print "-" }'
 }
 
-fetch_seconds() { # the service's signals_fetch_duration sum and count so far: "SUM COUNT"
-    curl -sf "http://$ADDR/metrics" | awk '
+# fetch_seconds: the service's signals_fetch_duration histogram so far, "SUM COUNT FAST" (FAST:
+# the fetches that took at most SLOW_LE seconds, one of the histogram's bounds).
+fetch_seconds() {
+    curl -sf "http://$ADDR/metrics" | awk -v le="$SLOW_LE" '
         /^underwrite_signals_fetch_duration_seconds_sum/ { s = $2 }
         /^underwrite_signals_fetch_duration_seconds_count/ { n = $2 }
-        END { print s + 0, n + 0 }'
+        index($0, "underwrite_signals_fetch_duration_seconds_bucket{le=\"" le "\"}") == 1 { f = $2 }
+        END { print s + 0, n + 0, f + 0 }'
+}
+
+# slow_le DELAY-MS: the histogram's smallest bound at least 10 ms past the stand-in's delay.
+slow_le() {
+    local bound
+    for bound in 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 10; do
+        if awk -v b="$bound" -v d="$1" 'BEGIN { exit !(b * 1000 >= d + 10) }'; then
+            echo "$bound"
+            return
+        fi
+    done
+    echo 10
 }
 
 field() { # field KEY LINE
@@ -145,8 +160,8 @@ loadgen_args() {
 
 # measure CONFIG ROUTE RATE: warm up, then loadgen at RATE for LATENCY_SECONDS. Sets LINE
 # (loadgen's key=value line), SERVER_US, STANDIN_US, LOADGEN_US (CPU per answered request) and
-# FETCH_MS (the mean time the service spent fetching signals, by its own metric; "-" for
-# decisions).
+# FETCH_MS and SLOW_FETCHES (the mean time the service spent fetching signals, and the fetches
+# over SLOW_LE seconds, by its own metric; "-" for decisions).
 measure() {
     local config=$1 route=$2 rate=$3
     # shellcheck disable=SC2046 # loadgen_args is a list of flags.
@@ -168,9 +183,14 @@ measure() {
     server_cpu=$(awk -v a="$server_before" -v b="$(cpu_seconds "$SERVER_PID")" 'BEGIN { print b - a }')
     standin_cpu=$(awk -v a="$standin_before" -v b="$(cpu_seconds "$STANDIN_PID")" 'BEGIN { print b - a }')
     LINE=$(cat "$file")
-    FETCH_MS=$(awk -v a="$fetch_before" -v b="$(fetch_seconds)" 'BEGIN {
+    local fetch_after
+    fetch_after=$(fetch_seconds)
+    FETCH_MS=$(awk -v a="$fetch_before" -v b="$fetch_after" 'BEGIN {
         split(a, x, " "); split(b, y, " ")
         if (y[2] > x[2]) printf "%.3f", 1000 * (y[1] - x[1]) / (y[2] - x[2]); else print "-" }')
+    SLOW_FETCHES=$(awk -v a="$fetch_before" -v b="$fetch_after" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        if (y[2] > x[2]) print (y[2] - x[2]) - (y[3] - x[3]); else print "-" }')
     echo "$config $route $rate/s: $LINE" >&2
     local ok errors
     ok=$(field ok "$LINE")
@@ -189,6 +209,7 @@ measure() {
 }
 
 ERRORS_SEEN=
+SLOW_LE=0.01
 ROWS=()
 DIFFS=()
 
@@ -198,6 +219,7 @@ configuration() {
     local name=$1 delay=$2
     shift 2
     echo "== stand-in delay ${delay} ms" >&2
+    SLOW_LE=$(slow_le "$delay")
     start_standin "$name" "$delay"
     start_server "$name"
     local rate
@@ -208,7 +230,7 @@ configuration() {
         local a=$LINE
         ROWS+=("| $delay | $rate | decisions | $(field achieved_rate "$d") | $(field p50_ms "$d") | $(field p90_ms "$d") | $(field p99_ms "$d") | $(field max_ms "$d") | $(field errors "$d") | $d_server | - | $d_loadgen |")
         ROWS+=("| $delay | $rate | applications | $(field achieved_rate "$a") | $(field p50_ms "$a") | $(field p90_ms "$a") | $(field p99_ms "$a") | $(field max_ms "$a") | $(field errors "$a") | $SERVER_US | $STANDIN_US | $LOADGEN_US |")
-        DIFFS+=("| $delay | $rate | $(awk -v a="$(field p50_ms "$a")" -v d="$(field p50_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $(awk -v a="$(field p99_ms "$a")" -v d="$(field p99_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $FETCH_MS | $(awk -v a="$SERVER_US" -v d="$d_server" 'BEGIN { printf "%+d", a - d }') | $(awk -v a="$SERVER_US" -v d="$d_server" -v s="$STANDIN_US" 'BEGIN { printf "%+d", a - d + s }') | $(field decisions "$a") |")
+        DIFFS+=("| $delay | $rate | $(awk -v a="$(field p50_ms "$a")" -v d="$(field p50_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $(awk -v a="$(field p99_ms "$a")" -v d="$(field p99_ms "$d")" 'BEGIN { printf "%+.3f", a - d }') | $FETCH_MS | $SLOW_FETCHES (> $(awk -v b="$SLOW_LE" 'BEGIN { print b * 1000 }') ms) | $(awk -v a="$SERVER_US" -v d="$d_server" 'BEGIN { printf "%+d", a - d }') | $(awk -v a="$SERVER_US" -v d="$d_server" -v s="$STANDIN_US" 'BEGIN { printf "%+d", a - d + s }') | $(field decisions "$a") |")
     done
     stop_both
     STANDIN_RSS+=("${delay} ms: ${STANDIN_RSS_MB} MB")
@@ -244,10 +266,11 @@ elapsed=$SECONDS
     echo
     echo "Applications − decisions: latency in ms; CPU in µs per request (service alone, and service +"
     echo "stand-in). Mean fetch: the service's own signals_fetch_duration metric (sum / count) over the"
-    echo "applications run: the part of an application spent getting the signals."
+    echo "applications run: the part of an application spent getting the signals; slow fetches: how"
+    echo "many took longer than the bound shown (the histogram's first at least 10 ms past the delay)."
     echo
-    echo "| stand-in delay ms | rate/s | Δ p50 | Δ p99 | mean fetch ms | Δ service µs | Δ service + stand-in µs | application decisions |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| stand-in delay ms | rate/s | Δ p50 | Δ p99 | mean fetch ms | slow fetches | Δ service µs | Δ service + stand-in µs | application decisions |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${DIFFS[@]}"
 } >"$OUT/applications.md"
 cat "$OUT/applications.md"
