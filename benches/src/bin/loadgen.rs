@@ -1,4 +1,4 @@
-//! `loadgen`: the open-loop load generator of `benches/service/run.sh`.
+//! `loadgen`: the open-loop load generator of `benches/service/run.sh` and `applications.sh`.
 //!
 //! `wrk` finds the service's peak (a closed loop: each connection sends its next request as
 //! soon as the last is answered), but a closed loop cannot measure latency at a given load: when
@@ -391,4 +391,68 @@ fn report(args: &RunArgs, seen: &mut Seen, elapsed: f64) -> String {
         line.push_str(&format!(" first_error={e:?}"));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(kind: BodyKind) -> BodyArgs {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        BodyArgs {
+            body_kind: kind,
+            signals: root.join("testdata/signals/clean.json"),
+            phone: "+639171234564".into(),
+            kyc: root.join("testdata/kyc/joe-exact.json"),
+        }
+    }
+
+    fn body(kind: BodyKind) -> serde_json::Value {
+        let text = format!(
+            r#"{{"id":"lg-0-1"{}"#,
+            body_tail(&args(kind)).expect("tail")
+        );
+        serde_json::from_str(&text).expect("the body is JSON")
+    }
+
+    #[test]
+    fn an_application_body_has_the_phone_consent_and_kyc_and_no_signals() {
+        let body = body(BodyKind::Application);
+        assert_eq!(body["id"], "lg-0-1");
+        assert_eq!(body["phone"], "+639171234564");
+        assert_eq!(body["consent"]["consentedAt"], "2024-08-08T16:06:00Z");
+        assert_eq!(body["consent"]["consentTemplateId"], "ct-1");
+        assert_eq!(body["kyc"]["submitted"]["first_name"], "Joe");
+        assert!(body.get("signals").is_none());
+    }
+
+    #[test]
+    fn a_decision_body_has_the_signals_and_kyc() {
+        let body = body(BodyKind::Decision);
+        assert_eq!(body["id"], "lg-0-1");
+        assert_eq!(body["signals"]["code"], "OK");
+        assert_eq!(body["kyc"]["authority"]["first_name"], "JOE");
+        assert!(body.get("phone").is_none());
+    }
+
+    #[test]
+    fn an_application_answer_with_fetched_signals_is_counted() {
+        let mut seen = Seen::default();
+        let answer = br#"{"decision":"approve","signals":{"outcome":"completed","synthesized":false,"posts":1,"polls":0,"elapsed_ms":0}}"#;
+        read_application_answer(answer, &mut seen).expect("completed is fine");
+        assert_eq!(seen.provider_posts, 1);
+        assert_eq!(seen.decisions.get("approve"), Some(&1));
+    }
+
+    #[test]
+    fn an_application_answer_without_fetched_signals_is_an_error() {
+        let mut seen = Seen::default();
+        let answer = br#"{"decision":"refer","signals":{"outcome":"unavailable","cause":"deadline passed","synthesized":true,"posts":3,"polls":0,"elapsed_ms":5000}}"#;
+        let error = read_application_answer(answer, &mut seen).expect_err("not fetched");
+        assert!(error.contains("unavailable"), "{error}");
+        assert!(error.contains("deadline passed"), "{error}");
+        assert_eq!(seen.provider_posts, 3);
+        assert!(seen.decisions.is_empty());
+        assert!(read_application_answer(b"<html>", &mut seen).is_err());
+    }
 }
