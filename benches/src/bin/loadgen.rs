@@ -1,4 +1,4 @@
-//! `loadgen`: the open-loop load generator of `benches/service/run.sh`.
+//! `loadgen`: the open-loop load generator of `benches/service/run.sh` and `applications.sh`.
 //!
 //! `wrk` finds the service's peak (a closed loop: each connection sends its next request as
 //! soon as the last is answered), but a closed loop cannot measure latency at a given load: when
@@ -14,7 +14,15 @@
 //! loadgen body                                 the application body after its id, for wrk
 //! loadgen run --url URL --rate R --seconds S   send at R per second for S seconds, print figures
 //! ```
+//!
+//! Both take `--body-kind decision` (the default: `POST /v1/decisions`' body, the signals
+//! payload included) or `--body-kind application` (`POST /v1/applications`' body: a phone and
+//! a consent, the service fetching the signals itself; `benches/service/applications.sh`). With
+//! `application`, `run` also reads every 200 answer: one whose `signals.outcome` is not
+//! `completed` (the service decided on a payload it wrote because the provider gave none) is
+//! counted as an error, and the figures add the provider POSTs and the decisions seen.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,7 +30,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use bytes::Bytes;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
@@ -38,25 +46,45 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the application body that follows `{"id": ...` (signals and KYC, compacted).
+    /// Print the body that follows `{"id": ...` (compacted JSON).
     Body(BodyArgs),
-    /// Send decisions at a constant rate and print what came back.
+    /// Send requests at a constant rate and print what came back.
     Run(RunArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct BodyArgs {
-    /// The signals payload.
+    /// Which route's body.
+    #[arg(long, value_enum, default_value_t = BodyKind::Decision)]
+    body_kind: BodyKind,
+    /// The signals payload (`decision` bodies).
     #[arg(long, default_value = "testdata/signals/clean.json")]
     signals: PathBuf,
+    /// The applicant's phone (`application` bodies). The stand-in serves clean.json's signals
+    /// for a number ending in 4.
+    #[arg(long, default_value = "+639171234564")]
+    phone: String,
     /// The KYC request.
     #[arg(long, default_value = "testdata/kyc/joe-exact.json")]
     kyc: PathBuf,
 }
 
+/// The body a run sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BodyKind {
+    /// `POST /v1/decisions`: `{"id", "signals", "kyc"}`.
+    Decision,
+    /// `POST /v1/applications`: `{"id", "phone", "consent", "kyc"}`.
+    Application,
+}
+
+/// The consent every application body carries (the stand-in checks its shape only).
+const CONSENT: &str = r#"{"consentedAt":"2024-08-08T16:06:00Z","consentTemplateId":"ct-1"}"#;
+
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// `http://127.0.0.1:PORT/v1/decisions`.
+    /// `http://127.0.0.1:PORT/v1/decisions` (or `/v1/applications`, with `--body-kind
+    /// application`).
     #[arg(long)]
     url: String,
     /// Requests per second, in all.
@@ -103,7 +131,8 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// `, "signals": {...}, "kyc": {...}}`: what follows the id in every request body.
+/// What follows the id in every request body: `,"signals":{...},"kyc":{...}}` for a decision,
+/// `,"phone":"...","consent":{...},"kyc":{...}}` for an application.
 fn body_tail(args: &BodyArgs) -> Result<String, String> {
     let compact = |path: &PathBuf| -> Result<String, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -111,11 +140,14 @@ fn body_tail(args: &BodyArgs) -> Result<String, String> {
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(value.to_string())
     };
-    Ok(format!(
-        r#","signals":{},"kyc":{}}}"#,
-        compact(&args.signals)?,
-        compact(&args.kyc)?
-    ))
+    let kyc = compact(&args.kyc)?;
+    Ok(match args.body_kind {
+        BodyKind::Decision => format!(r#","signals":{},"kyc":{kyc}}}"#, compact(&args.signals)?),
+        BodyKind::Application => format!(
+            r#","phone":{},"consent":{CONSENT},"kyc":{kyc}}}"#,
+            serde_json::Value::from(args.phone.as_str())
+        ),
+    })
 }
 
 /// What one connection saw.
@@ -127,6 +159,23 @@ struct Seen {
     errors: u64,
     /// The first error's text.
     first_error: Option<String>,
+    /// POSTs the service sent the provider, as its answers say (`application` bodies).
+    provider_posts: u64,
+    /// Answers by decision (`application` bodies).
+    decisions: BTreeMap<String, u64>,
+}
+
+impl Seen {
+    /// Add what another connection saw.
+    fn merge(&mut self, other: Seen) {
+        self.latencies.extend(other.latencies);
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.provider_posts += other.provider_posts;
+        for (decision, n) in other.decisions {
+            *self.decisions.entry(decision).or_default() += n;
+        }
+    }
 }
 
 async fn load(args: &RunArgs) -> Result<String, String> {
@@ -155,18 +204,18 @@ async fn load(args: &RunArgs) -> Result<String, String> {
         tasks.spawn(connection_loop(
             sender,
             plan,
-            i,
-            path.clone(),
-            addr,
-            tail.clone(),
+            Target {
+                connection: i,
+                path: path.clone(),
+                addr,
+                tail: tail.clone(),
+                kind: args.body.body_kind,
+            },
         ));
     }
     let mut all = Seen::default();
     while let Some(seen) = tasks.join_next().await {
-        let seen = seen.map_err(|e| format!("a connection task failed: {e}"))?;
-        all.latencies.extend(seen.latencies);
-        all.errors += seen.errors;
-        all.first_error = all.first_error.or(seen.first_error);
+        all.merge(seen.map_err(|e| format!("a connection task failed: {e}"))?);
     }
     let elapsed = start.elapsed().as_secs_f64();
     Ok(report(args, &mut all, elapsed))
@@ -180,14 +229,30 @@ struct Plan {
     end: Instant,
 }
 
-async fn connection_loop(
-    mut sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
-    plan: Plan,
+/// What a connection sends, and how its answers are read.
+#[derive(Debug, Clone)]
+struct Target {
+    /// The connection's number (in the ids it sends).
     connection: usize,
     path: String,
     addr: SocketAddr,
+    /// The body after its id.
     tail: Bytes,
+    kind: BodyKind,
+}
+
+async fn connection_loop(
+    mut sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    plan: Plan,
+    target: Target,
 ) -> Seen {
+    let Target {
+        connection,
+        path,
+        addr,
+        tail,
+        kind,
+    } = target;
     let mut seen = Seen::default();
     let host = addr.to_string();
     let mut intended = plan.first;
@@ -210,10 +275,13 @@ async fn connection_loop(
             Ok(request) => exchange(&mut sender, request).await,
             Err(e) => Err(e.to_string()),
         };
+        let latency = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let outcome = outcome.and_then(|answer| match kind {
+            BodyKind::Decision => Ok(()),
+            BodyKind::Application => read_application_answer(&answer, &mut seen),
+        });
         match outcome {
-            Ok(()) => seen
-                .latencies
-                .push(u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX)),
+            Ok(()) => seen.latencies.push(latency),
             Err(e) => {
                 seen.errors += 1;
                 seen.first_error.get_or_insert(e);
@@ -231,7 +299,7 @@ async fn connection_loop(
 async fn exchange(
     sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
-) -> Result<(), String> {
+) -> Result<Bytes, String> {
     sender.ready().await.map_err(|e| e.to_string())?;
     let response = sender
         .send_request(request)
@@ -245,10 +313,30 @@ async fn exchange(
         .map_err(|e| e.to_string())?
         .to_bytes();
     if status == 200 {
-        Ok(())
+        Ok(body)
     } else {
         Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
     }
+}
+
+/// Check a 200 answer of `POST /v1/applications`: its signals were fetched
+/// (`signals.outcome` `completed`), not written by the service for want of an answer. Counts its
+/// provider POSTs and its decision. Read after the latency is taken, so it is not in it.
+fn read_application_answer(answer: &[u8], seen: &mut Seen) -> Result<(), String> {
+    let value: serde_json::Value = serde_json::from_slice(answer)
+        .map_err(|e| format!("200 with an answer that is not JSON: {e}"))?;
+    let signals = &value["signals"];
+    seen.provider_posts += signals["posts"].as_u64().unwrap_or(0);
+    let outcome = signals["outcome"].as_str().unwrap_or("(none)");
+    if outcome != "completed" {
+        return Err(format!(
+            "200 but signals.outcome {outcome} (cause: {})",
+            signals["cause"].as_str().unwrap_or("(none)")
+        ));
+    }
+    let decision = value["decision"].as_str().unwrap_or("(none)");
+    *seen.decisions.entry(decision.to_owned()).or_default() += 1;
+    Ok(())
 }
 
 /// `http://HOST:PORT/PATH` on a literal address (the generator never resolves names).
@@ -287,8 +375,84 @@ fn report(args: &RunArgs, seen: &mut Seen, elapsed: f64) -> String {
         at(0.999),
         at(1.0),
     );
+    if args.body.body_kind == BodyKind::Application {
+        let decisions: Vec<String> = seen
+            .decisions
+            .iter()
+            .map(|(decision, n)| format!("{decision}:{n}"))
+            .collect();
+        line.push_str(&format!(
+            " provider_posts={} decisions={}",
+            seen.provider_posts,
+            decisions.join(",")
+        ));
+    }
     if let Some(e) = &seen.first_error {
         line.push_str(&format!(" first_error={e:?}"));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(kind: BodyKind) -> BodyArgs {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        BodyArgs {
+            body_kind: kind,
+            signals: root.join("testdata/signals/clean.json"),
+            phone: "+639171234564".into(),
+            kyc: root.join("testdata/kyc/joe-exact.json"),
+        }
+    }
+
+    fn body(kind: BodyKind) -> serde_json::Value {
+        let text = format!(
+            r#"{{"id":"lg-0-1"{}"#,
+            body_tail(&args(kind)).expect("tail")
+        );
+        serde_json::from_str(&text).expect("the body is JSON")
+    }
+
+    #[test]
+    fn an_application_body_has_the_phone_consent_and_kyc_and_no_signals() {
+        let body = body(BodyKind::Application);
+        assert_eq!(body["id"], "lg-0-1");
+        assert_eq!(body["phone"], "+639171234564");
+        assert_eq!(body["consent"]["consentedAt"], "2024-08-08T16:06:00Z");
+        assert_eq!(body["consent"]["consentTemplateId"], "ct-1");
+        assert_eq!(body["kyc"]["submitted"]["first_name"], "Joe");
+        assert!(body.get("signals").is_none());
+    }
+
+    #[test]
+    fn a_decision_body_has_the_signals_and_kyc() {
+        let body = body(BodyKind::Decision);
+        assert_eq!(body["id"], "lg-0-1");
+        assert_eq!(body["signals"]["code"], "OK");
+        assert_eq!(body["kyc"]["authority"]["first_name"], "JOE");
+        assert!(body.get("phone").is_none());
+    }
+
+    #[test]
+    fn an_application_answer_with_fetched_signals_is_counted() {
+        let mut seen = Seen::default();
+        let answer = br#"{"decision":"approve","signals":{"outcome":"completed","synthesized":false,"posts":1,"polls":0,"elapsed_ms":0}}"#;
+        read_application_answer(answer, &mut seen).expect("completed is fine");
+        assert_eq!(seen.provider_posts, 1);
+        assert_eq!(seen.decisions.get("approve"), Some(&1));
+    }
+
+    #[test]
+    fn an_application_answer_without_fetched_signals_is_an_error() {
+        let mut seen = Seen::default();
+        let answer = br#"{"decision":"refer","signals":{"outcome":"unavailable","cause":"deadline passed","synthesized":true,"posts":3,"polls":0,"elapsed_ms":5000}}"#;
+        let error = read_application_answer(answer, &mut seen).expect_err("not fetched");
+        assert!(error.contains("unavailable"), "{error}");
+        assert!(error.contains("deadline passed"), "{error}");
+        assert_eq!(seen.provider_posts, 3);
+        assert!(seen.decisions.is_empty());
+        assert!(read_application_answer(b"<html>", &mut seen).is_err());
+    }
 }
