@@ -67,11 +67,11 @@ impl Signals {
 
 /// Check everything the request carries before the provider is called (each call is billed):
 /// the phone, the consent and the template id for the provider; the id and the KYC input for
-/// the decision. A problem names the field.
+/// the decision (matched here, once). A problem names the field.
 pub fn check(
     request: &ApplicationRequest,
     default_country: Option<Country>,
-) -> Result<SignalsRequest, Problem> {
+) -> Result<Checked, Problem> {
     let country = match request.country.as_deref() {
         None => default_country,
         Some(code) => Some(
@@ -101,12 +101,35 @@ pub fn check(
     if let Some(id) = &request.id {
         check_id(id).map_err(|e| Problem::unprocessable("bad-request", e.to_string()).at("id"))?;
     }
-    if let Some(kyc) = &request.kyc {
-        result_from_json(kyc.get().as_bytes()).map_err(|e| {
-            Problem::unprocessable("bad-kyc", e.to_string()).at(format!("kyc.{}", e.field))
-        })?;
-    }
-    Ok(signals_request)
+    // The KYC request is matched here, once: the decision reads its result (the same facts,
+    // and what the log keeps anyway).
+    let kyc_result = match &request.kyc {
+        None => None,
+        Some(kyc) => {
+            let result = result_from_json(kyc.get().as_bytes()).map_err(|e| {
+                Problem::unprocessable("bad-kyc", e.to_string()).at(format!("kyc.{}", e.field))
+            })?;
+            let text = serde_json::to_string(&result)
+                .map_err(|e| Problem::internal(format!("cannot encode the KYC result: {e}")))?;
+            Some(
+                RawValue::from_string(text)
+                    .map_err(|e| Problem::internal(format!("the KYC result is not JSON: {e}")))?,
+            )
+        }
+    };
+    Ok(Checked {
+        signals_request,
+        kyc_result,
+    })
+}
+
+/// A request checked: what to ask the provider, and the KYC result to decide with.
+#[derive(Debug)]
+pub struct Checked {
+    /// The provider's request.
+    pub signals_request: SignalsRequest,
+    /// The KYC request's result (or the result given), as JSON.
+    pub kyc_result: Option<Box<RawValue>>,
 }
 
 /// What a decision rests on: the payload's text and how it was had.

@@ -126,7 +126,8 @@ impl Standin {
         self.addr
     }
 
-    /// Every request received so far, in arrival order, including refused and dropped ones.
+    /// The requests received so far, in arrival order, including refused and dropped ones: the
+    /// last 10,000 (a bound on memory over a long load run).
     pub fn requests(&self) -> Vec<Recorded> {
         self.provider.journal()
     }

@@ -3,8 +3,8 @@
 //!
 //! Locks are held only to copy or update in memory, never across an `await`.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -37,13 +37,20 @@ pub(crate) struct Provider {
     authorization: HeaderValue,
     /// The sample payloads.
     samples: Samples,
-    /// Every request received, in arrival order.
-    journal: Mutex<Vec<Recorded>>,
-    /// Signal requests by id.
-    signals: Mutex<HashMap<String, Stored>>,
+    /// The last [`KEPT`] requests received, in arrival order.
+    journal: Mutex<VecDeque<Recorded>>,
+    /// POSTs received, refused ones included (the journal forgets; this does not).
+    posts_received: AtomicUsize,
+    /// The last [`KEPT`] signal requests, by id, and their ids oldest first.
+    signals: Mutex<(HashMap<String, Stored>, VecDeque<String>)>,
     /// Authenticated POSTs so far.
     posts: AtomicU32,
 }
+
+/// How many requests (and signal requests) the stand-in remembers: enough for any test, and a
+/// bound on its memory however long a load run goes (each remembered request holds its body
+/// and its answer's payload).
+pub(crate) const KEPT: usize = 10_000;
 
 /// Lock a mutex whose data stays consistent even if a holder panicked (every update is a
 /// single push or insert).
@@ -76,8 +83,9 @@ impl Provider {
             checked: script.check()?,
             authorization,
             samples: Samples::load()?,
-            journal: Mutex::new(Vec::new()),
-            signals: Mutex::new(HashMap::new()),
+            journal: Mutex::new(VecDeque::new()),
+            posts_received: AtomicUsize::new(0),
+            signals: Mutex::new((HashMap::new(), VecDeque::new())),
             posts: AtomicU32::new(0),
         })
     }
@@ -89,20 +97,24 @@ impl Provider {
 
     /// Keep a request in the journal.
     pub(crate) fn record(&self, request: Recorded) {
-        lock(&self.journal).push(request);
+        if request.method == "POST" {
+            self.posts_received.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut journal = lock(&self.journal);
+        if journal.len() == KEPT {
+            journal.pop_front();
+        }
+        journal.push_back(request);
     }
 
-    /// Every request received so far.
+    /// The last [`KEPT`] requests received.
     pub(crate) fn journal(&self) -> Vec<Recorded> {
-        lock(&self.journal).clone()
+        lock(&self.journal).iter().cloned().collect()
     }
 
     /// How many POSTs arrived, authenticated or not.
     pub(crate) fn posts_received(&self) -> usize {
-        lock(&self.journal)
-            .iter()
-            .filter(|r| r.method == "POST")
-            .count()
+        self.posts_received.load(Ordering::Relaxed)
     }
 
     /// The 401 answer, unless a request with these headers may in.
@@ -177,14 +189,23 @@ impl Provider {
             answers: 0,
         };
         let answer = self.answer_about(&mut stored);
-        lock(&self.signals).insert(id, stored);
+        let mut guard = lock(&self.signals);
+        let (by_id, order) = &mut *guard;
+        if order.len() == KEPT {
+            if let Some(oldest) = order.pop_front() {
+                by_id.remove(&oldest);
+            }
+        }
+        order.push_back(id.clone());
+        by_id.insert(id, stored);
         answer
     }
 
-    /// The signal request `id` on `api`, as it stands now.
+    /// The signal request `id` on `api`, as it stands now (404 once it is older than the last
+    /// [`KEPT`]).
     pub(crate) fn fetch(&self, api: Api, id: &str) -> Answer {
         let mut signals = lock(&self.signals);
-        match signals.get_mut(id) {
+        match signals.0.get_mut(id) {
             Some(stored) if stored.api == api => self.answer_about(stored),
             _ => Answer::error(
                 StatusCode::NOT_FOUND,
@@ -225,5 +246,34 @@ pub(crate) fn recorded(
         content_type: text(axum::http::header::CONTENT_TYPE),
         body,
         at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn request(method: &str, n: usize) -> Recorded {
+        Recorded {
+            method: method.into(),
+            path: format!("/v1/beta/signals/{n}"),
+            authorization: None,
+            content_type: None,
+            body: Vec::new(),
+            at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn the_journal_keeps_the_last_requests_and_counts_every_post() {
+        let provider = Provider::new(Script::default()).unwrap();
+        for n in 0..KEPT + 5 {
+            provider.record(request(if n % 2 == 0 { "POST" } else { "GET" }, n));
+        }
+        let journal = provider.journal();
+        assert_eq!(journal.len(), KEPT);
+        assert_eq!(journal[0].path, "/v1/beta/signals/5");
+        assert_eq!(provider.posts_received(), (KEPT + 5).div_ceil(2));
     }
 }

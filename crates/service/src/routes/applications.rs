@@ -11,11 +11,11 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use underwrite_signals_client::{FetchOutcome, SignalsRequest};
+use underwrite_signals_client::FetchOutcome;
 
 use crate::api::{ApplicationRequest, ApplicationResponse, CauseKind};
 use crate::app::AppState;
-use crate::applications::{application_text, check, rejected_kind, Basis};
+use crate::applications::{application_text, check, rejected_kind, Basis, Checked};
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest};
 use crate::problem::Problem;
@@ -56,11 +56,11 @@ async fn one_inner(
     let bytes = body::read(headers, body, Media::Json, state.limits.max_body_bytes).await?;
     let request: ApplicationRequest = serde_json::from_slice(&bytes)
         .map_err(|e| Problem::malformed(format!("not an application request: {e}")))?;
-    let signals_request = check(&request, signals.default_country)?;
+    let checked = check(&request, signals.default_country)?;
     let slot = signals.slot()?;
     let state = Arc::clone(state);
     tokio::spawn(async move {
-        let answer = fetch_and_decide(&state, request, signals_request, query.trace).await;
+        let answer = fetch_and_decide(&state, request, checked, query.trace).await;
         drop(slot);
         answer
     })
@@ -76,13 +76,13 @@ async fn one_inner(
 async fn fetch_and_decide(
     state: &AppState,
     request: ApplicationRequest,
-    signals_request: SignalsRequest,
+    checked: Checked,
     trace: bool,
 ) -> Result<Response, Problem> {
     let Some(signals) = state.signals.as_ref() else {
         return Err(Problem::internal("the signals provider went away"));
     };
-    let fetch = signals.client.fetch(&signals_request).await;
+    let fetch = signals.client.fetch(&checked.signals_request).await;
     state.metrics.fetched(&fetch);
     match &fetch.outcome {
         FetchOutcome::Rejected(rejected) if rejected_kind(rejected) == CauseKind::RejectedAuth => {
@@ -103,7 +103,7 @@ async fn fetch_and_decide(
         log: state.log.as_ref().map(|_| &state.masking),
     };
     let id = request.id.as_deref();
-    let kyc = request.kyc.as_deref();
+    let kyc = checked.kyc_result.as_deref();
     let mut basis = Basis::of(&fetch);
     let decided = decide(
         &arms,
