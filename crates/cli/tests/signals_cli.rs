@@ -174,6 +174,42 @@ fn bad_input_and_configuration_are_refused_before_anything_is_sent() {
         stderr(&bad_consent)
     );
 
+    let not_an_object = fetch(&provider, &["--phone", "+639171234564"], &json!("{"), true);
+    assert_eq!(not_an_object.status.code(), Some(2));
+    assert!(
+        stderr(&not_an_object).contains("consent"),
+        "{}",
+        stderr(&not_an_object)
+    );
+
+    let bad_country = fetch(
+        &provider,
+        &["--phone", "0917 123 4564", "--signals-country", "XX"],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(bad_country.status.code(), Some(2));
+    assert!(
+        stderr(&bad_country).contains("--signals-country: \"XX\""),
+        "{}",
+        stderr(&bad_country)
+    );
+
+    // The secret never goes out in the clear: http only to this machine.
+    let clear = fetch(
+        &provider,
+        &[
+            "--phone",
+            "+639171234564",
+            "--signals-base-url",
+            "http://open.smileapi.io/v1",
+        ],
+        &good_consent(),
+        true,
+    );
+    assert_eq!(clear.status.code(), Some(2));
+    assert!(stderr(&clear).contains("use https"), "{}", stderr(&clear));
+
     assert!(provider.standin().requests().is_empty());
 }
 

@@ -17,8 +17,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use underwrite_core::application::check_id;
 use underwrite_core::policy::kyc::result_from_json;
 use underwrite_signals_client::{
-    ClientConfig, ConfigError, Consent, Country, Fetch, FetchOutcome, Phone, Rejected,
-    SignalsClient, SignalsRequest, UnavailableCause,
+    parse_country, ClientConfig, ConfigError, Consent, Country, Fetch, FetchOutcome, Phone,
+    Rejected, SignalsClient, SignalsRequest, UnavailableCause,
 };
 
 use crate::api::{ApplicationRequest, CauseKind, FetchOutcomeKind, SignalsFetched};
@@ -72,27 +72,16 @@ pub fn check(
     request: &ApplicationRequest,
     default_country: Option<Country>,
 ) -> Result<Checked, Problem> {
-    let country = match request.country.as_deref() {
-        None => default_country,
-        Some(code) => Some(
-            code.trim()
-                .to_ascii_uppercase()
-                .parse::<Country>()
-                .map_err(|_| {
-                    Problem::unprocessable(
-                        "bad-request",
-                        format!("country: {code:?} is not an ISO 3166-1 alpha-2 country code"),
-                    )
-                    .at("country")
-                })?,
-        ),
-    };
     let invalid = |e: underwrite_signals_client::RequestError| {
         let at = match e.field() {
             "templateId" => "template_id",
             field => field,
         };
         Problem::unprocessable("bad-request", e.to_string()).at(at)
+    };
+    let country = match request.country.as_deref() {
+        None => default_country,
+        Some(code) => Some(parse_country(code).map_err(invalid)?),
     };
     let phone = Phone::parse(&request.phone, country).map_err(invalid)?;
     let consent = Consent::from_value(&request.consent).map_err(invalid)?;

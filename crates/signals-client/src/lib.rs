@@ -73,5 +73,5 @@ pub use config::{
 };
 pub use outcome::{Fetch, FetchOutcome, Payload, Rejected, UnavailableCause};
 pub use reply::{interpret, Ids, Reply};
-pub use request::{Consent, ConsentProblem, Phone, RequestError, SignalsRequest};
+pub use request::{parse_country, Consent, ConsentProblem, Phone, RequestError, SignalsRequest};
 pub use underwrite_kyc::Country;

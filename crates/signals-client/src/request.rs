@@ -73,6 +73,15 @@ impl SignalsRequest {
     }
 }
 
+/// Parse an ISO 3166-1 alpha-2 country code (`PH`, `ph`, ` PH `), the country of a national
+/// phone number.
+pub fn parse_country(code: &str) -> Result<Country, RequestError> {
+    code.trim()
+        .to_ascii_uppercase()
+        .parse::<Country>()
+        .map_err(|_| RequestError::Country { input: shown(code) })
+}
+
 /// How libphonenumber classes a number, in words.
 fn number_kind(kind: phonenumber::Type) -> &'static str {
     use phonenumber::Type;
@@ -377,6 +386,12 @@ pub enum RequestError {
         /// Why not.
         problem: String,
     },
+    /// The country is not an ISO 3166-1 alpha-2 code.
+    #[error("country: {input:?} is not an ISO 3166-1 alpha-2 country code")]
+    Country {
+        /// The value given (shortened).
+        input: String,
+    },
     /// The consent breaks the reference's rules.
     #[error("{field}: {problem}")]
     Consent {
@@ -395,10 +410,11 @@ pub enum RequestError {
 
 impl RequestError {
     /// The field at fault, as the provider's API spells it (`phone`, `consent.consentedAt`,
-    /// `templateId`).
+    /// `templateId`; `country` for the phone's country).
     pub fn field(&self) -> &'static str {
         match self {
             RequestError::Phone { .. } => "phone",
+            RequestError::Country { .. } => "country",
             RequestError::Consent { field, .. } => field,
             RequestError::TemplateId { .. } => "templateId",
         }
@@ -556,6 +572,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("consent: is not JSON"));
+    }
+
+    #[test]
+    fn countries_are_iso_alpha_2_codes_in_any_case() {
+        assert_eq!(
+            parse_country(" ph ").unwrap(),
+            "PH".parse::<Country>().unwrap()
+        );
+        let e = parse_country("XX").unwrap_err();
+        assert_eq!(e.field(), "country");
+        assert_eq!(
+            e.to_string(),
+            "country: \"XX\" is not an ISO 3166-1 alpha-2 country code"
+        );
     }
 
     #[test]

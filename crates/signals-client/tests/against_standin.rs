@@ -60,6 +60,14 @@ fn refusing_port() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
     (socket, addr)
 }
 
+/// Why the fetch found the signals unavailable; any other outcome fails the test.
+fn unavailable(fetched: &Fetch) -> &UnavailableCause {
+    match &fetched.outcome {
+        FetchOutcome::Unavailable { cause, .. } => cause,
+        _ => panic!("not unavailable: {fetched:?}"),
+    }
+}
+
 fn millis(d: Duration) -> u128 {
     d.as_millis()
 }
@@ -268,9 +276,7 @@ async fn processing_past_the_deadline_ends_at_the_deadline_naming_the_request() 
         c.poll.max_interval = Duration::from_millis(100);
     })
     .await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     let UnavailableCause::Deadline { pending, .. } = cause else {
         panic!("{cause}")
     };
@@ -292,9 +298,7 @@ async fn a_post_without_an_answer_is_never_sent_again() {
         ..Script::default()
     };
     let (fetched, standin) = fetch_with(script, |_| {}).await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert_eq!(cause.kind(), "no_answer", "{cause}");
     assert_eq!(posts(&standin).len(), 1);
     standin.shutdown().await;
@@ -310,9 +314,7 @@ async fn a_slow_post_ends_at_the_deadline_and_is_not_sent_again() {
         c.deadlines.total = Duration::from_millis(500);
     })
     .await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert_eq!(cause.kind(), "deadline", "{cause}");
     assert!(
         (Duration::from_millis(500)..Duration::from_millis(1000)).contains(&fetched.elapsed),
@@ -334,9 +336,7 @@ async fn a_refused_connection_is_retried_then_unavailable() {
         .unwrap()
         .fetch(&request("+639171234568"))
         .await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert_eq!(cause.kind(), "connect", "{cause}");
     // Three tries, none of them a POST the provider saw (nothing billable).
     assert_eq!((fetched.attempts, fetched.posts), (3, 0));
@@ -355,9 +355,7 @@ async fn unusable_answers_are_not_retried() {
         },
     ] {
         let (fetched, standin) = fetch_with(script, |_| {}).await;
-        let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-            panic!("{fetched:?}")
-        };
+        let cause = unavailable(&fetched);
         assert_eq!(cause.kind(), "bad_answer", "{cause}");
         assert_eq!(posts(&standin).len(), 1);
         standin.shutdown().await;
@@ -367,9 +365,7 @@ async fn unusable_answers_are_not_retried() {
 #[tokio::test]
 async fn an_answer_over_the_size_cap_is_refused() {
     let (fetched, standin) = fetch_with(Script::default(), |c| c.max_response_bytes = 256).await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert!(
         cause.to_string().contains("larger than 256 bytes"),
         "{cause}"
@@ -481,9 +477,7 @@ async fn a_gateway_502_or_504_is_not_sent_again() {
             ..Script::default()
         };
         let (fetched, standin) = fetch_with(script, |_| {}).await;
-        let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-            panic!("{fetched:?}")
-        };
+        let cause = unavailable(&fetched);
         assert_eq!(cause.kind(), "bad_answer", "{status}: {cause}");
         assert_eq!(posts(&standin).len(), 1, "{status}");
         standin.shutdown().await;
@@ -500,9 +494,7 @@ async fn a_retry_after_beyond_the_deadline_ends_at_once() {
     };
     let (fetched, standin) =
         fetch_with(script, |c| c.deadlines.total = Duration::from_secs(2)).await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert_eq!(cause.kind(), "deadline", "{cause}");
     assert!(
         fetched.elapsed < Duration::from_secs(1),
@@ -556,9 +548,7 @@ async fn a_chunked_answer_is_cut_off_at_the_size_cap() {
         .unwrap()
         .fetch(&request("+639171234568"))
         .await;
-    let FetchOutcome::Unavailable { cause, .. } = &fetched.outcome else {
-        panic!("{fetched:?}")
-    };
+    let cause = unavailable(&fetched);
     assert!(
         cause.to_string().contains("larger than 65536 bytes"),
         "{cause}"

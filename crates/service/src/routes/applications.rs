@@ -10,8 +10,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use underwrite_signals_client::FetchOutcome;
+use axum::response::Response;
+use underwrite_signals_client::{FetchOutcome, SignalsClient};
 
 use crate::api::{ApplicationRequest, ApplicationResponse, CauseKind};
 use crate::app::AppState;
@@ -20,7 +20,7 @@ use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest};
 use crate::problem::Problem;
 use crate::routes::decisions::DecideQuery;
-use crate::routes::respond::{json_response, log_one};
+use crate::routes::respond::{answer, json_response, log_one};
 
 /// `POST /v1/applications`.
 pub async fn one(
@@ -29,13 +29,8 @@ pub async fn one(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match one_inner(&state, query, &headers, body).await {
-        Ok(response) => response,
-        Err(problem) => {
-            state.metrics.refused(&problem);
-            problem.into_response()
-        }
-    }
+    let result = one_inner(&state, query, &headers, body).await;
+    answer(&state, result)
 }
 
 async fn one_inner(
@@ -58,9 +53,10 @@ async fn one_inner(
         .map_err(|e| Problem::malformed(format!("not an application request: {e}")))?;
     let checked = check(&request, signals.default_country)?;
     let slot = signals.slot()?;
+    let client = signals.client.clone();
     let state = Arc::clone(state);
     tokio::spawn(async move {
-        let answer = fetch_and_decide(&state, request, checked, query.trace).await;
+        let answer = fetch_and_decide(&state, &client, request, checked, query.trace).await;
         drop(slot);
         answer
     })
@@ -75,14 +71,12 @@ async fn one_inner(
 /// Fetch the signals, decide, log: the part that must end once the provider may be called.
 async fn fetch_and_decide(
     state: &AppState,
+    client: &SignalsClient,
     request: ApplicationRequest,
     checked: Checked,
     trace: bool,
 ) -> Result<Response, Problem> {
-    let Some(signals) = state.signals.as_ref() else {
-        return Err(Problem::internal("the signals provider went away"));
-    };
-    let fetch = signals.client.fetch(&checked.signals_request).await;
+    let fetch = client.fetch(&checked.signals_request).await;
     state.metrics.fetched(&fetch);
     match &fetch.outcome {
         FetchOutcome::Rejected(rejected) if rejected_kind(rejected) == CauseKind::RejectedAuth => {

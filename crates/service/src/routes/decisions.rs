@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest, Made};
 use crate::problem::Problem;
-use crate::routes::respond::{json_response, log_one};
+use crate::routes::respond::{answer, json_response, log_one};
 
 /// The query of the decision routes.
 #[derive(Debug, Deserialize)]
@@ -33,13 +33,8 @@ pub async fn one(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match one_inner(&state, query, &headers, body).await {
-        Ok(response) => response,
-        Err(problem) => {
-            state.metrics.refused(&problem);
-            problem.into_response()
-        }
-    }
+    let result = one_inner(&state, query, &headers, body).await;
+    answer(&state, result)
 }
 
 async fn one_inner(
@@ -74,13 +69,8 @@ pub async fn batch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match batch_inner(&state, query, &headers, body).await {
-        Ok(response) => response,
-        Err(problem) => {
-            state.metrics.refused(&problem);
-            problem.into_response()
-        }
-    }
+    let result = batch_inner(&state, query, &headers, body).await;
+    answer(&state, result)
 }
 
 async fn batch_inner(

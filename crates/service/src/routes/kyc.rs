@@ -5,13 +5,13 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use underwrite_kyc::{match_request, KycRequest, MatchConfig};
 
 use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::problem::Problem;
-use crate::routes::respond::json_response;
+use crate::routes::respond::{answer, json_response};
 
 /// Match the KYC request in the body with the default configuration.
 pub async fn one(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
@@ -25,8 +25,5 @@ pub async fn one(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         json_response(&result)
     }
     .await;
-    result.unwrap_or_else(|problem| {
-        state.metrics.refused(&problem);
-        problem.into_response()
-    })
+    answer(&state, result)
 }

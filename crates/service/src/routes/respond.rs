@@ -20,6 +20,14 @@ pub async fn log_one(state: &AppState, made: &mut Made) -> Result<(), Problem> {
     Ok(())
 }
 
+/// A handler's answer: its response, or its problem counted in the metrics and answered.
+pub fn answer(state: &AppState, result: Result<Response, Problem>) -> Response {
+    result.unwrap_or_else(|problem| {
+        state.metrics.refused(&problem);
+        problem.into_response()
+    })
+}
+
 /// A JSON answer.
 pub fn json_response<T: serde::Serialize>(value: &T) -> Result<Response, Problem> {
     let body = serde_json::to_vec(value)

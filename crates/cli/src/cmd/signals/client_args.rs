@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use underwrite_signals_client::{parse_base_url, vars, Api, ClientConfig, Country};
+use underwrite_signals_client::{parse_base_url, parse_country, vars, Api, ClientConfig, Country};
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
 
@@ -106,17 +106,8 @@ impl ClientArgs {
         self.country
             .as_deref()
             .map(|code| {
-                code.trim()
-                    .to_ascii_uppercase()
-                    .parse::<Country>()
-                    .map_err(|_| {
-                        CliError::with_status(
-                            EXIT_BAD_INPUT,
-                            format!(
-                                "--signals-country: {code:?} is not an ISO 3166-1 alpha-2 code"
-                            ),
-                        )
-                    })
+                parse_country(code)
+                    .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("--signals-{e}")))
             })
             .transpose()
     }
