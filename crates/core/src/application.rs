@@ -93,6 +93,21 @@ impl<'a> Application<'a> {
         }
     }
 
+    /// An application from parts another reader took out of a line (a backtest line, which
+    /// adds an observed outcome to the envelope): the `id` rule of [`Application::from_json`]
+    /// applies, and a JSON `null` id is no id.
+    pub fn from_parts(
+        id: Option<&'a RawValue>,
+        signals: &'a RawValue,
+        kyc: Option<&'a RawValue>,
+    ) -> Result<Application<'a>, ApplicationError> {
+        let id = id.filter(|id| id.get() != "null");
+        match id {
+            Some(id) if !id_fits(id) => Err(ApplicationError::BadId),
+            _ => Ok(Application { id, signals, kyc }),
+        }
+    }
+
     /// The `id` as its JSON text (a quoted string or a number), when given.
     pub fn id_json(&self) -> Option<&'a str> {
         self.id.map(RawValue::get)

@@ -443,6 +443,7 @@ mod tests {
             }),
             signals_status: status,
             trace,
+            knockouts_fired: Vec::new(),
         }
     }
 

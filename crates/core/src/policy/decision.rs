@@ -128,6 +128,12 @@ pub struct Decision {
     /// then the JSON has no `trace` key at all).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<TraceEntry>>,
+    /// Indices into [`Policy::knockouts`](super::Policy::knockouts) of the knock-outs that
+    /// fired, in policy order: what backtests count without paying for a trace. Not serialized
+    /// (the reasons say it to readers).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub knockouts_fired: Vec<usize>,
 }
 
 impl Decision {

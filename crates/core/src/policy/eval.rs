@@ -292,7 +292,8 @@ pub(crate) fn decide(
         }
     }
 
-    for k in &policy.knockouts {
+    let mut knockouts_fired = Vec::new();
+    for (index, k) in policy.knockouts.iter().enumerate() {
         if !signals_present && k.when.reads_features() {
             continue;
         }
@@ -306,6 +307,7 @@ pub(crate) fn decide(
             });
         }
         if fired {
+            knockouts_fired.push(index);
             outcome = outcome.max(k.outcome);
             reasons.push(k.reason.clone());
         }
@@ -397,5 +399,6 @@ pub(crate) fn decide(
         policy: Arc::clone(id),
         signals_status: signals.status,
         trace: options.trace.then_some(trace),
+        knockouts_fired,
     })
 }

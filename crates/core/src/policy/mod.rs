@@ -68,7 +68,7 @@ mod yaml_guard;
 
 use std::sync::Arc;
 
-use crate::features::Schema;
+use crate::features::{Schema, Slot};
 use crate::normalize::{normalize, Normalized};
 
 #[cfg(feature = "differential")]
@@ -88,6 +88,27 @@ pub use source::MAX_POLICY_BYTES;
 pub use spec::{InputSource, PolicySpec, TestSpec};
 pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport};
 pub use validate::MAX_ITEMS;
+
+/// A knock-out rule as reports name it (see [`Policy::knockouts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnockoutRule<'a> {
+    /// The rule's id.
+    pub id: &'a str,
+    /// The outcome it forces at least.
+    pub outcome: Outcome,
+    /// The reason it gives.
+    pub reason: &'a Reason,
+}
+
+/// A scorecard's cut-offs: a score at or above `approve_at` approves, at or above `review_at`
+/// reviews, below it rejects (knock-outs permitting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreCutoffs {
+    /// The lowest approving score.
+    pub approve_at: i64,
+    /// The lowest score sent to review.
+    pub review_at: i64,
+}
 
 /// A loaded, compiled policy. Cheap to share (`Arc<Policy>`), `Send + Sync`.
 #[derive(Debug)]
@@ -151,6 +172,40 @@ impl Policy {
     ) -> Result<Decision, DecideError> {
         let normalized = normalize(payload, &self.schema)?;
         self.decide(&normalized, kyc, options)
+    }
+
+    /// The knock-out rules, in policy order: [`Decision::knockouts_fired`] indexes this list.
+    pub fn knockouts(&self) -> impl ExactSizeIterator<Item = KnockoutRule<'_>> {
+        self.program.knockouts.iter().map(|k| KnockoutRule {
+            id: &k.id,
+            outcome: k.outcome,
+            reason: &k.reason,
+        })
+    }
+
+    /// The scorecard's cut-offs, when the policy has a scorecard.
+    pub fn cutoffs(&self) -> Option<ScoreCutoffs> {
+        self.program.scorecard.as_ref().map(|sc| ScoreCutoffs {
+            approve_at: sc.approve_at,
+            review_at: sc.review_at,
+        })
+    }
+
+    /// The signal features the policy's expressions read, once each, by the name the policy
+    /// uses (its alias when it has one), with their slot in [`Policy::schema`]; in the order
+    /// the policy first names them. Derived features are not inputs and are not listed.
+    pub fn inputs(&self) -> Vec<(&str, Slot)> {
+        let mut seen = Vec::new();
+        let mut inputs = Vec::new();
+        for var in &self.program.vars {
+            if let program::Source::Feature(slot) = var.source {
+                if !seen.contains(&slot) {
+                    seen.push(slot);
+                    inputs.push((var.name.as_str(), slot));
+                }
+            }
+        }
+        inputs
     }
 
     /// Run one of the policy's test cases. `signals` are the payload bytes and `kyc` the KYC

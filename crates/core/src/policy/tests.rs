@@ -77,6 +77,70 @@ fn knockouts_fire_in_order_and_the_most_severe_wins() {
 }
 
 #[test]
+fn the_knockouts_fired_are_the_trace_s_true_knockouts_and_index_the_policy_s_list() {
+    let p = load(KO).unwrap();
+    let ids: Vec<&str> = p.knockouts().map(|k| k.id).collect();
+    assert_eq!(ids, ["serious_delinquency", "stacking"]);
+    assert_eq!(
+        p.knockouts().map(|k| k.outcome).collect::<Vec<_>>(),
+        [Outcome::Reject, Outcome::Review]
+    );
+    for (overdue, apps, fired) in [
+        (3, 6, vec![0, 1]),
+        (0, 6, vec![1]),
+        (2, 0, vec![0]),
+        (0, 0, vec![]),
+    ] {
+        let d = decide(
+            &p,
+            &format!(
+                r#""events_overdue_day30": {overdue}, "events_application_reception_day30_institution_count": {apps}"#
+            ),
+        )
+        .unwrap();
+        assert_eq!(d.knockouts_fired, fired, "{overdue} {apps}");
+        let traced: Vec<usize> = d
+            .trace
+            .unwrap()
+            .iter()
+            .filter(|t| t.kind == TraceKind::Knockout && t.result == FeatureValue::Bool(true))
+            .map(|t| ids.iter().position(|id| *id == t.id).unwrap())
+            .collect();
+        assert_eq!(traced, fired);
+    }
+}
+
+#[test]
+fn inputs_are_the_features_read_once_each_by_the_policy_s_name_and_cutoffs_are_the_scorecard_s() {
+    let p = load(KO).unwrap();
+    let inputs: Vec<&str> = p.inputs().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(inputs, ["overdue_30", "apps_inst_30"], "unread aliases are not inputs");
+    for (name, slot) in p.inputs() {
+        let target = match name {
+            "overdue_30" => "events_overdue_day30",
+            _ => "events_application_reception_day30_institution_count",
+        };
+        assert_eq!(p.schema().slot(target), Some(slot));
+    }
+    assert_eq!(p.cutoffs(), None);
+    let scored = load(
+        "scorecard:\n  base: 600\n  cutoffs: { approve: 650, review: 620 }\n  characteristics:\n    - id: c\n      reason: { code: C, text: c }\n      bins:\n        - { when: events_overdue_day30 == 0, points: 60 }\n        - { points: 0 }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        scored.cutoffs(),
+        Some(ScoreCutoffs {
+            approve_at: 650,
+            review_at: 620
+        })
+    );
+    assert_eq!(
+        scored.inputs().into_iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        ["events_overdue_day30"]
+    );
+}
+
+#[test]
 fn comparing_a_missing_value_is_an_error_naming_the_rule() {
     let p = load(KO).unwrap();
     // events_overdue_day30 absent from the payload: missing, not 0.

@@ -1,0 +1,33 @@
+//! Backtests and champion/challenger comparisons: what a policy (or a change to one) does to a
+//! portfolio of past applications, before it goes live.
+//!
+//! Design decisions, and why:
+//!
+//! * **Streaming, bounded memory.** Lines are observed one at a time ([`Observer`]) and folded
+//!   into tallies ([`Backtest`], [`Compare`]) that keep counts, never lines: a million
+//!   applications take the memory of a thousand. Every tally is bounded by the policy (its
+//!   knock-outs, reason codes, inputs) or by a cap ([`scores::MAX_CELLS`]), whatever the input.
+//! * **Exact counts, statistics computed at the end.** Scores are counted per distinct score
+//!   and feature values per fixed bin ([`ValueBin`]), so KS, AUC/Gini, the strategy table and
+//!   PSI are exact functions of counts, tested against naive references, and a saved summary
+//!   holds everything a later PSI needs.
+//! * **One decision path.** [`Observer`] decides with the core's `Policy` exactly as
+//!   `underwrite batch` does (a differential test keeps them equal); it only shares the parse
+//!   of a line and its KYC match between the policies being compared.
+//! * **No I/O.** The caller reads lines (plain or compressed, from anywhere) and writes the
+//!   reports; this crate turns text into counts and counts into [`report`]s, and renders them
+//!   as tables and HTML. The CLI and the Python bindings share it.
+//! * **Parallel-friendly.** [`Observer::observe`] is `&self` and pure, so callers decide chunks
+//!   of lines on all cores and fold the observations in input order on one thread.
+
+mod failure;
+mod line;
+mod observe;
+pub mod scores;
+pub mod stats;
+mod values;
+
+pub use failure::{Failure, FailureKind};
+pub use line::{HistoryLine, Label};
+pub use observe::{Observation, Observer, Seen};
+pub use values::ValueBin;
