@@ -23,6 +23,7 @@
 mod failure;
 mod line;
 mod observe;
+pub mod report;
 pub mod scores;
 pub mod stats;
 mod values;

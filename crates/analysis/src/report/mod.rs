@@ -6,7 +6,7 @@ mod build;
 pub mod html;
 pub mod tables;
 
-pub(crate) use build::{policy_report, stability};
+
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,1 @@
+//! Reports as tables, for the terminal and for CSV.
