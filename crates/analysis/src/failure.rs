@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 use underwrite_core::policy::DecideError;
 
 /// The kinds of failure a report counts, in the order they are reported.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// Longer than the reader's line cap.

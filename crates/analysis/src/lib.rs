@@ -20,15 +20,25 @@
 //! * **Parallel-friendly.** [`Observer::observe`] is `&self` and pure, so callers decide chunks
 //!   of lines on all cores and fold the observations in input order on one thread.
 
+mod backtest;
+mod compare;
 mod failure;
+mod input;
 mod line;
 mod observe;
+mod reference;
 pub mod report;
 pub mod scores;
+mod split;
 pub mod stats;
+mod tally;
 mod values;
 
+pub use backtest::Backtest;
+pub use compare::{Compare, Direction, Swapped};
 pub use failure::{Failure, FailureKind};
 pub use line::{HistoryLine, Label};
 pub use observe::{Observation, Observer, Seen};
+pub use reference::{Reference, ReferenceError, GROUPS, MAX_REFERENCE_BYTES};
+pub use split::{Arm, Split, SplitError};
 pub use values::ValueBin;

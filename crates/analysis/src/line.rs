@@ -124,7 +124,13 @@ mod tests {
         assert_eq!(label(r#"{"bad": null}"#), Ok(Label::Unknown));
         assert_eq!(label("null"), Ok(Label::Unknown));
         assert_eq!(label("{}"), Ok(Label::Unknown));
-        for bad in [r#"{"Bad": true}"#, r#"{"bad": "true"}"#, r#"{"bad": 1}"#, "true", "[]"] {
+        for bad in [
+            r#"{"Bad": true}"#,
+            r#"{"bad": "true"}"#,
+            r#"{"bad": 1}"#,
+            "true",
+            "[]",
+        ] {
             assert_eq!(label(bad), Err(FailureKind::BadOutcome), "{bad}");
         }
         let absent = HistoryLine::from_json(r#"{"signals": {}}"#).unwrap();
@@ -137,7 +143,11 @@ mod tests {
         assert_eq!(err.kind, FailureKind::BadId);
         let err = HistoryLine::from_json(r#"{"id": 1, "signals": {}, "kcy": {}}"#).unwrap_err();
         assert_eq!(err.kind, FailureKind::NotAnApplication);
-        assert!(err.message.contains("unknown field `kcy`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `kcy`"),
+            "{}",
+            err.message
+        );
         let err = HistoryLine::from_json(r#"{"id": 1}"#).unwrap_err();
         assert_eq!(err.kind, FailureKind::NotAnApplication);
         let ok = HistoryLine::from_json(r#"{"id": null, "signals": {"a": 1}, "kyc": {}}"#).unwrap();

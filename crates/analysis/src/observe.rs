@@ -129,7 +129,10 @@ impl<'p> Observer<'p> {
             .policies
             .iter()
             .zip(&self.same_schema_as)
-            .map(|(p, same)| same.is_none().then(|| normalize_payload(&payload, p.schema())))
+            .map(|(p, same)| {
+                same.is_none()
+                    .then(|| normalize_payload(&payload, p.schema()))
+            })
             .collect();
         let results = (0..self.policies.len())
             .map(|i| {

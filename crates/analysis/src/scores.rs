@@ -98,8 +98,22 @@ mod tests {
         assert_eq!(
             s.cells(),
             vec![
-                (-3, Counts { good: 0, bad: 0, unknown: 1 }),
-                (600, Counts { good: 1, bad: 1, unknown: 0 }),
+                (
+                    -3,
+                    Counts {
+                        good: 0,
+                        bad: 0,
+                        unknown: 1
+                    }
+                ),
+                (
+                    600,
+                    Counts {
+                        good: 1,
+                        bad: 1,
+                        unknown: 0
+                    }
+                ),
             ]
         );
         let mut wide = ScoreCounts::default();
@@ -108,7 +122,11 @@ mod tests {
         }
         assert!(wide.cells().len() <= MAX_CELLS);
         assert_eq!(wide.width(), 4);
-        assert_eq!(wide.total().good, MAX_CELLS as u64 * 3, "nothing lost in merging");
+        assert_eq!(
+            wide.total().good,
+            MAX_CELLS as u64 * 3,
+            "nothing lost in merging"
+        );
         assert!(wide.cells().iter().all(|(k, _)| k % 4 == 0));
         let mut extreme = ScoreCounts::default();
         extreme.add(i64::MIN, Label::Good);

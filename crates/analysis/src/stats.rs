@@ -170,7 +170,9 @@ pub fn quantile_boundaries<K: Ord + Copy>(cells: &[(K, u64)], groups: usize) -> 
         // cell close one run only.
         if !is_last && (cum as u128) * (groups as u128) >= (next as u128) * (total as u128) {
             boundaries.push(*key);
-            while next < groups && (cum as u128) * (groups as u128) >= (next as u128) * (total as u128) {
+            while next < groups
+                && (cum as u128) * (groups as u128) >= (next as u128) * (total as u128)
+            {
                 next += 1;
             }
             if next >= groups {
@@ -195,7 +197,16 @@ mod tests {
     fn cells(scores: &[(i64, u64, u64)]) -> Vec<(i64, Counts)> {
         let mut v: Vec<(i64, Counts)> = scores
             .iter()
-            .map(|&(s, good, bad)| (s, Counts { good, bad, unknown: 0 }))
+            .map(|&(s, good, bad)| {
+                (
+                    s,
+                    Counts {
+                        good,
+                        bad,
+                        unknown: 0,
+                    },
+                )
+            })
             .collect();
         v.sort_by_key(|c| c.0);
         v
@@ -206,7 +217,13 @@ mod tests {
         let mut wins = 0.0;
         for g in goods {
             for b in bads {
-                wins += if g > b { 1.0 } else if g == b { 0.5 } else { 0.0 };
+                wins += if g > b {
+                    1.0
+                } else if g == b {
+                    0.5
+                } else {
+                    0.0
+                };
             }
         }
         wins / (goods.len() * bads.len()) as f64
@@ -297,7 +314,10 @@ mod tests {
     #[test]
     fn deciles_of_a_uniform_reference_split_evenly() {
         let cells: Vec<(i64, u64)> = (0..100).map(|i| (i, 1)).collect();
-        assert_eq!(quantile_boundaries(&cells, 10), vec![9, 19, 29, 39, 49, 59, 69, 79, 89]);
+        assert_eq!(
+            quantile_boundaries(&cells, 10),
+            vec![9, 19, 29, 39, 49, 59, 69, 79, 89]
+        );
         // One heavy value takes several quantiles but makes one group.
         let heavy = [(0, 90u64), (1, 5), (2, 5)];
         assert_eq!(quantile_boundaries(&heavy, 10), vec![0]);

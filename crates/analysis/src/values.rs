@@ -210,7 +210,9 @@ mod tests {
             let bin = ValueBin::of(&value);
             assert_eq!(ValueBin::parse(&bin.to_string()), Some(bin));
         }
-        for stranger in ["", "16", "[16,21)", "[17,20)", "07", "A007", "[1,2)", "NaN", "[,)"] {
+        for stranger in [
+            "", "16", "[16,21)", "[17,20)", "07", "A007", "[1,2)", "NaN", "[,)",
+        ] {
             assert_eq!(ValueBin::parse(stranger), None, "{stranger}");
         }
     }

@@ -59,6 +59,12 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Decide a decision log again with a policy: its defects, or the swap matrix.
     Replay(cmd::replay::Args),
+    /// What a policy does to past applications: mix, score power, strategy table, knock-outs,
+    /// reasons, PSI (`--reference`).
+    Backtest(cmd::backtest::Args),
+    /// Champion against challenger on past applications: swap matrix, swap sets, deltas,
+    /// split arms.
+    Compare(cmd::compare::Args),
     /// Talk to the risk-signals provider: `signals fetch` prints one applicant's payload.
     Signals(cmd::signals::Args),
 }
@@ -75,6 +81,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Replay(args) => cmd::replay::run(args),
         Command::Signals(args) => cmd::signals::run(args),
+        Command::Backtest(args) => cmd::backtest::run(args),
+        Command::Compare(args) => cmd::compare::run(args),
     }
 }
 

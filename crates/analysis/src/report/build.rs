@@ -1,1 +1,244 @@
-//! From tallies to reports.
+//! From tallies to reports: the one place rates and statistics are computed from counts.
+
+use underwrite_core::policy::Policy;
+
+use super::{
+    BadRate, CutoffPoint, Cutoffs, DecisionMix, Distributions, FeatureDistribution, KnockoutRow,
+    PolicyName, PolicyReport, ReasonRow, ScoreBand, ScoreReport, Share, StrategyRow,
+};
+use crate::scores::ScoreCounts;
+use crate::stats::{self, ratio, Counts};
+use crate::tally::PolicyTally;
+
+/// The most bands a histogram or strategy table is cut into.
+const MAX_BANDS: i64 = 20;
+
+pub(crate) fn share(count: u64, of: u64) -> Share {
+    Share {
+        count,
+        share: ratio(count, of),
+    }
+}
+
+pub(crate) fn bad_rate(c: Counts) -> BadRate {
+    BadRate {
+        bad: c.bad,
+        labelled: c.labelled(),
+        rate: c.bad_rate(),
+    }
+}
+
+pub(crate) fn policy_name(policy: &Policy) -> PolicyName {
+    let id = policy.id();
+    PolicyName {
+        name: id.name.clone(),
+        version: id.version.clone(),
+        sha256: id.hash.clone(),
+    }
+}
+
+pub(crate) fn mix(counts: &[Counts; 3]) -> DecisionMix {
+    let decided: u64 = counts.iter().map(|c| c.total()).sum();
+    DecisionMix {
+        approve: share(counts[0].total(), decided),
+        review: share(counts[1].total(), decided),
+        reject: share(counts[2].total(), decided),
+    }
+}
+
+/// The report of one policy's tally.
+pub(crate) fn policy_report(policy: &Policy, tally: &PolicyTally) -> PolicyReport {
+    let decided = tally.decided();
+    PolicyReport {
+        policy: policy_name(policy),
+        cutoffs: policy.cutoffs().map(|c| Cutoffs {
+            approve: c.approve_at,
+            review: c.review_at,
+        }),
+        decided,
+        failures: tally.failures.counts(),
+        decisions: mix(&tally.mix),
+        approval_rate: ratio(tally.mix[0].total(), decided),
+        bad_rate_approved: bad_rate(tally.mix[0]),
+        bad_rate_by_decision: [
+            bad_rate(tally.mix[0]),
+            bad_rate(tally.mix[1]),
+            bad_rate(tally.mix[2]),
+        ],
+        score: score_report(&tally.scores),
+        strategy: strategy(
+            &tally.cut_scores,
+            decided,
+            policy.cutoffs().map(|c| c.approve_at),
+        ),
+        knockouts: policy
+            .knockouts()
+            .zip(&tally.knockouts)
+            .map(|(rule, t)| KnockoutRow {
+                id: rule.id.to_string(),
+                outcome: rule.outcome.as_str().to_string(),
+                code: rule.reason.code.clone(),
+                fired: share(t.fired.total(), decided),
+                alone: t.alone,
+                bad_rate: bad_rate(t.fired),
+            })
+            .collect(),
+        reasons: reason_rows(&tally.reasons, decided),
+        distributions: Distributions {
+            score_cell_width: tally.scores.width(),
+            score: tally
+                .scores
+                .cells()
+                .iter()
+                .map(|(s, c)| [*s, saturate(c.good), saturate(c.bad), saturate(c.unknown)])
+                .collect(),
+            features: policy
+                .inputs()
+                .iter()
+                .zip(&tally.inputs)
+                .map(|((name, _), bins)| FeatureDistribution {
+                    name: (*name).to_string(),
+                    bins: bins.iter().map(|(b, n)| (b.to_string(), *n)).collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
+fn saturate(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A band width from 1, 2, 5 × 10ⁿ (a multiple of the cell width) giving at most
+/// [`MAX_BANDS`] bands over `[min, max]`.
+fn band_width(min: i64, max: i64, cell_width: i64) -> i64 {
+    let span = i128::from(max) - i128::from(min) + 1;
+    let cell = i128::from(cell_width.max(1));
+    for exp in 0..19u32 {
+        for m in [1i128, 2, 5] {
+            let width = m * 10i128.pow(exp);
+            if width * i128::from(MAX_BANDS) >= span && width % cell == 0 {
+                return i64::try_from(width).unwrap_or(i64::MAX);
+            }
+        }
+    }
+    // Spans no 1-2-5 width covers: a multiple of the cell width that does.
+    let width = (span / i128::from(MAX_BANDS) / cell + 1) * cell;
+    i64::try_from(width).unwrap_or(i64::MAX)
+}
+
+/// The cells grouped into bands `[from, from + width)`, ascending.
+fn bands(cells: &[(i64, Counts)], width: i64) -> Vec<(i64, Counts)> {
+    let mut out: Vec<(i64, Counts)> = Vec::new();
+    for (score, c) in cells {
+        let from = score.div_euclid(width).saturating_mul(width);
+        match out.last_mut() {
+            Some((f, acc)) if *f == from => acc.merge(*c),
+            _ => out.push((from, *c)),
+        }
+    }
+    out
+}
+
+fn score_report(scores: &ScoreCounts) -> Option<ScoreReport> {
+    let cells = scores.cells();
+    let (min, max) = (cells.first()?.0, cells.last()?.0 + scores.width() - 1);
+    let scored = scores.total().total();
+    let sum: i128 = cells
+        .iter()
+        .map(|(s, c)| i128::from(*s) * i128::from(c.total()))
+        .sum();
+    let width = band_width(min, max, scores.width());
+    let auc = stats::auc(&cells);
+    Some(ScoreReport {
+        scored,
+        min,
+        max,
+        mean: sum as f64 / scored as f64,
+        cell_width: scores.width(),
+        histogram: bands(&cells, width)
+            .into_iter()
+            .map(|(from, c)| ScoreBand {
+                from,
+                to: from.saturating_add(width),
+                count: c.total(),
+                bad: c.bad,
+                good: c.good,
+            })
+            .collect(),
+        ks: stats::ks(&cells),
+        auc,
+        gini: auc.map(|a| 2.0 * a - 1.0),
+    })
+}
+
+/// The strategy table, highest band first.
+fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> Vec<StrategyRow> {
+    let cells = cut_scores.cells();
+    let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
+        return Vec::new();
+    };
+    let width = band_width(first.0, last.0 + cut_scores.width() - 1, cut_scores.width());
+    let mut cumulative = Counts::default();
+    bands(&cells, width)
+        .into_iter()
+        .rev()
+        .map(|(from, c)| {
+            cumulative.merge(c);
+            let to = from.saturating_add(width);
+            StrategyRow {
+                from,
+                to,
+                count: c.total(),
+                bad_rate: bad_rate(c),
+                odds: (c.bad > 0).then(|| c.good as f64 / c.bad as f64),
+                cumulative_count: cumulative.total(),
+                approval_rate: ratio(cumulative.total(), decided),
+                cumulative_bad_rate: bad_rate(cumulative),
+                policy_cutoff: approve_at.is_some_and(|a| from <= a && a < to),
+            }
+        })
+        .collect()
+}
+
+/// The policy's point on its strategy curve at the highest approval rate not above `target`:
+/// its approve cut-off moved, knock-outs kept.
+pub(crate) fn at_approval_rate(
+    cut_scores: &ScoreCounts,
+    decided: u64,
+    target: f64,
+) -> Option<CutoffPoint> {
+    let mut cumulative = Counts::default();
+    let mut best = None;
+    for (score, c) in cut_scores.cells().iter().rev() {
+        let mut next = cumulative;
+        next.merge(*c);
+        let rate = ratio(next.total(), decided)?;
+        if rate > target + 1e-12 {
+            break;
+        }
+        cumulative = next;
+        best = Some(CutoffPoint {
+            cutoff: *score,
+            approval_rate: rate,
+            bad_rate: bad_rate(cumulative),
+        });
+    }
+    best
+}
+
+/// Reason rows from a count map, most frequent first.
+pub(crate) fn reason_rows<'a>(
+    counts: impl IntoIterator<Item = (&'a String, &'a u64)>,
+    of: u64,
+) -> Vec<ReasonRow> {
+    let mut rows: Vec<ReasonRow> = counts
+        .into_iter()
+        .map(|(code, n)| ReasonRow {
+            code: code.clone(),
+            given: share(*n, of),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.given.count.cmp(&a.given.count).then(a.code.cmp(&b.code)));
+    rows
+}

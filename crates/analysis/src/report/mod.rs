@@ -2,11 +2,12 @@
 //! fields are added, never renamed or removed, and `version` changes if a meaning does), and
 //! rendered as tables ([`tables`]) and as one self-contained HTML page ([`html`]).
 
-mod build;
+pub(crate) mod build;
+
 pub mod html;
 pub mod tables;
 
-
+pub(crate) use build::{policy_name, policy_report};
 
 use serde::{Deserialize, Serialize};
 

@@ -114,7 +114,11 @@ fn the_knockouts_fired_are_the_trace_s_true_knockouts_and_index_the_policy_s_lis
 fn inputs_are_the_features_read_once_each_by_the_policy_s_name_and_cutoffs_are_the_scorecard_s() {
     let p = load(KO).unwrap();
     let inputs: Vec<&str> = p.inputs().into_iter().map(|(name, _)| name).collect();
-    assert_eq!(inputs, ["overdue_30", "apps_inst_30"], "unread aliases are not inputs");
+    assert_eq!(
+        inputs,
+        ["overdue_30", "apps_inst_30"],
+        "unread aliases are not inputs"
+    );
     for (name, slot) in p.inputs() {
         let target = match name {
             "overdue_30" => "events_overdue_day30",
@@ -135,7 +139,11 @@ fn inputs_are_the_features_read_once_each_by_the_policy_s_name_and_cutoffs_are_t
         })
     );
     assert_eq!(
-        scored.inputs().into_iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        scored
+            .inputs()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
         ["events_overdue_day30"]
     );
 }

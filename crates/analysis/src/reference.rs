@@ -1,0 +1,265 @@
+//! The reference a PSI compares against: another run of a policy over another input, or the
+//! distributions a saved `backtest --json` report holds.
+//!
+//! PSI groups are the reference's: the score and every ordered feature family (numbers,
+//! bands) are cut into up to [`GROUPS`] runs of equal reference count (its deciles); missing,
+//! never, `true`, `false` and text are groups of their own. Values the reference never saw fall
+//! in the run their value belongs to, so nothing new goes uncounted.
+
+use std::collections::BTreeMap;
+
+use underwrite_core::policy::Policy;
+
+use crate::report::{
+    BacktestReport, PolicyName, PsiBin, PsiRow, ReferenceName, StabilityReport, REPORT_VERSION,
+};
+use crate::stats::{self, group_of, quantile_boundaries, Stability};
+use crate::tally::PolicyTally;
+use crate::values::{Family, ValueBin};
+
+/// The most groups a PSI compares.
+pub const GROUPS: usize = 10;
+
+/// Largest saved report read as a reference, in bytes.
+pub const MAX_REFERENCE_BYTES: usize = 64 << 20;
+
+/// Distributions to compare a run with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    policy: PolicyName,
+    decided: u64,
+    /// Score → decisions, ascending.
+    scores: Vec<(i64, u64)>,
+    /// Feature name → bin → decisions.
+    features: BTreeMap<String, BTreeMap<ValueBin, u64>>,
+}
+
+/// Why a saved report cannot be a reference.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReferenceError {
+    /// Larger than [`MAX_REFERENCE_BYTES`].
+    #[error("a saved report is at most {MAX_REFERENCE_BYTES} bytes; this one is {0}")]
+    TooLarge(usize),
+    /// Not the JSON of a `backtest` report.
+    #[error("not a saved `underwrite backtest --json` report: {0}")]
+    NotABacktest(String),
+    /// A report of another schema version.
+    #[error("a saved report of version {found}; this underwrite reads version {REPORT_VERSION}")]
+    Version {
+        /// The version found.
+        found: u32,
+    },
+    /// A bin name no bin has.
+    #[error("feature `{feature}`: unknown bin `{bin}`")]
+    BadBin {
+        /// The feature.
+        feature: String,
+        /// The bin name.
+        bin: String,
+    },
+}
+
+impl Reference {
+    /// Read a saved `backtest --json` report.
+    pub fn from_json(text: &str) -> Result<Reference, ReferenceError> {
+        if text.len() > MAX_REFERENCE_BYTES {
+            return Err(ReferenceError::TooLarge(text.len()));
+        }
+        let head: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ReferenceError::NotABacktest(e.to_string()))?;
+        let format = head.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if format != "underwrite.backtest" {
+            return Err(ReferenceError::NotABacktest(format!(
+                "`format` is {:?}, not \"underwrite.backtest\"",
+                format
+            )));
+        }
+        let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != u64::from(REPORT_VERSION) {
+            return Err(ReferenceError::Version {
+                found: u32::try_from(version).unwrap_or(u32::MAX),
+            });
+        }
+        let report: BacktestReport = serde_json::from_value(head)
+            .map_err(|e| ReferenceError::NotABacktest(e.to_string()))?;
+        Reference::of_report(&report)
+    }
+
+    /// The reference a report's distributions give.
+    pub fn of_report(report: &BacktestReport) -> Result<Reference, ReferenceError> {
+        let p = &report.policy;
+        let mut features = BTreeMap::new();
+        for f in &p.distributions.features {
+            let mut bins = BTreeMap::new();
+            for (name, n) in &f.bins {
+                let bin = ValueBin::parse(name).ok_or_else(|| ReferenceError::BadBin {
+                    feature: f.name.clone(),
+                    bin: name.clone(),
+                })?;
+                *bins.entry(bin).or_insert(0u64) += n;
+            }
+            features.insert(f.name.clone(), bins);
+        }
+        let mut scores: BTreeMap<i64, u64> = BTreeMap::new();
+        for [score, good, bad, unknown] in &p.distributions.score {
+            let n = [good, bad, unknown]
+                .iter()
+                .map(|c| u64::try_from(**c).unwrap_or(0))
+                .fold(0u64, u64::saturating_add);
+            *scores.entry(*score).or_insert(0) += n;
+        }
+        Ok(Reference {
+            policy: p.policy.clone(),
+            decided: p.decided,
+            scores: scores.into_iter().collect(),
+            features,
+        })
+    }
+
+    pub(crate) fn of_tally(policy: &Policy, tally: &PolicyTally) -> Reference {
+        Reference {
+            policy: crate::report::policy_name(policy),
+            decided: tally.decided(),
+            scores: tally
+                .scores
+                .cells()
+                .iter()
+                .map(|(s, c)| (*s, c.total()))
+                .collect(),
+            features: policy
+                .inputs()
+                .iter()
+                .zip(&tally.inputs)
+                .map(|((name, _), bins)| ((*name).to_string(), bins.clone()))
+                .collect(),
+        }
+    }
+
+    /// PSI of `tally` (a run of `policy`) against this reference.
+    pub(crate) fn stability(&self, policy: &Policy, tally: &PolicyTally) -> StabilityReport {
+        let actual_scores: Vec<(i64, u64)> = tally
+            .scores
+            .cells()
+            .iter()
+            .map(|(s, c)| (*s, c.total()))
+            .collect();
+        let features = policy
+            .inputs()
+            .iter()
+            .zip(&tally.inputs)
+            .map(|((name, _), bins)| match self.features.get(*name) {
+                Some(reference) => feature_psi(name, reference, bins),
+                None => PsiRow {
+                    name: (*name).to_string(),
+                    psi: None,
+                    flag: None,
+                    bins: Vec::new(),
+                },
+            })
+            .collect();
+        StabilityReport {
+            reference: ReferenceName {
+                policy: self.policy.clone(),
+                decided: self.decided,
+            },
+            score: (!self.scores.is_empty() && !actual_scores.is_empty())
+                .then(|| score_psi(&self.scores, &actual_scores)),
+            features,
+        }
+    }
+}
+
+/// Shares and the PSI of groups given as (label, expected, actual).
+fn psi_row(name: &str, groups: Vec<(String, u64, u64)>) -> PsiRow {
+    let expected: Vec<u64> = groups.iter().map(|g| g.1).collect();
+    let actual: Vec<u64> = groups.iter().map(|g| g.2).collect();
+    let (e_total, a_total): (u64, u64) = (expected.iter().sum(), actual.iter().sum());
+    let psi = stats::psi(&expected, &actual);
+    PsiRow {
+        name: name.to_string(),
+        psi,
+        flag: psi.map(Stability::of),
+        bins: groups
+            .into_iter()
+            .map(|(label, e, a)| PsiBin {
+                label,
+                reference: stats::ratio(e, e_total).unwrap_or(0.0),
+                actual: stats::ratio(a, a_total).unwrap_or(0.0),
+            })
+            .collect(),
+    }
+}
+
+fn score_psi(reference: &[(i64, u64)], actual: &[(i64, u64)]) -> PsiRow {
+    let bounds = quantile_boundaries(reference, GROUPS);
+    let mut groups: Vec<(String, u64, u64)> = (0..=bounds.len())
+        .map(|g| {
+            let label = match (g.checked_sub(1).map(|p| bounds[p]), bounds.get(g)) {
+                (None, Some(hi)) => format!("≤ {hi}"),
+                (Some(lo), Some(hi)) if lo + 1 == *hi => format!("{hi}"),
+                (Some(lo), Some(hi)) => format!("{}–{hi}", lo + 1),
+                (Some(lo), None) => format!("> {lo}"),
+                (None, None) => "all".to_string(),
+            };
+            (label, 0, 0)
+        })
+        .collect();
+    for (score, n) in reference {
+        groups[group_of(&bounds, score)].1 += n;
+    }
+    for (score, n) in actual {
+        groups[group_of(&bounds, score)].2 += n;
+    }
+    psi_row("score", groups)
+}
+
+fn feature_psi(
+    name: &str,
+    reference: &BTreeMap<ValueBin, u64>,
+    actual: &BTreeMap<ValueBin, u64>,
+) -> PsiRow {
+    // Each ordered family cut at the reference's quantiles within it.
+    let mut bounds: BTreeMap<Family, Vec<ValueBin>> = BTreeMap::new();
+    for family in [Family::Number, Family::Band] {
+        let cells: Vec<(ValueBin, u64)> = reference
+            .iter()
+            .filter(|(b, _)| b.family() == family)
+            .map(|(b, n)| (*b, *n))
+            .collect();
+        bounds.insert(family, quantile_boundaries(&cells, GROUPS));
+    }
+    let key = |bin: &ValueBin| -> (Family, usize) {
+        let family = bin.family();
+        match bounds.get(&family) {
+            Some(b) => (family, group_of(b, bin)),
+            None => (family, 0),
+        }
+    };
+    // (expected, actual, lowest bin seen, highest bin seen)
+    let mut groups: BTreeMap<(Family, usize), (u64, u64, ValueBin, ValueBin)> = BTreeMap::new();
+    for (side, cells) in [(0, reference), (1, actual)] {
+        for (bin, n) in cells {
+            let g = groups.entry(key(bin)).or_insert((0, 0, *bin, *bin));
+            if side == 0 {
+                g.0 += n;
+            } else {
+                g.1 += n;
+            }
+            g.2 = g.2.min(*bin);
+            g.3 = g.3.max(*bin);
+        }
+    }
+    let groups = groups
+        .into_values()
+        .map(|(e, a, lo, hi)| {
+            let label = if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}–{hi}")
+            };
+            (label, e, a)
+        })
+        .collect();
+    psi_row(name, groups)
+}
