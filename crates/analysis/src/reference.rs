@@ -2,9 +2,10 @@
 //! distributions a saved `backtest --json` report holds.
 //!
 //! PSI groups are the reference's: the score and every ordered feature family (numbers,
-//! bands) are cut into up to [`GROUPS`] runs of equal reference count (its deciles); missing,
-//! never, `true`, `false` and text are groups of their own. Values the reference never saw fall
-//! in the run their value belongs to, so nothing new goes uncounted.
+//! bands) are cut into up to [`GROUPS`] runs of equal reference count (its deciles), plus one
+//! run above the highest value the reference saw; missing, never, `true`, `false` and text are
+//! groups of their own. A value the reference never saw falls in the run its value belongs to,
+//! or in the run above the reference's range, so nothing new goes uncounted or unflagged.
 
 use std::collections::BTreeMap;
 
@@ -191,8 +192,20 @@ fn psi_row(name: &str, groups: Vec<(String, u64, u64)>) -> PsiRow {
     }
 }
 
+/// The reference's quantile boundaries, closed by its highest key, so that values above
+/// anything the reference saw form a group of their own (which the reference has none of).
+fn boundaries<K: Ord + Copy>(reference: &[(K, u64)]) -> Vec<K> {
+    let mut bounds = quantile_boundaries(reference, GROUPS);
+    if let Some((last, _)) = reference.iter().rev().find(|(_, n)| *n > 0) {
+        if bounds.last() != Some(last) {
+            bounds.push(*last);
+        }
+    }
+    bounds
+}
+
 fn score_psi(reference: &[(i64, u64)], actual: &[(i64, u64)]) -> PsiRow {
-    let bounds = quantile_boundaries(reference, GROUPS);
+    let bounds = boundaries(reference);
     let mut groups: Vec<(String, u64, u64)> = (0..=bounds.len())
         .map(|g| {
             let label = match (g.checked_sub(1).map(|p| bounds[p]), bounds.get(g)) {
@@ -227,7 +240,7 @@ fn feature_psi(
             .filter(|(b, _)| b.family() == family)
             .map(|(b, n)| (*b, *n))
             .collect();
-        bounds.insert(family, quantile_boundaries(&cells, GROUPS));
+        bounds.insert(family, boundaries(&cells));
     }
     let key = |bin: &ValueBin| -> (Family, usize) {
         let family = bin.family();

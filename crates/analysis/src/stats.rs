@@ -280,6 +280,30 @@ mod tests {
         }
     }
 
+    /// Reference values from scikit-learn 1.x (`roc_auc_score(~bad, scores)`), SciPy
+    /// (`ks_2samp(scores[bad], scores[~bad]).statistic`) and NumPy (PSI by its formula) on the
+    /// same deterministic data, computed outside this code.
+    #[test]
+    fn ks_auc_and_psi_match_scipy_and_scikit_learn() {
+        let mut goods = Vec::new();
+        let mut bads = Vec::new();
+        for i in 0..300i64 {
+            let s = 500 + (i * 37) % 101;
+            let bad = (i * 13) % 7 == 0 || (s < 530 && i % 3 == 0);
+            if bad {
+                bads.push(s)
+            } else {
+                goods.push(s)
+            }
+        }
+        assert_eq!((bads.len(), goods.len()), (68, 232));
+        let table = tabulate(&goods, &bads);
+        assert!((auc(&table).unwrap() - 0.6739984787018256).abs() < 1e-12);
+        assert!((ks(&table).unwrap() - 0.3580121703853955).abs() < 1e-12);
+        let psi = psi(&[120, 340, 280, 160, 100], &[90, 300, 310, 200, 100]).unwrap();
+        assert!((psi - 0.025616210773580332).abs() < 1e-12);
+    }
+
     #[test]
     fn separation_reads_as_expected_at_the_extremes() {
         let perfect = cells(&[(500, 0, 10), (600, 10, 0)]);

@@ -180,6 +180,14 @@ fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> 
     };
     let width = band_width(first.0, last.0 + cut_scores.width() - 1, cut_scores.width());
     let mut cumulative = Counts::default();
+    // The policy's row: the lowest band that still reaches above the approve cut-off, whose
+    // cumulative approval rate is the policy's own.
+    let policy_row = approve_at.and_then(|a| {
+        bands(&cells, width)
+            .iter()
+            .find(|(from, _)| from.saturating_add(width) > a)
+            .map(|(from, _)| *from)
+    });
     bands(&cells, width)
         .into_iter()
         .rev()
@@ -195,7 +203,7 @@ fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> 
                 cumulative_count: cumulative.total(),
                 approval_rate: ratio(cumulative.total(), decided),
                 cumulative_bad_rate: bad_rate(cumulative),
-                policy_cutoff: approve_at.is_some_and(|a| from <= a && a < to),
+                policy_cutoff: policy_row == Some(from),
             }
         })
         .collect()

@@ -222,7 +222,8 @@ pub struct StrategyRow {
     pub approval_rate: Option<f64>,
     /// Bad rate of everyone at or above `from`.
     pub cumulative_bad_rate: BadRate,
-    /// Whether the policy's own approve cut-off falls in this band.
+    /// Whether this is the policy's own cut-off row: the lowest band reaching above its approve
+    /// cut-off (its cumulative approval rate is the policy's).
     pub policy_cutoff: bool,
 }
 
