@@ -22,7 +22,7 @@ use crate::values::{Family, ValueBin};
 pub const GROUPS: usize = 10;
 
 /// Largest saved report read as a reference, in bytes.
-pub const MAX_REFERENCE_BYTES: usize = 64 << 20;
+pub const MAX_REFERENCE_BYTES: usize = 8 << 20;
 
 /// Distributions to compare a run with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -109,21 +109,27 @@ fn saturate(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// A band width from 1, 2, 5 × 10ⁿ (a multiple of the cell width) giving at most
-/// [`MAX_BANDS`] bands over `[min, max]`.
+/// The band width for `[min, max]`: at most [`MAX_BANDS`] bands, 1, 2 or 5 × 10ⁿ wide while
+/// every score has its own cell, else the cell width times a power of two (bands then never
+/// split a cell).
 fn band_width(min: i64, max: i64, cell_width: i64) -> i64 {
     let span = i128::from(max) - i128::from(min) + 1;
+    let covers = |width: i128| width * i128::from(MAX_BANDS) >= span;
     let cell = i128::from(cell_width.max(1));
-    for exp in 0..19u32 {
-        for m in [1i128, 2, 5] {
-            let width = m * 10i128.pow(exp);
-            if width * i128::from(MAX_BANDS) >= span && width % cell == 0 {
-                return i64::try_from(width).unwrap_or(i64::MAX);
+    let mut width = cell;
+    if cell == 1 {
+        'search: for exp in 0..19u32 {
+            for m in [1i128, 2, 5] {
+                width = m * 10i128.pow(exp);
+                if covers(width) {
+                    break 'search;
+                }
             }
         }
     }
-    // Spans no 1-2-5 width covers: a multiple of the cell width that does.
-    let width = (span / i128::from(MAX_BANDS) / cell + 1) * cell;
+    while !covers(width) {
+        width *= 2;
+    }
     i64::try_from(width).unwrap_or(i64::MAX)
 }
 
@@ -142,7 +148,10 @@ fn bands(cells: &[(i64, Counts)], width: i64) -> Vec<(i64, Counts)> {
 
 fn score_report(scores: &ScoreCounts) -> Option<ScoreReport> {
     let cells = scores.cells();
-    let (min, max) = (cells.first()?.0, cells.last()?.0 + scores.width() - 1);
+    let (min, max) = (
+        cells.first()?.0,
+        cells.last()?.0.saturating_add(scores.width() - 1),
+    );
     let scored = scores.total().total();
     let sum: i128 = cells
         .iter()
@@ -178,7 +187,11 @@ fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> 
     let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
         return Vec::new();
     };
-    let width = band_width(first.0, last.0 + cut_scores.width() - 1, cut_scores.width());
+    let width = band_width(
+        first.0,
+        last.0.saturating_add(cut_scores.width() - 1),
+        cut_scores.width(),
+    );
     let mut cumulative = Counts::default();
     // The policy's row: the lowest band that still reaches above the approve cut-off, whose
     // cumulative approval rate is the policy's own.
@@ -249,4 +262,36 @@ pub(crate) fn reason_rows<'a>(
         .collect();
     rows.sort_by(|a, b| b.given.count.cmp(&a.given.count).then(a.code.cmp(&b.code)));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::Label;
+
+    #[test]
+    fn band_widths_are_1_2_5_steps_covering_the_span_in_at_most_20_bands() {
+        assert_eq!(band_width(600, 660, 1), 5);
+        assert_eq!(band_width(600, 600, 1), 1);
+        assert_eq!(band_width(0, 999, 1), 50);
+        assert_eq!(band_width(0, 999, 64), 64);
+        assert_eq!(band_width(0, 99_999, 64), 8192);
+        assert!(i128::from(band_width(i64::MIN, i64::MAX, 1)) * 20 >= i128::from(u64::MAX));
+    }
+
+    #[test]
+    fn extreme_scores_make_a_report_without_overflow() {
+        let mut scores = ScoreCounts::default();
+        scores.add(i64::MIN, Label::Bad);
+        scores.add(i64::MAX, Label::Good);
+        scores.add(0, Label::Unknown);
+        let report = score_report(&scores).unwrap();
+        assert_eq!(report.histogram.iter().map(|b| b.count).sum::<u64>(), 3);
+        assert_eq!(report.auc, Some(1.0));
+        let rows = strategy(&scores, 3, Some(i64::MAX));
+        assert_eq!(rows.iter().map(|r| r.count).sum::<u64>(), 3);
+        assert_eq!(rows.last().unwrap().cumulative_count, 3);
+        assert!(at_approval_rate(&scores, 3, 0.5).is_some());
+    }
 }
