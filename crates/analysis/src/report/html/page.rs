@@ -20,6 +20,7 @@ section { margin: 22px 0 8px; break-inside: avoid; page-break-inside: avoid; }
 .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .row > * { flex: 1 1 520px; min-width: 0; }
 .row > .chart { flex: 0 1 640px; }
+.row > p.note { flex: 0 1 320px; }
 svg.chart { width: 100%; max-width: 640px; height: auto; display: block; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 0 0 8px; }
 th, td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: middle; }
