@@ -152,16 +152,18 @@ impl History {
         let disb = act * (0.2 + 0.5 * r);
         let lenders = 1 + d.geometric(0.5 + 3.0 * r, 20);
         let (disbursements, disb_periods) = Series::draw(d, [disb; 3], lenders, older);
+        // Small-ticket loans; riskier borrowers take larger ones.
+        let loan_max = 6_000 + (14_000.0 * r) as u32;
         let mut lent = [Decimal::ZERO; 3];
         for (p, n) in disb_periods.iter().enumerate() {
             for _ in 0..*n {
-                lent[p] += amount(d, 500, 40_000);
+                lent[p] += amount(d, 300, loan_max);
             }
         }
 
         // Overdue events need loans: their rate grows with the loans held and, steeply, risk.
         let loans = f64::from(disbursements.at(Window::D180));
-        let od = 1.4 * r * r * r * (0.3 + 0.35 * loans);
+        let od = 2.0 * r * r * r * (0.3 + 0.3 * loans.min(5.0));
         let (overdue, od_periods) = Series::draw(d, [od; 3], lenders, older * r);
         let mut days = [0u32; 3];
         let mut owed = [Decimal::ZERO; 3];
@@ -182,11 +184,7 @@ impl History {
 
         // Borrowers with loans repay; the riskier, the less and the more they are reminded.
         let held = loans.min(4.0);
-        let repay = if loans > 0.0 {
-            held * 1.2 * (1.3 - r)
-        } else {
-            0.0
-        };
+        let repay = if loans > 0.0 { held * (1.1 - r) } else { 0.0 };
         let (repayments, _) =
             Series::draw(d, [repay; 3], disbursements.inst(Window::D180), older * 0.5);
         let remind = held * (0.2 + 2.0 * r * r);

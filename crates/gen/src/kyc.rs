@@ -276,7 +276,7 @@ fn record(out: &mut String, d: &mut Draw, side: Side, r: &Shown<'_>, detail: Det
             Side::Submitted => write!(out, ",\"phone_number\":\"0{prefix}{rest:07}\""),
             Side::Authority => write!(
                 out,
-                ",\"phone_number\":\"+234 {prefix} {} {:04}\"",
+                ",\"phone_number\":\"+234 {prefix} {:03} {:04}\"",
                 rest / 10_000,
                 rest % 10_000
             ),
