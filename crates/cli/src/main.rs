@@ -61,6 +61,8 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Talk to the risk-signals provider: `signals fetch` prints one applicant's payload.
     Signals(cmd::signals::Args),
+    /// Write synthetic applications with outcomes (JSON Lines), deterministic by seed.
+    Gen(cmd::gen::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -75,6 +77,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Replay(args) => cmd::replay::run(args),
         Command::Signals(args) => cmd::signals::run(args),
+        Command::Gen(args) => cmd::gen::run(args),
     }
 }
 

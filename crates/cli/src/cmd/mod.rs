@@ -4,6 +4,7 @@ pub mod batch;
 pub mod check;
 pub mod decide;
 pub mod features;
+pub mod gen;
 pub mod kyc;
 pub mod replay;
 pub mod schema;
