@@ -76,3 +76,36 @@ fn the_starter_separates_good_from_bad() {
         "{approve} {review} {reject}"
     );
 }
+
+#[test]
+fn the_challenger_approves_more_at_a_higher_bad_rate_and_swaps_both_ways() {
+    let starter = decide_all(&load("starter.yaml"), 2);
+    let challenger = decide_all(&load("challenger.yaml"), 2);
+    let (starter_bad, starter_n) = bad_rate(&starter, Outcome::Approve);
+    let (challenger_bad, challenger_n) = bad_rate(&challenger, Outcome::Approve);
+    let approved = |d: &Option<Outcome>| *d == Some(Outcome::Approve);
+    let swap_in = starter
+        .iter()
+        .zip(&challenger)
+        .filter(|(s, c)| !approved(&s.0) && approved(&c.0))
+        .count();
+    let swap_out = starter
+        .iter()
+        .zip(&challenger)
+        .filter(|(s, c)| approved(&s.0) && !approved(&c.0))
+        .count();
+    eprintln!(
+        "starter approves {starter_n} (bad {starter_bad:.3}); challenger {challenger_n} (bad \
+         {challenger_bad:.3}); swap in {swap_in}, swap out {swap_out}"
+    );
+    assert!(
+        challenger_n * 4 > starter_n * 5,
+        "{challenger_n} vs {starter_n}"
+    );
+    assert!(
+        challenger_bad > starter_bad,
+        "{challenger_bad} vs {starter_bad}"
+    );
+    assert!(swap_in as u64 > LINES / 20, "{swap_in} swapped in");
+    assert!(swap_out as u64 > LINES / 200, "{swap_out} swapped out");
+}
