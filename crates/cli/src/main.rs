@@ -67,6 +67,8 @@ enum Command {
     Compare(cmd::compare::Args),
     /// Talk to the risk-signals provider: `signals fetch` prints one applicant's payload.
     Signals(cmd::signals::Args),
+    /// Write synthetic applications with outcomes (JSON Lines), deterministic by seed.
+    Gen(cmd::gen::Args),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -83,6 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Signals(args) => cmd::signals::run(args),
         Command::Backtest(args) => cmd::backtest::run(args),
         Command::Compare(args) => cmd::compare::run(args),
+        Command::Gen(args) => cmd::gen::run(args),
     }
 }
 

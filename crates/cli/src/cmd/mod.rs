@@ -7,6 +7,7 @@ pub mod check;
 pub mod compare;
 pub mod decide;
 pub mod features;
+pub mod gen;
 pub mod kyc;
 pub mod replay;
 pub mod schema;

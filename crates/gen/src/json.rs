@@ -1,0 +1,52 @@
+//! Writing compact JSON straight into a `String`: the generator's output is a fixed shape, so
+//! it is written, not built as a tree and serialized (a tree per line would cost more than the
+//! drawing does).
+
+use std::fmt::Write;
+
+/// Append `s` as a JSON string literal.
+pub(crate) fn string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Append `"key":` (keys are the generator's own ASCII names, never escaped).
+pub(crate) fn key(out: &mut String, key: &str) {
+    out.push('"');
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// Append `"key":"value"` with the value escaped.
+pub(crate) fn field(out: &mut String, k: &str, value: &str) {
+    key(out, k);
+    string(out, value);
+}
+
+/// Append an unsigned number.
+pub(crate) fn number(out: &mut String, n: u64) {
+    let _ = write!(out, "{n}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_what_json_requires() {
+        let mut out = String::new();
+        super::string(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
+    }
+}
