@@ -26,7 +26,9 @@ fn policies() -> (Policy, Policy) {
 }
 
 fn lines() -> Vec<String> {
-    (0..LINES).map(|i| underwrite_gen::application(11, i)).collect()
+    (0..LINES)
+        .map(|i| underwrite_gen::application(11, i))
+        .collect()
 }
 
 /// A line without its `outcome`, as `batch` reads it.
@@ -78,7 +80,8 @@ fn bench_fold(c: &mut Criterion) {
             for text in &batch_lines {
                 if let Ok(app) = Application::from_json(black_box(text)) {
                     for p in [&starter, &challenger] {
-                        decided += usize::from(app.decide(p, DecideOptions { trace: false }).is_ok());
+                        decided +=
+                            usize::from(app.decide(p, DecideOptions { trace: false }).is_ok());
                     }
                 }
             }

@@ -18,6 +18,8 @@ pub enum Cell {
     Int(i64),
     /// A rate or share (`None`: undefined, e.g. nothing labelled).
     Rate(Option<f64>),
+    /// A difference of two rates (shown in percentage points).
+    RateDelta(Option<f64>),
     /// Another statistic (KS, AUC, PSI, odds).
     Number(Option<f64>),
 }
@@ -30,8 +32,9 @@ impl Cell {
             Cell::Count(n) => n.to_string(),
             Cell::Int(n) => n.to_string(),
             Cell::Rate(Some(r)) => format!("{:.1}%", r * 100.0),
+            Cell::RateDelta(Some(d)) => format!("{:+.1} pp", d * 100.0),
             Cell::Number(Some(x)) => format!("{x:.3}"),
-            Cell::Rate(None) | Cell::Number(None) => "–".to_string(),
+            Cell::Rate(None) | Cell::RateDelta(None) | Cell::Number(None) => "–".to_string(),
         }
     }
 
@@ -41,8 +44,8 @@ impl Cell {
             Cell::Text(t) => t.clone(),
             Cell::Count(n) => n.to_string(),
             Cell::Int(n) => n.to_string(),
-            Cell::Rate(Some(x)) | Cell::Number(Some(x)) => x.to_string(),
-            Cell::Rate(None) | Cell::Number(None) => String::new(),
+            Cell::Rate(Some(x)) | Cell::RateDelta(Some(x)) | Cell::Number(Some(x)) => x.to_string(),
+            Cell::Rate(None) | Cell::RateDelta(None) | Cell::Number(None) => String::new(),
         }
     }
 
@@ -420,13 +423,13 @@ pub fn compare(report: &CompareReport) -> Vec<Table> {
         text("approval rate"),
         Cell::Rate(a.approval_rate),
         Cell::Rate(b.approval_rate),
-        Cell::Rate(s.approval_rate_delta),
+        Cell::RateDelta(s.approval_rate_delta),
     ]);
     deltas.rows.push(vec![
         text("bad rate of the approved"),
         Cell::Rate(a.bad_rate_approved.rate),
         Cell::Rate(b.bad_rate_approved.rate),
-        Cell::Rate(s.bad_rate_delta),
+        Cell::RateDelta(s.bad_rate_delta),
     ]);
     let mut at_other = Table::new(
         "at_other_approval_rate",

@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let source = InputName::from_arg(args.input.as_deref());
     let backtest = run_over(&source, &policy, args.limit)?;
     let report = backtest.report(reference.as_ref());
-    warn_failures(&report.input, &report.policy.failures);
+    warn_failures(&report.input, &[("policy", &report.policy.failures)]);
     outputs::write(
         &args.output,
         Rendered {
@@ -106,14 +106,25 @@ fn is_history(name: &InputName) -> Result<bool, CliError> {
     Ok(value.is_some_and(|v| v.get("signals").is_some()))
 }
 
-/// Say on stderr how many lines had no decision, and the first of each kind.
+/// Say on stderr how many lines had no decision, and the first of each kind: the lines no
+/// policy could read, then each policy's own failures under its role.
 pub fn warn_failures(
     input: &underwrite_analysis::report::InputSummary,
-    policy: &[underwrite_analysis::report::FailureCount],
+    policies: &[(&str, &[underwrite_analysis::report::FailureCount])],
 ) {
-    for f in input.failures.iter().chain(policy) {
+    let all = input.failures.iter().map(|f| ("", f)).chain(
+        policies
+            .iter()
+            .flat_map(|(who, fs)| fs.iter().map(move |f| (*who, f))),
+    );
+    for (who, f) in all {
+        let by = if who.is_empty() {
+            String::new()
+        } else {
+            format!(" by the {who}")
+        };
         term::eprint_line(&format!(
-            "underwrite: {} line(s) without a decision ({}), first at line {}: {}",
+            "underwrite: {} line(s) without a decision{by} ({}), first at line {}: {}",
             f.count, f.kind, f.first_line, f.first_message
         ));
     }

@@ -115,9 +115,13 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         out.flush().map_err(|e| cannot_write(path, &e))?;
     }
     let report = compare.report();
-    let mut failures = report.champion.failures.clone();
-    failures.extend(report.challenger.failures.iter().cloned());
-    super::backtest::warn_failures(&report.input, &failures);
+    super::backtest::warn_failures(
+        &report.input,
+        &[
+            ("champion", &report.champion.failures),
+            ("challenger", &report.challenger.failures),
+        ],
+    );
     outputs::write(
         &args.output,
         Rendered {
