@@ -878,3 +878,60 @@ fn inputs_that_cannot_be_read_at_all_exit_2_with_one_line_naming_them() {
         "not a saved `underwrite backtest --json` report",
     );
 }
+
+/// A saved report whose counts add up past `u64::MAX` (one bin given twice, two bins, or the
+/// scores) is refused with one line, not a panic in the PSI's totals (exit 101 in a debug
+/// build, a wrapped total and a wrong PSI in a release one). The same inputs are the
+/// `reference` fuzz target's regressions.
+#[test]
+fn a_saved_report_whose_counts_overflow_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (max, i) = (u64::MAX, i64::MAX);
+    let report = backtest_json(STARTER, SHIFTED, &[]);
+    let first = report["policy"]["distributions"]["features"][0]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cases = [
+        ("twice", format!(r#"[["3", {max}], ["3", 1]]"#), None),
+        ("two", format!(r#"[["3", {max}], ["4", 1]]"#), None),
+        (
+            "scores",
+            r#"[["3", 1]]"#.to_string(),
+            Some(format!("[[600, {i}, {i}, {i}], [700, {i}, 0, 0]]")),
+        ),
+    ];
+    for (name, bins, score) in cases {
+        let mut bad = report.clone();
+        let d = &mut bad["policy"]["distributions"];
+        d["features"][0]["bins"] = serde_json::from_str(&bins).unwrap();
+        let what = match score {
+            Some(score) => {
+                d["score"] = serde_json::from_str(&score).unwrap();
+                "score".to_string()
+            }
+            None => format!("feature `{first}`"),
+        };
+        let path = dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, bad.to_string()).unwrap();
+        refused(
+            &[
+                "backtest",
+                "--policy",
+                STARTER,
+                "--reference",
+                path.to_str().unwrap(),
+                PORTFOLIO,
+            ],
+            &format!("{what}: the counts add up to more than {max}"),
+        );
+    }
+    // Counts that fit, however large, are a reference.
+    let mut large = report.clone();
+    large["policy"]["distributions"]["features"][0]["bins"] =
+        serde_json::from_str(&format!(r#"[["3", {}], ["4", 1]]"#, max - 1)).unwrap();
+    let path = dir.path().join("large.json");
+    std::fs::write(&path, large.to_string()).unwrap();
+    let psi = backtest_json(STARTER, PORTFOLIO, &["--reference", path.to_str().unwrap()]);
+    assert!(psi["stability"]["features"][0]["psi"].as_f64().unwrap() > 0.0);
+}
