@@ -51,6 +51,13 @@ pub enum ReferenceError {
         /// The version found.
         found: u32,
     },
+    /// Counts (of one feature's bins, or of the scores) adding up past `u64::MAX`: no run
+    /// decides that many applications, and the PSI's totals could not be formed.
+    #[error("{what}: the counts add up to more than {}", u64::MAX)]
+    CountsOverflow {
+        /// What overflowed: `score`, or a feature by its name.
+        what: String,
+    },
     /// A bin name no bin has.
     #[error("feature `{feature}`: unknown bin `{bin}`")]
     BadBin {
@@ -91,23 +98,41 @@ impl Reference {
     pub fn of_report(report: &BacktestReport) -> Result<Reference, ReferenceError> {
         let p = &report.policy;
         let mut features = BTreeMap::new();
+        // Every total a PSI forms from these counts (a feature's, the scores', any group's)
+        // is at most the sum checked here, so checking it once keeps the PSI from overflowing.
         for f in &p.distributions.features {
             let mut bins = BTreeMap::new();
+            let mut total = 0u64;
             for (name, n) in &f.bins {
                 let bin = ValueBin::parse(name).ok_or_else(|| ReferenceError::BadBin {
                     feature: f.name.clone(),
                     bin: name.clone(),
                 })?;
+                total = total
+                    .checked_add(*n)
+                    .ok_or_else(|| ReferenceError::CountsOverflow {
+                        what: format!("feature `{}`", f.name),
+                    })?;
+                // At most `total`, which fits.
                 *bins.entry(bin).or_insert(0u64) += n;
             }
             features.insert(f.name.clone(), bins);
         }
         let mut scores: BTreeMap<i64, u64> = BTreeMap::new();
+        let mut total = 0u64;
         for [score, good, bad, unknown] in &p.distributions.score {
-            let n = [good, bad, unknown]
-                .iter()
-                .map(|c| u64::try_from(**c).unwrap_or(0))
-                .fold(0u64, u64::saturating_add);
+            let mut n = 0u64;
+            for c in [good, bad, unknown] {
+                let c = u64::try_from(*c).unwrap_or(0);
+                total = total
+                    .checked_add(c)
+                    .ok_or_else(|| ReferenceError::CountsOverflow {
+                        what: "score".to_string(),
+                    })?;
+                // At most `total`, which fits.
+                n += c;
+            }
+            // At most `total`, which fits.
             *scores.entry(*score).or_insert(0) += n;
         }
         Ok(Reference {
