@@ -57,12 +57,6 @@ impl FailureKind {
             FailureKind::Internal => "internal",
         }
     }
-
-    /// Whether the failure belongs to the line (every policy fails it alike) rather than to one
-    /// policy's decision.
-    pub fn is_line_level(self) -> bool {
-        !matches!(self, FailureKind::Rule | FailureKind::Signals)
-    }
 }
 
 impl fmt::Display for FailureKind {

@@ -58,6 +58,12 @@ pub enum ReferenceError {
         /// What overflowed: `score`, or a feature by its name.
         what: String,
     },
+    /// A score cell with a negative count.
+    #[error("score {score}: a negative count")]
+    NegativeCount {
+        /// The cell's score.
+        score: i64,
+    },
     /// A bin name no bin has.
     #[error("feature `{feature}`: unknown bin `{bin}`")]
     BadBin {
@@ -123,7 +129,9 @@ impl Reference {
         for [score, good, bad, unknown] in &p.distributions.score {
             let mut n = 0u64;
             for c in [good, bad, unknown] {
-                let c = u64::try_from(*c).unwrap_or(0);
+                let c = u64::try_from(*c).map_err(|_| ReferenceError::NegativeCount {
+                    score: *score,
+                })?;
                 total = total
                     .checked_add(c)
                     .ok_or_else(|| ReferenceError::CountsOverflow {
@@ -300,4 +308,53 @@ fn feature_psi(
         })
         .collect();
     psi_row(name, groups)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A saved report of nothing, with `score` cells and `version` as given.
+    fn saved(version: u32, score: &str) -> String {
+        let empty = crate::report::DecisionMix::default();
+        let report = serde_json::json!({
+            "format": "underwrite.backtest", "version": version,
+            "input": {"lines": 0, "read": 0, "labelled": 0, "bad": 0, "failures": []},
+            "policy": {
+                "policy": {"name": "p", "version": "1", "sha256": "00"}, "cutoffs": null,
+                "decided": 0, "failures": [], "decisions": empty, "approval_rate": null,
+                "bad_rate_approved": {"bad": 0, "labelled": 0, "rate": null},
+                "bad_rate_by_decision": [{"bad": 0, "labelled": 0, "rate": null},
+                    {"bad": 0, "labelled": 0, "rate": null}, {"bad": 0, "labelled": 0, "rate": null}],
+                "score": null, "strategy": [], "knockouts": [], "reasons": [],
+                "distributions": {"score_cell_width": 1, "score": [], "features": []}
+            }
+        });
+        serde_json::to_string(&report)
+            .unwrap()
+            .replace(r#""score":[]"#, &format!(r#""score":{score}"#))
+    }
+
+    #[test]
+    fn saved_reports_are_checked_before_use() {
+        assert!(Reference::from_json(&saved(1, "[[600, 1, 2, 3]]")).is_ok());
+        assert_eq!(
+            Reference::from_json(&saved(1, "[[600, -1, 2, 3]]")),
+            Err(ReferenceError::NegativeCount { score: 600 })
+        );
+        assert_eq!(
+            Reference::from_json(&saved(2, "[]")),
+            Err(ReferenceError::Version { found: 2 })
+        );
+        let compare = saved(1, "[]").replace("underwrite.backtest", "underwrite.compare");
+        assert!(matches!(
+            Reference::from_json(&compare),
+            Err(ReferenceError::NotABacktest(_))
+        ));
+        assert!(matches!(
+            Reference::from_json("[1, 2"),
+            Err(ReferenceError::NotABacktest(_))
+        ));
+    }
 }

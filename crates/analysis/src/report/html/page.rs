@@ -19,7 +19,7 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, mono
 section { margin: 22px 0 8px; break-inside: avoid; page-break-inside: avoid; }
 .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .row > * { flex: 1 1 520px; min-width: 0; }
-.row > .chart { flex: 0 1 640px; }
+.row > .chart { flex: 0 1 560px; }
 .row > p.note { flex: 0 1 320px; }
 svg.chart { width: 100%; max-width: 640px; height: auto; display: block; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 0 0 8px; }
