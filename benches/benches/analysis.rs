@@ -12,7 +12,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use underwrite_analysis::{Backtest, Compare, Observer};
+use underwrite_analysis::{Backtest, Compare, Observation, Observer};
 use underwrite_core::application::Application;
 use underwrite_core::policy::{DecideOptions, Policy};
 
@@ -71,7 +71,13 @@ fn bench_fold(c: &mut Criterion) {
     group.throughput(Throughput::Elements(LINES));
     group.sample_size(10);
     group.bench_function("two_policies_shared_parse", |b| {
-        b.iter(|| lines.iter().map(|l| two.observe(black_box(l))).count())
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|l| two.observe(black_box(l)))
+                .filter(|o| matches!(o, Observation::Read { .. }))
+                .count()
+        })
     });
     let batch_lines: Vec<String> = lines.iter().filter_map(|l| batch_line(l)).collect();
     group.bench_function("decide_batch_path_twice", |b| {

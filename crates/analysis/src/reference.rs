@@ -129,9 +129,8 @@ impl Reference {
         for [score, good, bad, unknown] in &p.distributions.score {
             let mut n = 0u64;
             for c in [good, bad, unknown] {
-                let c = u64::try_from(*c).map_err(|_| ReferenceError::NegativeCount {
-                    score: *score,
-                })?;
+                let c = u64::try_from(*c)
+                    .map_err(|_| ReferenceError::NegativeCount { score: *score })?;
                 total = total
                     .checked_add(c)
                     .ok_or_else(|| ReferenceError::CountsOverflow {
