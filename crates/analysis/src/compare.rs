@@ -1,7 +1,6 @@
 //! `compare`: champion and challenger over one input — the swap matrix, the swap sets and their
 //! bad rates, each policy at the other's approval rate, and optionally a split into arms.
 
-use rustc_hash::FxHashMap;
 use serde_json::value::RawValue;
 use underwrite_core::policy::{Outcome, Policy};
 
@@ -15,7 +14,7 @@ use crate::report::{
 };
 use crate::split::{Arm, Split};
 use crate::stats::{ratio, Counts};
-use crate::tally::{outcome_index, PolicyTally};
+use crate::tally::{outcome_index, PolicyTally, ReasonCounts};
 use crate::Label;
 
 /// Which way an application swapped.
@@ -46,7 +45,7 @@ pub struct Swapped<'a> {
 struct SwapTally {
     matrix: [[Counts; 3]; 3],
     failed: FailedSides,
-    swap_out_reasons: FxHashMap<String, u64>,
+    swap_out_reasons: ReasonCounts,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -135,18 +134,7 @@ impl<'p> Compare<'p> {
         };
         if direction == Direction::Out {
             if let Some(Ok(seen)) = results.get(1) {
-                let reasons = &seen.decision.reasons;
-                for (i, r) in reasons.iter().enumerate() {
-                    if reasons[..i].iter().any(|e| e.code == r.code) {
-                        continue;
-                    }
-                    match self.swap.swap_out_reasons.get_mut(r.code.as_str()) {
-                        Some(n) => *n += 1,
-                        None => {
-                            self.swap.swap_out_reasons.insert(r.code.clone(), 1);
-                        }
-                    }
-                }
+                self.swap.swap_out_reasons.add(&seen.decision.reasons);
             }
         }
         Some(Swapped {
@@ -211,7 +199,7 @@ impl<'p> Compare<'p> {
                 size: share(swap_out.total(), both_decided),
                 bad_rate: bad_rate(swap_out),
             },
-            swap_out_reasons: reason_rows(&self.swap.swap_out_reasons, swap_out.total()),
+            swap_out_reasons: reason_rows(self.swap.swap_out_reasons.iter(), swap_out.total()),
             approval_rate_delta: delta(rate(champion_approved), rate(challenger_approved)),
             bad_rate_delta: delta(champion_approved.bad_rate(), challenger_approved.bad_rate()),
             at_other_approval_rate: AtOther {

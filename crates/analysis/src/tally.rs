@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use underwrite_core::policy::{Outcome, Policy};
+use underwrite_core::policy::{Outcome, Policy, Reason};
 use underwrite_core::signals::SignalStatus;
 
 use crate::failure::{Failure, FailureKind};
@@ -39,6 +39,34 @@ impl FailureTally {
     }
 }
 
+/// Decisions per reason code. Codes come from the policy, so the map is bounded by it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReasonCounts {
+    counts: FxHashMap<String, u64>,
+}
+
+impl ReasonCounts {
+    /// Count a decision's reasons: each code once, however often the decision gives it.
+    pub(crate) fn add(&mut self, reasons: &[Reason]) {
+        for (i, reason) in reasons.iter().enumerate() {
+            if reasons[..i].iter().any(|r| r.code == reason.code) {
+                continue;
+            }
+            match self.counts.get_mut(reason.code.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.counts.insert(reason.code.clone(), 1);
+                }
+            }
+        }
+    }
+
+    /// (code, decisions) pairs, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &u64)> {
+        self.counts.iter()
+    }
+}
+
 /// The index of an outcome in `[approve, review, reject]` arrays.
 pub(crate) fn outcome_index(outcome: Outcome) -> usize {
     match outcome {
@@ -68,7 +96,7 @@ pub(crate) struct PolicyTally {
     pub knockouts: Vec<KnockoutTally>,
     knockout_outcomes: Vec<Outcome>,
     review_at: Option<i64>,
-    pub reasons: FxHashMap<String, u64>,
+    pub reasons: ReasonCounts,
     pub failures: FailureTally,
     /// Per input, counts per bin.
     pub inputs: Vec<BTreeMap<ValueBin, u64>>,
@@ -84,7 +112,7 @@ impl PolicyTally {
             knockouts: vec![KnockoutTally::default(); knockout_outcomes.len()],
             knockout_outcomes,
             review_at: policy.cutoffs().map(|c| c.review_at),
-            reasons: FxHashMap::default(),
+            reasons: ReasonCounts::default(),
             failures: FailureTally::default(),
             inputs: vec![BTreeMap::new(); policy.inputs().len()],
         }
@@ -134,19 +162,7 @@ impl PolicyTally {
                 }
             }
         }
-        for (i, reason) in d.reasons.iter().enumerate() {
-            // A code given twice in one decision counts once.
-            if d.reasons[..i].iter().any(|r| r.code == reason.code) {
-                continue;
-            }
-            // Codes come from the policy, so the map is bounded by it.
-            match self.reasons.get_mut(reason.code.as_str()) {
-                Some(n) => *n += 1,
-                None => {
-                    self.reasons.insert(reason.code.clone(), 1);
-                }
-            }
-        }
+        self.reasons.add(&d.reasons);
         for (bins, bin) in self.inputs.iter_mut().zip(&seen.inputs) {
             *bins.entry(*bin).or_default() += 1;
         }

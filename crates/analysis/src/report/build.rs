@@ -83,7 +83,7 @@ pub(crate) fn policy_report(policy: &Policy, tally: &PolicyTally) -> PolicyRepor
                 bad_rate: bad_rate(t.fired),
             })
             .collect(),
-        reasons: reason_rows(&tally.reasons, decided),
+        reasons: reason_rows(tally.reasons.iter(), decided),
         distributions: Distributions {
             score_cell_width: tally.scores.width(),
             score: tally

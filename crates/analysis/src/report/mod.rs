@@ -58,7 +58,8 @@ pub struct CompareReport {
 pub struct InputSummary {
     /// Lines read that were not blank.
     pub lines: u64,
-    /// Lines read as history lines (decided by at least one policy or failed by a rule).
+    /// Lines whose envelope, KYC input and signals payload could be read: each is decided or
+    /// failed by each policy (`lines − read` are in `failures`).
     pub read: u64,
     /// Read lines with a `bad` label (true or false).
     pub labelled: u64,
