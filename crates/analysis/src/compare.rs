@@ -51,6 +51,14 @@ struct SwapTally {
 #[derive(Debug, Clone, Default)]
 struct ArmTally {
     mix: [Counts; 3],
+    /// Routed here, but the arm's policy failed the line.
+    failed: u64,
+}
+
+impl ArmTally {
+    fn decided(&self) -> u64 {
+        self.mix.iter().map(|c| c.total()).sum()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -229,22 +237,19 @@ impl SplitTally {
             Arm::Champion => 0,
             Arm::Challenger => 1,
         };
-        if let Some(outcome) = outcomes[side] {
-            self.arms[side].mix[outcome_index(outcome)].add(label);
+        match outcomes[side] {
+            Some(outcome) => self.arms[side].mix[outcome_index(outcome)].add(label),
+            None => self.arms[side].failed += 1,
         }
     }
 
     fn report(&self) -> SplitReport {
-        let routed: u64 = self
-            .arms
-            .iter()
-            .flat_map(|a| a.mix.iter())
-            .map(|c| c.total())
-            .sum();
+        let routed: u64 = self.arms.iter().map(|a| a.decided() + a.failed).sum();
         let arm = |a: &ArmTally| {
-            let decided: u64 = a.mix.iter().map(|c| c.total()).sum();
+            let decided = a.decided();
             ArmReport {
-                size: share(decided, routed),
+                size: share(decided + a.failed, routed),
+                failed: a.failed,
                 decisions: mix(&a.mix),
                 approval_rate: ratio(a.mix[0].total(), decided),
                 bad_rate_approved: bad_rate(a.mix[0]),

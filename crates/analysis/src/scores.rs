@@ -37,15 +37,6 @@ impl ScoreCounts {
     pub fn add(&mut self, score: i64, label: Label) {
         let key = self.key(score);
         self.cells.entry(key).or_default().add(label);
-        if self.cells.len() > MAX_CELLS {
-            self.widen();
-        }
-    }
-
-    /// Add counts for a score (a saved summary's cell, or another tally's).
-    pub fn add_counts(&mut self, score: i64, counts: Counts) {
-        let key = self.key(score);
-        self.cells.entry(key).or_default().merge(counts);
         while self.cells.len() > MAX_CELLS {
             self.widen();
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use underwrite_core::policy::{Outcome, Policy, Reason};
-use underwrite_core::signals::SignalStatus;
+use underwrite_core::signals::{SignalStatus, UnavailableReason};
 
 use crate::failure::{Failure, FailureKind};
 use crate::report::FailureCount;
@@ -96,6 +96,8 @@ pub(crate) struct PolicyTally {
     pub knockouts: Vec<KnockoutTally>,
     knockout_outcomes: Vec<Outcome>,
     review_at: Option<i64>,
+    /// The fallbacks' outcomes: no data, unavailable.
+    fallbacks: [Outcome; 2],
     pub reasons: ReasonCounts,
     pub failures: FailureTally,
     /// Per input, counts per bin.
@@ -112,6 +114,14 @@ impl PolicyTally {
             knockouts: vec![KnockoutTally::default(); knockout_outcomes.len()],
             knockout_outcomes,
             review_at: policy.cutoffs().map(|c| c.review_at),
+            fallbacks: [
+                policy
+                    .fallback(SignalStatus::NoData)
+                    .unwrap_or(Outcome::Review),
+                policy
+                    .fallback(SignalStatus::Unavailable(UnavailableReason::SystemError))
+                    .unwrap_or(Outcome::Review),
+            ],
             reasons: ReasonCounts::default(),
             failures: FailureTally::default(),
             inputs: vec![BTreeMap::new(); policy.inputs().len()],
@@ -150,13 +160,17 @@ impl PolicyTally {
             (Some(score), Some(review_at)) => score < review_at,
             _ => false,
         };
+        let fallback = match d.signals_status {
+            SignalStatus::Success => None,
+            SignalStatus::NoData => Some(self.fallbacks[0]),
+            SignalStatus::Unavailable(_) => Some(self.fallbacks[1]),
+        };
+        // Without the knock-out, would anything else have rejected?
+        let otherwise_rejected = cut_would_reject || fallback == Some(Outcome::Reject);
         for &k in &d.knockouts_fired {
             if let Some(t) = self.knockouts.get_mut(k) {
                 t.fired.add(label);
-                if d.decision == Outcome::Reject
-                    && only_rejecting == Some(k)
-                    && signals_present
-                    && !cut_would_reject
+                if d.decision == Outcome::Reject && only_rejecting == Some(k) && !otherwise_rejected
                 {
                     t.alone += 1;
                 }

@@ -256,3 +256,141 @@ fn psi_against_a_reference_is_the_hand_computed_one() {
     let from_saved = underwrite_analysis::Reference::from_json(&saved).unwrap();
     assert_eq!(from_saved, reference);
 }
+
+/// A policy with a KYC knock-out, which still runs when the signals are missing, and a no-data
+/// fallback of `no_data`.
+fn kyc_policy(no_data: &str) -> Policy {
+    let yaml = format!(
+        r#"
+name: kyc
+version: "1"
+knockouts:
+  - id: kyc_no_match
+    when: kyc.provided && kyc.result == "No Match"
+    outcome: reject
+    reason: {{ code: KYC_NO_MATCH, text: no match }}
+no_data:
+  outcome: {no_data}
+  reason: {{ code: NO_DATA, text: no data }}
+"#
+    );
+    Policy::load(yaml.as_bytes()).unwrap()
+}
+
+fn no_data_line(kyc: &str) -> String {
+    let kyc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../testdata/kyc/{kyc}.json")),
+    )
+    .unwrap();
+    format!(
+        r#"{{"id": 1, "signals": {{"status": "COMPLETED", "resultCode": "NO_DATA", "items": []}}, "kyc": {kyc}, "outcome": {{"bad": true}}}}"#
+    )
+}
+
+#[test]
+fn a_knockout_alone_rejects_when_the_signals_are_missing_unless_the_fallback_rejects_too() {
+    let line = no_data_line("joe-no-match");
+    let alone = |policy: &Policy| {
+        let r = backtest(policy, std::slice::from_ref(&line));
+        assert_eq!(r.policy.decisions.reject.count, 1);
+        r.policy.knockouts[0].alone
+    };
+    assert_eq!(alone(&kyc_policy("review")), 1, "without the rule: review");
+    assert_eq!(
+        alone(&kyc_policy("reject")),
+        0,
+        "without the rule: still rejected"
+    );
+}
+
+#[test]
+fn the_policy_s_strategy_row_is_exactly_its_cut_off_off_the_1_2_5_grid() {
+    // approve 655: bands of 5 start at 655 + 5k; nothing scores in [655, 660), so the
+    // policy's row is [660, 665).
+    let p = policy(655, 620);
+    let r = backtest(&p, &history());
+    let rows: Vec<(i64, bool)> = r
+        .policy
+        .strategy
+        .iter()
+        .map(|row| (row.from, row.policy_cutoff))
+        .collect();
+    assert_eq!(rows, [(660, true), (630, false), (600, false)]);
+    let own = r
+        .policy
+        .strategy
+        .iter()
+        .find(|row| row.policy_cutoff)
+        .unwrap();
+    assert_eq!(
+        own.approval_rate, r.policy.approval_rate,
+        "the row is the policy's point"
+    );
+    // A cut-off inside what a zero-based band would be ([630, 635)): 632 approves 660 and
+    // not 630, so 630 must not share the policy's band. Bands run 632 + 5k: 627, .., 657.
+    let p = policy(632, 620);
+    let r = backtest(&p, &history());
+    let own = r
+        .policy
+        .strategy
+        .iter()
+        .find(|row| row.policy_cutoff)
+        .unwrap();
+    assert_eq!(own.from, 657);
+    let below: Vec<i64> = r.policy.strategy.iter().map(|row| row.from).collect();
+    assert_eq!(below, [657, 627, 597]);
+    assert_eq!(own.approval_rate, r.policy.approval_rate);
+    close(own.approval_rate, 0.4);
+}
+
+#[test]
+fn lines_one_side_fails_are_counted_apart_and_split_arms_count_every_routed_line() {
+    // The challenger divides by a count that is 0 on most lines: a rule error there.
+    let champion = policy(650, 620);
+    let challenger = Policy::load(
+        br#"
+name: strict
+version: "1"
+features:
+  aliases:
+    apps: events_application_reception_day30_institution_count
+knockouts:
+  - id: ratio
+    when: 10 / apps > 1
+    outcome: reject
+    reason: { code: KO_RATIO, text: ratio }
+"#,
+    );
+    let challenger = challenger.unwrap();
+    let observer = Observer::new(vec![&champion, &challenger]);
+    let split = "50/50"
+        .parse::<underwrite_analysis::Split>()
+        .unwrap()
+        .with_salt("s");
+    let mut c = Compare::new(&champion, &challenger, Some(split));
+    let lines = history();
+    for (i, text) in lines.iter().enumerate() {
+        c.add(i as u64 + 1, &observer.observe(text));
+    }
+    let r = c.report();
+    // Lines 7, 8 and 9 have applications (5, 6, 4); the other seven divide by zero.
+    assert_eq!(r.swap.failed.challenger_only, 7);
+    assert_eq!(r.swap.both_decided, 3);
+    assert_eq!(r.challenger.failures[0].kind, FailureKind::Rule);
+    let split = r.split.unwrap();
+    assert_eq!(
+        split.champion.size.count + split.challenger.size.count + split.unroutable,
+        10,
+        "every read line is in an arm or unroutable"
+    );
+    assert_eq!(split.champion.failed, 0);
+    let challenger_decided = split.challenger.decisions.approve.count
+        + split.challenger.decisions.review.count
+        + split.challenger.decisions.reject.count;
+    assert_eq!(
+        challenger_decided + split.challenger.failed,
+        split.challenger.size.count
+    );
+    assert!(split.challenger.failed > 0, "{split:?}");
+}

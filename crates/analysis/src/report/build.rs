@@ -65,7 +65,7 @@ pub(crate) fn policy_report(policy: &Policy, tally: &PolicyTally) -> PolicyRepor
             bad_rate(tally.mix[1]),
             bad_rate(tally.mix[2]),
         ],
-        score: score_report(&tally.scores),
+        score: score_report(&tally.scores, policy.cutoffs().map_or(0, |c| c.approve_at)),
         strategy: strategy(
             &tally.cut_scores,
             decided,
@@ -76,7 +76,7 @@ pub(crate) fn policy_report(policy: &Policy, tally: &PolicyTally) -> PolicyRepor
             .zip(&tally.knockouts)
             .map(|(rule, t)| KnockoutRow {
                 id: rule.id.to_string(),
-                outcome: rule.outcome.as_str().to_string(),
+                outcome: rule.outcome,
                 code: rule.reason.code.clone(),
                 fired: share(t.fired.total(), decided),
                 alone: t.alone,
@@ -133,11 +133,14 @@ fn band_width(min: i64, max: i64, cell_width: i64) -> i64 {
     i64::try_from(width).unwrap_or(i64::MAX)
 }
 
-/// The cells grouped into bands `[from, from + width)`, ascending.
-fn bands(cells: &[(i64, Counts)], width: i64) -> Vec<(i64, Counts)> {
+/// The cells grouped into bands `[from, from + width)`, ascending, with band edges at
+/// `origin + k·width` (the approve cut-off when there is one, so that a band never straddles it).
+fn bands(cells: &[(i64, Counts)], width: i64, origin: i64) -> Vec<(i64, Counts)> {
     let mut out: Vec<(i64, Counts)> = Vec::new();
     for (score, c) in cells {
-        let from = score.div_euclid(width).saturating_mul(width);
+        let offset = i128::from(*score) - i128::from(origin);
+        let from = i128::from(origin) + offset.div_euclid(i128::from(width)) * i128::from(width);
+        let from = i64::try_from(from).unwrap_or(if from < 0 { i64::MIN } else { i64::MAX });
         match out.last_mut() {
             Some((f, acc)) if *f == from => acc.merge(*c),
             _ => out.push((from, *c)),
@@ -146,7 +149,7 @@ fn bands(cells: &[(i64, Counts)], width: i64) -> Vec<(i64, Counts)> {
     out
 }
 
-fn score_report(scores: &ScoreCounts) -> Option<ScoreReport> {
+fn score_report(scores: &ScoreCounts, origin: i64) -> Option<ScoreReport> {
     let cells = scores.cells();
     let (min, max) = (
         cells.first()?.0,
@@ -165,7 +168,7 @@ fn score_report(scores: &ScoreCounts) -> Option<ScoreReport> {
         max,
         mean: sum as f64 / scored as f64,
         cell_width: scores.width(),
-        histogram: bands(&cells, width)
+        histogram: bands(&cells, width, origin)
             .into_iter()
             .map(|(from, c)| ScoreBand {
                 from,
@@ -193,15 +196,17 @@ fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> 
         cut_scores.width(),
     );
     let mut cumulative = Counts::default();
-    // The policy's row: the lowest band that still reaches above the approve cut-off, whose
-    // cumulative approval rate is the policy's own.
+    // Bands start at the approve cut-off, so the policy's row is the lowest band at or above
+    // it: its cumulative approval rate is the policy's own.
+    let origin = approve_at.unwrap_or(0);
+    let banded = bands(&cells, width, origin);
     let policy_row = approve_at.and_then(|a| {
-        bands(&cells, width)
+        banded
             .iter()
-            .find(|(from, _)| from.saturating_add(width) > a)
+            .find(|(from, _)| *from >= a)
             .map(|(from, _)| *from)
     });
-    bands(&cells, width)
+    banded
         .into_iter()
         .rev()
         .map(|(from, c)| {
@@ -286,7 +291,7 @@ mod tests {
         scores.add(i64::MIN, Label::Bad);
         scores.add(i64::MAX, Label::Good);
         scores.add(0, Label::Unknown);
-        let report = score_report(&scores).unwrap();
+        let report = score_report(&scores, 0).unwrap();
         assert_eq!(report.histogram.iter().map(|b| b.count).sum::<u64>(), 3);
         assert_eq!(report.auc, Some(1.0));
         let rows = strategy(&scores, 3, Some(i64::MAX));

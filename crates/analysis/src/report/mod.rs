@@ -11,6 +11,8 @@ pub(crate) use build::{policy_name, policy_report};
 
 use serde::{Deserialize, Serialize};
 
+use underwrite_core::policy::Outcome;
+
 use crate::stats::Stability as Flag;
 use crate::FailureKind;
 
@@ -234,7 +236,7 @@ pub struct KnockoutRow {
     /// Rule id.
     pub id: String,
     /// The outcome it forces.
-    pub outcome: String,
+    pub outcome: Outcome,
     /// Its reason code.
     pub code: String,
     /// Decisions where it fired, and their share of the decided.
@@ -311,7 +313,8 @@ pub struct PsiRow {
 /// One group of a PSI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PsiBin {
-    /// The group (`"600..649"`, `"[16,20)..[32,40)"`, `"missing"`).
+    /// The group: `"≤ 630"`, `"631–660"`, `"> 660"` for scores; `"3"`, `"[16,20)–[32,40)"`,
+    /// `"A3–A5"`, `"missing"`, `"never"` for features.
     pub label: String,
     /// Share in the reference.
     pub reference: f64,
@@ -400,8 +403,10 @@ pub struct SplitReport {
 /// One arm.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ArmReport {
-    /// Lines routed here that its policy decided, and their share of the routed lines.
+    /// Lines routed here, and their share of all routed lines.
     pub size: Share,
+    /// Of them, lines its policy failed (the decision mix is over the rest).
+    pub failed: u64,
     /// Its decision mix.
     pub decisions: DecisionMix,
     /// Its approval rate.

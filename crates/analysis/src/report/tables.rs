@@ -265,7 +265,7 @@ fn knockout_rows(t: &mut Table, who: &str, p: &PolicyReport) {
         }
         row.extend([
             text(k.id.clone()),
-            text(k.outcome.clone()),
+            text(k.outcome.as_str()),
             Cell::Count(k.fired.count),
             Cell::Rate(k.fired.share),
             Cell::Count(k.alone),

@@ -70,6 +70,7 @@ use std::sync::Arc;
 
 use crate::features::{Schema, Slot};
 use crate::normalize::{normalize, Normalized};
+use crate::signals::SignalStatus;
 
 #[cfg(feature = "differential")]
 #[doc(hidden)]
@@ -189,6 +190,16 @@ impl Policy {
             approve_at: sc.approve_at,
             review_at: sc.review_at,
         })
+    }
+
+    /// The outcome the policy's fallback forces for signals of `status`: `None` for
+    /// [`SignalStatus::Success`], when no fallback applies.
+    pub fn fallback(&self, status: SignalStatus) -> Option<Outcome> {
+        match status {
+            SignalStatus::Success => None,
+            SignalStatus::NoData => Some(self.program.no_data.outcome),
+            SignalStatus::Unavailable(_) => Some(self.program.unavailable.outcome),
+        }
     }
 
     /// The signal features the policy's expressions read, once each, by the name the policy

@@ -262,7 +262,7 @@ pub(super) fn knockouts(p: &Shown) -> String {
             s,
             r#"<tr><td class="text"><code>{}</code></td><td class="text">{}</td><td class="text"><code>{}</code></td>"#,
             esc(&k.id),
-            esc(&k.outcome),
+            esc(k.outcome.as_str()),
             esc(&k.code),
         );
         s.push_str(&fig(
