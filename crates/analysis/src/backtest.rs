@@ -4,7 +4,7 @@ use underwrite_core::policy::Policy;
 
 use crate::failure::Failure;
 use crate::input::InputTally;
-use crate::observe::Observation;
+use crate::observe::{Observation, Observer};
 use crate::reference::Reference;
 use crate::report::{BacktestReport, REPORT_VERSION};
 use crate::tally::PolicyTally;
@@ -18,7 +18,7 @@ pub struct Backtest<'p> {
 }
 
 impl<'p> Backtest<'p> {
-    /// A backtest of `policy`; observe its lines with `Observer::new(vec![policy])`.
+    /// A backtest of `policy`; observe its lines with [`Backtest::observer`].
     pub fn new(policy: &'p Policy) -> Backtest<'p> {
         Backtest {
             policy,
@@ -27,8 +27,12 @@ impl<'p> Backtest<'p> {
         }
     }
 
-    /// Fold in line `line` (1-based) as observed. Observations of more policies than one use
-    /// the first.
+    /// The observer whose observations [`Backtest::add`] folds.
+    pub fn observer(&self) -> Observer<'p> {
+        Observer::new(vec![self.policy])
+    }
+
+    /// Fold in line `line` (1-based) as [`Backtest::observer`] observed it.
     pub fn add(&mut self, line: u64, observation: &Observation<'_>) {
         match observation {
             Observation::Unread(failure) => self.input.unread(line, failure),

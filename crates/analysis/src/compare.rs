@@ -6,8 +6,10 @@ use underwrite_core::policy::{Outcome, Policy};
 
 use crate::failure::Failure;
 use crate::input::InputTally;
-use crate::observe::Observation;
-use crate::report::build::{at_approval_rate, bad_rate, mix, policy_report, reason_rows, share};
+use crate::observe::{Observation, Observer};
+use crate::report::build::{
+    around_approval_rate, bad_rate, mix, policy_report, reason_rows, share,
+};
 use crate::report::{
     ArmReport, AtOther, CompareReport, FailedSides, SplitReport, SwapReport, SwapSet,
     REPORT_VERSION,
@@ -17,8 +19,9 @@ use crate::stats::{ratio, Counts};
 use crate::tally::{outcome_index, PolicyTally, ReasonCounts};
 use crate::Label;
 
-/// Which way an application swapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which way an application swapped (`"in"`, `"out"` in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Approved by the challenger, not by the champion.
     In,
@@ -80,7 +83,7 @@ pub struct Compare<'p> {
 }
 
 impl<'p> Compare<'p> {
-    /// A comparison; observe its lines with `Observer::new(vec![champion, challenger])`.
+    /// A comparison; observe its lines with [`Compare::observer`].
     pub fn new(champion: &'p Policy, challenger: &'p Policy, split: Option<Split>) -> Compare<'p> {
         Compare {
             champion,
@@ -96,7 +99,13 @@ impl<'p> Compare<'p> {
         }
     }
 
-    /// Fold in line `line` (1-based) as observed; the swap, if the line swapped.
+    /// The observer whose observations [`Compare::add`] folds: champion first.
+    pub fn observer(&self) -> Observer<'p> {
+        Observer::new(vec![self.champion, self.challenger])
+    }
+
+    /// Fold in line `line` (1-based) as [`Compare::observer`] observed it; the swap, if the
+    /// line swapped.
     pub fn add<'a>(&mut self, line: u64, observation: &Observation<'a>) -> Option<Swapped<'a>> {
         let (id, label, results) = match observation {
             Observation::Unread(failure) => {
@@ -186,15 +195,17 @@ impl<'p> Compare<'p> {
         }
         let rate = |c: Counts| ratio(c.total(), both_decided);
         let delta = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| b - a);
-        let at = |side: usize, target: Option<f64>| {
-            target.and_then(|t| {
-                at_approval_rate(
+        let around = |side: usize, target: Option<f64>| {
+            target.map_or((None, None), |t| {
+                around_approval_rate(
                     &self.tallies[side].cut_scores,
                     self.tallies[side].decided(),
                     t,
                 )
             })
         };
+        let (champion_below, champion_above) = around(0, challenger.approval_rate);
+        let (challenger_below, challenger_above) = around(1, champion.approval_rate);
         let swap = SwapReport {
             both_decided,
             matrix: m.map(|row| row.map(|c| c.total())),
@@ -211,8 +222,10 @@ impl<'p> Compare<'p> {
             approval_rate_delta: delta(rate(champion_approved), rate(challenger_approved)),
             bad_rate_delta: delta(champion_approved.bad_rate(), challenger_approved.bad_rate()),
             at_other_approval_rate: AtOther {
-                champion: at(0, challenger.approval_rate),
-                challenger: at(1, champion.approval_rate),
+                champion: champion_below,
+                challenger: challenger_below,
+                champion_above,
+                challenger_above,
             },
         };
         CompareReport {

@@ -30,19 +30,6 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
-    /// Every kind, in report order.
-    pub const ALL: [FailureKind; 9] = [
-        FailureKind::TooLong,
-        FailureKind::NotUtf8,
-        FailureKind::NotAnApplication,
-        FailureKind::BadId,
-        FailureKind::BadOutcome,
-        FailureKind::Signals,
-        FailureKind::Kyc,
-        FailureKind::Rule,
-        FailureKind::Internal,
-    ];
-
     /// The snake_case name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {

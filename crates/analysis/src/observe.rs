@@ -24,7 +24,7 @@ pub struct Seen {
     /// The decision (no trace).
     pub decision: Decision,
     /// The bin of each of the policy's [inputs](Policy::inputs), in that order.
-    pub inputs: Vec<ValueBin>,
+    pub(crate) inputs: Vec<ValueBin>,
 }
 
 /// What became of one line.

@@ -14,12 +14,13 @@ use underwrite_core::policy::Policy;
 use crate::report::{
     BacktestReport, PolicyName, PsiBin, PsiRow, ReferenceName, StabilityReport, REPORT_VERSION,
 };
+use crate::scores::MAX_CELLS;
 use crate::stats::{self, group_of, quantile_boundaries, Stability};
 use crate::tally::PolicyTally;
 use crate::values::{Family, ValueBin};
 
 /// The most groups a PSI compares.
-pub const GROUPS: usize = 10;
+pub(crate) const GROUPS: usize = 10;
 
 /// Largest saved report read as a reference, in bytes.
 pub const MAX_REFERENCE_BYTES: usize = 8 << 20;
@@ -29,8 +30,9 @@ pub const MAX_REFERENCE_BYTES: usize = 8 << 20;
 pub struct Reference {
     policy: PolicyName,
     decided: u64,
-    /// Score → decisions, ascending.
+    /// Score → decisions, ascending; each cell holds `score_width` scores from its key.
     scores: Vec<(i64, u64)>,
+    score_width: i64,
     /// Feature name → bin → decisions.
     features: BTreeMap<String, BTreeMap<ValueBin, u64>>,
 }
@@ -58,6 +60,9 @@ pub enum ReferenceError {
         /// What overflowed: `score`, or a feature by its name.
         what: String,
     },
+    /// More score cells than a run ever keeps ([`MAX_CELLS`]).
+    #[error("{0} score cells; a saved report has at most {MAX_CELLS}")]
+    TooManyCells(usize),
     /// A score cell with a negative count.
     #[error("score {score}: a negative count")]
     NegativeCount {
@@ -74,29 +79,45 @@ pub enum ReferenceError {
     },
 }
 
+/// The fields that say what a saved document is.
+#[derive(serde::Deserialize)]
+struct Header {
+    format: Option<String>,
+    version: Option<u64>,
+}
+
+/// Whether `text` is a saved report (of any format or version) rather than JSON Lines of
+/// history: one JSON object with a `format` key. A history file's first line is an object
+/// too, but what follows it makes the whole text no single JSON document.
+pub fn is_saved_report(text: &str) -> bool {
+    serde_json::from_str::<Header>(text).is_ok_and(|h| h.format.is_some())
+}
+
 impl Reference {
     /// Read a saved `backtest --json` report.
     pub fn from_json(text: &str) -> Result<Reference, ReferenceError> {
         if text.len() > MAX_REFERENCE_BYTES {
             return Err(ReferenceError::TooLarge(text.len()));
         }
-        let head: serde_json::Value =
+        // The header first, skipping the rest unread, so a wrong file is named as such; then
+        // the report straight into its types, never through a `serde_json::Value` (which
+        // would take many times the text's size).
+        let head: Header =
             serde_json::from_str(text).map_err(|e| ReferenceError::NotABacktest(e.to_string()))?;
-        let format = head.get("format").and_then(|f| f.as_str()).unwrap_or("");
-        if format != "underwrite.backtest" {
+        if head.format.as_deref() != Some("underwrite.backtest") {
             return Err(ReferenceError::NotABacktest(format!(
                 "`format` is {:?}, not \"underwrite.backtest\"",
-                format
+                head.format.unwrap_or_default()
             )));
         }
-        let version = head.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let version = head.version.unwrap_or(0);
         if version != u64::from(REPORT_VERSION) {
             return Err(ReferenceError::Version {
                 found: u32::try_from(version).unwrap_or(u32::MAX),
             });
         }
-        let report: BacktestReport = serde_json::from_value(head)
-            .map_err(|e| ReferenceError::NotABacktest(e.to_string()))?;
+        let report: BacktestReport =
+            serde_json::from_str(text).map_err(|e| ReferenceError::NotABacktest(e.to_string()))?;
         Reference::of_report(&report)
     }
 
@@ -124,6 +145,9 @@ impl Reference {
             }
             features.insert(f.name.clone(), bins);
         }
+        if p.distributions.score.len() > MAX_CELLS {
+            return Err(ReferenceError::TooManyCells(p.distributions.score.len()));
+        }
         let mut scores: BTreeMap<i64, u64> = BTreeMap::new();
         let mut total = 0u64;
         for [score, good, bad, unknown] in &p.distributions.score {
@@ -146,6 +170,7 @@ impl Reference {
             policy: p.policy.clone(),
             decided: p.decided,
             scores: scores.into_iter().collect(),
+            score_width: p.distributions.score_cell_width.max(1),
             features,
         })
     }
@@ -160,6 +185,7 @@ impl Reference {
                 .iter()
                 .map(|(s, c)| (*s, c.total()))
                 .collect(),
+            score_width: tally.scores.width(),
             features: policy
                 .inputs()
                 .iter()
@@ -197,7 +223,7 @@ impl Reference {
                 decided: self.decided,
             },
             score: (!self.scores.is_empty() && !actual_scores.is_empty())
-                .then(|| score_psi(&self.scores, &actual_scores)),
+                .then(|| score_psi(&self.scores, self.score_width, &actual_scores)),
             features,
         }
     }
@@ -236,8 +262,12 @@ fn boundaries<K: Ord + Copy>(reference: &[(K, u64)]) -> Vec<K> {
     bounds
 }
 
-fn score_psi(reference: &[(i64, u64)], actual: &[(i64, u64)]) -> PsiRow {
-    let bounds = boundaries(reference);
+fn score_psi(reference: &[(i64, u64)], width: i64, actual: &[(i64, u64)]) -> PsiRow {
+    let mut bounds = boundaries(reference);
+    // A merged top cell reaches `width − 1` above its key: those scores are not "above".
+    if let Some(last) = bounds.last_mut() {
+        *last = last.saturating_add(width - 1);
+    }
     let mut groups: Vec<(String, u64, u64)> = (0..=bounds.len())
         .map(|g| {
             let label = match (g.checked_sub(1).map(|p| bounds[p]), bounds.get(g)) {

@@ -156,29 +156,18 @@ mod tests {
             .filter(|i| split.arm_of_key(&i.to_string()) != other.arm_of_key(&i.to_string()))
             .count();
         assert!(moved > 50, "a new salt reshuffles the arms ({moved} moved)");
-        // Fixed vectors: the hash is part of the contract (live routing must agree).
-        let fixed: Vec<Arm> = ["a", "b", "c", "d"]
-            .iter()
-            .map(|k| {
-                "50/50"
-                    .parse::<Split>()
-                    .unwrap()
-                    .with_salt("s")
-                    .arm_of_key(k)
-            })
+        // Fixed vectors: the hash is part of the contract (live routing must agree). Computed
+        // outside this code with Python's hashlib: the first 8 bytes of sha256(b"s\0" + key),
+        // big-endian, mod 100 are a 38, b 89, c 94, d 18, e 60, f 49, g 93, h 54.
+        use Arm::{Challenger as B, Champion as A};
+        let split = "50/50".parse::<Split>().unwrap().with_salt("s");
+        let fixed: Vec<Arm> = "abcdefgh"
+            .chars()
+            .map(|k| split.arm_of_key(&k.to_string()))
             .collect();
-        let expected: Vec<Arm> = ["a", "b", "c", "d"]
-            .iter()
-            .map(|k| {
-                let digest = Sha256::digest(format!("s\0{k}").as_bytes());
-                let v = u64::from_be_bytes(digest[..8].try_into().unwrap());
-                if v % 100 < 50 {
-                    Arm::Champion
-                } else {
-                    Arm::Challenger
-                }
-            })
-            .collect();
-        assert_eq!(fixed, expected);
+        assert_eq!(fixed, [A, B, B, A, B, A, B, B]);
+        // 49 is the champion's at 50/50 and the challenger's at 49/51: the bucket is `< percent`.
+        let split = "49/51".parse::<Split>().unwrap().with_salt("s");
+        assert_eq!(split.arm_of_key("f"), B);
     }
 }

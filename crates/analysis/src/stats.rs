@@ -155,7 +155,7 @@ impl Stability {
 /// count, the reference's quantiles: returns the last key of each run but the last. A key then
 /// belongs to the first run whose last key is at or above it ([`group_of`]); keys above every
 /// boundary belong to the last run, so keys the reference never saw still have a group.
-pub fn quantile_boundaries<K: Ord + Copy>(cells: &[(K, u64)], groups: usize) -> Vec<K> {
+pub(crate) fn quantile_boundaries<K: Ord + Copy>(cells: &[(K, u64)], groups: usize) -> Vec<K> {
     let total: u64 = cells.iter().map(|(_, n)| n).sum();
     let mut boundaries = Vec::new();
     if total == 0 || groups < 2 {
@@ -184,7 +184,7 @@ pub fn quantile_boundaries<K: Ord + Copy>(cells: &[(K, u64)], groups: usize) -> 
 }
 
 /// The run `key` belongs to, given [`quantile_boundaries`].
-pub fn group_of<K: Ord>(boundaries: &[K], key: &K) -> usize {
+pub(crate) fn group_of<K: Ord>(boundaries: &[K], key: &K) -> usize {
     boundaries.partition_point(|b| b < key)
 }
 

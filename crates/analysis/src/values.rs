@@ -17,7 +17,7 @@ use underwrite_core::features::{Band, FeatureValue};
 /// The bin a feature value falls in. Bins order as their values do: missing and never first,
 /// then numbers ascending, then bands ascending, then booleans and text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ValueBin {
+pub(crate) enum ValueBin {
     /// No value.
     Missing,
     /// The event never happened.
@@ -57,7 +57,7 @@ pub(crate) enum Family {
 
 impl ValueBin {
     /// The bin of `value`.
-    pub fn of(value: &FeatureValue) -> ValueBin {
+    pub(crate) fn of(value: &FeatureValue) -> ValueBin {
         match value {
             FeatureValue::Missing => ValueBin::Missing,
             FeatureValue::Never => ValueBin::Never,
@@ -100,7 +100,7 @@ impl ValueBin {
     }
 
     /// Read a bin back from its name; `None` for a name no bin has.
-    pub fn parse(name: &str) -> Option<ValueBin> {
+    pub(crate) fn parse(name: &str) -> Option<ValueBin> {
         Some(match name {
             "missing" => ValueBin::Missing,
             "never" => ValueBin::Never,

@@ -205,6 +205,16 @@ fn a_comparison_s_swaps_deltas_and_points_are_the_hand_computed_ones() {
     let challenger_at = s.at_other_approval_rate.challenger.unwrap();
     assert_eq!(challenger_at.cutoff, 660);
     close(challenger_at.bad_rate.rate, 1.0 / 3.0);
+    // The next points above: the champion's past 0.6 is 600 (0.7, bad 3 of 6); the
+    // challenger's past 0.4 is 630 (0.6).
+    let above = s.at_other_approval_rate.champion_above.unwrap();
+    assert_eq!(above.cutoff, 600);
+    close(Some(above.approval_rate), 0.7);
+    close(above.bad_rate.rate, 0.5);
+    assert_eq!(
+        s.at_other_approval_rate.challenger_above.unwrap().cutoff,
+        630
+    );
     assert_eq!(r.input.lines, 12);
 }
 

@@ -666,7 +666,8 @@ fn arms_of(report: &Value) -> [[u64; 4]; 2] {
     std::array::from_fn(|side| {
         let arm = &split[["champion", "challenger"][side]];
         [
-            u(&arm["size"]["count"]),
+            // Lines routed here that its policy decided.
+            u(&arm["size"]["count"]) - u(&arm["failed"]),
             u(&arm["decisions"]["approve"]["count"]),
             u(&arm["decisions"]["review"]["count"]),
             u(&arm["decisions"]["reject"]["count"]),
@@ -781,6 +782,27 @@ fn a_reference_gives_the_same_psi_as_history_or_as_its_saved_report() {
     assert!(status.success());
     let as_gz = backtest_json(STARTER, PORTFOLIO, &["--reference", gz.to_str().unwrap()]);
     assert_eq!(as_gz["stability"], st.clone());
+    // History whose first line is blank or malformed is still history, its bad line named.
+    for first in ["", r#"{"id":"x","signal":{}}"#] {
+        let odd = dir.path().join("odd.jsonl");
+        let text = std::fs::read_to_string(repo().join(SHIFTED)).unwrap();
+        std::fs::write(&odd, format!("{first}\n{text}")).unwrap();
+        let (report, err) = json_ok(&[
+            "backtest",
+            "--policy",
+            STARTER,
+            "--json",
+            "--reference",
+            odd.to_str().unwrap(),
+            PORTFOLIO,
+        ]);
+        assert_eq!(report["stability"], st.clone(), "first line {first:?}");
+        assert_eq!(
+            err.contains("reference") && err.contains("line 1"),
+            !first.is_empty(),
+            "{err}"
+        );
+    }
 }
 
 /// Exit 2, nothing on stdout, and a message of one line (clap's own usage hint aside)
@@ -850,7 +872,7 @@ fn inputs_that_cannot_be_read_at_all_exit_2_with_one_line_naming_them() {
         ],
         "--split",
     );
-    // Neither history (its first line has no `signals`) nor a saved report.
+    // Neither history (no line of it can be decided) nor a saved report.
     refused(
         &[
             "backtest",

@@ -227,30 +227,32 @@ fn strategy(cut_scores: &ScoreCounts, decided: u64, approve_at: Option<i64>) -> 
         .collect()
 }
 
-/// The policy's point on its strategy curve at the highest approval rate not above `target`:
-/// its approve cut-off moved, knock-outs kept.
-pub(crate) fn at_approval_rate(
+/// The policy's points on its strategy curve either side of the approval rate `target`, its
+/// approve cut-off moved and its knock-outs kept: the highest rate not above the target, and
+/// the lowest above it (scores come in lumps, so the two can be far apart).
+pub(crate) fn around_approval_rate(
     cut_scores: &ScoreCounts,
     decided: u64,
     target: f64,
-) -> Option<CutoffPoint> {
+) -> (Option<CutoffPoint>, Option<CutoffPoint>) {
     let mut cumulative = Counts::default();
-    let mut best = None;
+    let mut below = None;
     for (score, c) in cut_scores.cells().iter().rev() {
-        let mut next = cumulative;
-        next.merge(*c);
-        let rate = ratio(next.total(), decided)?;
-        if rate > target + 1e-12 {
+        cumulative.merge(*c);
+        let Some(rate) = ratio(cumulative.total(), decided) else {
             break;
-        }
-        cumulative = next;
-        best = Some(CutoffPoint {
+        };
+        let point = CutoffPoint {
             cutoff: *score,
             approval_rate: rate,
             bad_rate: bad_rate(cumulative),
-        });
+        };
+        if rate > target + 1e-12 {
+            return (below, Some(point));
+        }
+        below = Some(point);
     }
-    best
+    (below, None)
 }
 
 /// Reason rows from a count map, most frequent first.
@@ -297,6 +299,8 @@ mod tests {
         let rows = strategy(&scores, 3, Some(i64::MAX));
         assert_eq!(rows.iter().map(|r| r.count).sum::<u64>(), 3);
         assert_eq!(rows.last().unwrap().cumulative_count, 3);
-        assert!(at_approval_rate(&scores, 3, 0.5).is_some());
+        let (below, above) = around_approval_rate(&scores, 3, 0.5);
+        assert_eq!(below.map(|p| p.cutoff), Some(i64::MAX));
+        assert_eq!(above.map(|p| p.cutoff), Some(0));
     }
 }

@@ -365,13 +365,21 @@ pub struct SwapSet {
     pub bad_rate: BadRate,
 }
 
-/// Each policy at the other's approval rate.
+/// Each policy at the other's approval rate: the highest approval rate its cut-off reaches
+/// without going above the other's, and the next one above.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct AtOther {
     /// The champion, its cut-off moved to the challenger's approval rate.
     pub champion: Option<CutoffPoint>,
     /// The challenger, its cut-off moved to the champion's approval rate.
     pub challenger: Option<CutoffPoint>,
+    /// The champion's next point above the challenger's approval rate (scores come in lumps:
+    /// the two points bracket the target).
+    #[serde(default)]
+    pub champion_above: Option<CutoffPoint>,
+    /// The challenger's next point above the champion's approval rate.
+    #[serde(default)]
+    pub challenger_above: Option<CutoffPoint>,
 }
 
 /// A point on a policy's strategy curve.

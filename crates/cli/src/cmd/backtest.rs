@@ -10,8 +10,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Read;
 use underwrite_analysis::report::{html, tables};
-use underwrite_analysis::{Backtest, Observer, Reference, MAX_REFERENCE_BYTES};
+
+use underwrite_analysis::{is_saved_report, Backtest, Reference, MAX_REFERENCE_BYTES};
 
 use super::analysis::history::{self, Seen};
 use super::analysis::outputs::{self, OutputArgs, Rendered};
@@ -50,7 +52,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let source = InputName::from_arg(args.input.as_deref());
     let backtest = run_over(&source, &policy, args.limit)?;
     let report = backtest.report(reference.as_ref());
-    warn_failures(&report.input, &[("policy", &report.policy.failures)]);
+    outputs::warn_failures(&report.input, &[("policy", &report.policy.failures)]);
     outputs::write(
         &args.output,
         Rendered {
@@ -67,8 +69,8 @@ fn run_over<'p>(
     policy: &'p underwrite_core::policy::Policy,
     limit: LineLimit,
 ) -> Result<Backtest<'p>, CliError> {
-    let observer = Observer::new(vec![policy]);
     let mut backtest = Backtest::new(policy);
+    let observer = backtest.observer();
     history::for_each(source, limit, &observer, |line, seen| {
         match seen {
             Seen::Observed(o) => backtest.add(line, &o),
@@ -79,53 +81,61 @@ fn run_over<'p>(
     Ok(backtest)
 }
 
-/// A reference: a saved report when the file is one, else a history decided with `policy`.
+/// A reference: a saved report when the file is one (one JSON document with a `format`),
+/// else history decided with `policy`, its bad lines named on stderr like the input's.
 fn load_reference(
     path: &std::path::Path,
     policy: &underwrite_core::policy::Policy,
     limit: LineLimit,
 ) -> Result<Reference, CliError> {
     let name = InputName::File(path.to_path_buf());
-    if is_history(&name)? {
-        return Ok(run_over(&name, policy, limit)?.reference());
+    if let Some(text) = saved_report_text(&name)? {
+        return Reference::from_json(&text).map_err(|e| CliError::bad_input(&name, e));
     }
-    let text = history::read_small(path, MAX_REFERENCE_BYTES)?;
-    Reference::from_json(&text).map_err(|e| CliError::bad_input(&name, e))
-}
-
-/// Whether a file is history (its first line an application, or gzip) rather than a report.
-fn is_history(name: &InputName) -> Result<bool, CliError> {
-    use std::io::BufRead;
-    let reader = history::open(name)?;
-    let mut first = Vec::new();
-    std::io::Read::take(reader, 1 << 20)
-        .read_until(b'\n', &mut first)
-        .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
-    let first = String::from_utf8_lossy(&first);
-    let value: Option<serde_json::Value> = serde_json::from_str(first.trim()).ok();
-    Ok(value.is_some_and(|v| v.get("signals").is_some()))
-}
-
-/// Say on stderr how many lines had no decision, and the first of each kind: the lines no
-/// policy could read, then each policy's own failures under its role.
-pub fn warn_failures(
-    input: &underwrite_analysis::report::InputSummary,
-    policies: &[(&str, &[underwrite_analysis::report::FailureCount])],
-) {
-    let all = input.failures.iter().map(|f| ("", f)).chain(
-        policies
+    let backtest = run_over(&name, policy, limit)?;
+    let report = backtest.report(None);
+    if report.policy.decided == 0 {
+        let first = report
+            .input
+            .failures
             .iter()
-            .flat_map(|(who, fs)| fs.iter().map(move |f| (*who, f))),
-    );
-    for (who, f) in all {
-        let by = if who.is_empty() {
-            String::new()
-        } else {
-            format!(" by the {who}")
-        };
+            .chain(&report.policy.failures)
+            .min_by_key(|f| f.first_line)
+            .map_or_else(String::new, |f| {
+                format!(" (line {}: {})", f.first_line, f.first_message)
+            });
+        return Err(CliError::bad_input(
+            &name,
+            format!(
+                "neither a saved report nor history: none of its {} line(s) could be decided{first}",
+                report.input.lines
+            ),
+        ));
+    }
+    for f in report.input.failures.iter().chain(&report.policy.failures) {
         term::eprint_line(&format!(
-            "underwrite: {} line(s) without a decision{by} ({}), first at line {}: {}",
+            "underwrite: reference {name}: {} line(s) without a decision ({}), first at line {}: {}",
             f.count, f.kind, f.first_line, f.first_message
         ));
     }
+    Ok(backtest.reference())
+}
+
+/// The text of `name` when it is a saved report: at most [`MAX_REFERENCE_BYTES`], UTF-8, and
+/// one JSON document with a `format` (a history file, even one whose first line is blank or
+/// malformed, is none of these).
+fn saved_report_text(name: &InputName) -> Result<Option<String>, CliError> {
+    let file = name
+        .open()
+        .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_REFERENCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
+    if bytes.len() > MAX_REFERENCE_BYTES {
+        return Ok(None);
+    }
+    Ok(String::from_utf8(bytes)
+        .ok()
+        .filter(|text| is_saved_report(text)))
 }

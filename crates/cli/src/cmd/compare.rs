@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use underwrite_analysis::report::{html, tables};
-use underwrite_analysis::{Compare, Direction, Observer, Split};
+use underwrite_analysis::{Compare, Direction, Split};
+use underwrite_core::policy::Outcome;
 
 use super::analysis::history::{self, Seen};
 use super::analysis::outputs::{self, OutputArgs, Rendered};
@@ -60,9 +61,9 @@ struct SwappedLine<'a> {
     line: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a RawValue>,
-    direction: &'static str,
-    champion: &'static str,
-    challenger: &'static str,
+    direction: Direction,
+    champion: Outcome,
+    challenger: Outcome,
 }
 
 /// Run the subcommand.
@@ -78,8 +79,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         None => None,
     };
     let source = InputName::from_arg(args.input.as_deref());
-    let observer = Observer::new(vec![&champion, &challenger]);
     let mut compare = Compare::new(&champion, &challenger, split);
+    let observer = compare.observer();
     let mut encoded = Vec::with_capacity(256);
     history::for_each(&source, args.limit, &observer, |line, seen| {
         let swap = match seen {
@@ -96,12 +97,9 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
                 &SwappedLine {
                     line: s.line,
                     id: s.id,
-                    direction: match s.direction {
-                        Direction::In => "in",
-                        Direction::Out => "out",
-                    },
-                    champion: s.champion.as_str(),
-                    challenger: s.challenger.as_str(),
+                    direction: s.direction,
+                    champion: s.champion,
+                    challenger: s.challenger,
                 },
             )
             .map_err(|e| CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode: {e}")))?;
@@ -115,7 +113,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
         out.flush().map_err(|e| cannot_write(path, &e))?;
     }
     let report = compare.report();
-    super::backtest::warn_failures(
+    outputs::warn_failures(
         &report.input,
         &[
             ("champion", &report.champion.failures),

@@ -6,7 +6,7 @@
 //! being decided), and the tallies they fold into hold counts only. A `.gz` file (or any
 //! input starting with gzip's magic bytes) is decompressed as it is read.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 
 use flate2::read::MultiGzDecoder;
@@ -167,23 +167,4 @@ pub fn for_each(
     });
     bar.finish_and_clear();
     result
-}
-
-/// Read `limit` bytes at most of a file into a string (a saved report).
-pub fn read_small(path: &std::path::Path, limit: usize) -> Result<String, CliError> {
-    let name = InputName::File(path.to_path_buf());
-    let file = name
-        .open()
-        .map_err(|e| CliError::bad_input(&name, format!("cannot read: {e}")))?;
-    let mut text = String::new();
-    file.take(limit as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| CliError::bad_input(&name, format!("cannot read: {e}")))?;
-    if text.len() > limit {
-        return Err(CliError::bad_input(
-            &name,
-            format!("larger than {limit} bytes"),
-        ));
-    }
-    Ok(text)
 }

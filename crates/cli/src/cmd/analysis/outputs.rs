@@ -9,6 +9,7 @@ use underwrite_analysis::report::tables::Table;
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
 use crate::output::{print_json, print_line};
+use crate::term;
 
 /// The output flags both commands take.
 #[derive(Debug, Clone, clap::Args)]
@@ -80,4 +81,28 @@ fn write_csv(dir: &std::path::Path, tables: &[Table]) -> Result<(), CliError> {
         w.flush().map_err(|e| fail(&path, &e))?;
     }
     Ok(())
+}
+
+/// Say on stderr how many lines had no decision, and the first of each kind: the lines no
+/// policy could read, then each policy's own failures under its role.
+pub fn warn_failures(
+    input: &underwrite_analysis::report::InputSummary,
+    policies: &[(&str, &[underwrite_analysis::report::FailureCount])],
+) {
+    let all = input.failures.iter().map(|f| ("", f)).chain(
+        policies
+            .iter()
+            .flat_map(|(who, fs)| fs.iter().map(move |f| (*who, f))),
+    );
+    for (who, f) in all {
+        let by = if who.is_empty() {
+            String::new()
+        } else {
+            format!(" by the {who}")
+        };
+        term::eprint_line(&format!(
+            "underwrite: {} line(s) without a decision{by} ({}), first at line {}: {}",
+            f.count, f.kind, f.first_line, f.first_message
+        ));
+    }
 }
