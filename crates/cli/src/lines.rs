@@ -84,6 +84,21 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, LineFailure> {
     })
 }
 
+/// A read that failed, and the line (1-based) it was reading.
+#[derive(Debug)]
+pub struct ReadError {
+    /// The line being read.
+    pub line: usize,
+    /// Why the read failed.
+    pub error: io::Error,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: cannot read: {}", self.line, self.error)
+    }
+}
+
 /// Reads lines that are not blank, each at most `cap` bytes held.
 pub struct JsonLines<R> {
     reader: R,
@@ -101,14 +116,36 @@ impl<R: BufRead> JsonLines<R> {
         }
     }
 
-    /// How many lines have been read so far, blank ones included.
-    pub fn lines_read(&self) -> usize {
-        self.number
-    }
-
     /// The line cap, for error messages.
     pub fn cap(&self) -> ByteSize {
         self.cap
+    }
+
+    /// [`JsonLines::next_into`], a failed read naming the line it was reading.
+    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<Option<Line>, ReadError> {
+        self.next_into(buf).map_err(|error| ReadError {
+            line: self.number + 1,
+            error,
+        })
+    }
+
+    /// Append lines to `chunk`, their text to `buf`, until the chunk holds `max_lines` lines or
+    /// `buf` holds `max_bytes` bytes (a chunk takes at least one line, itself at most the cap)
+    /// or the input ends. On a failed read the lines before it stay in the chunk.
+    pub fn fill_chunk(
+        &mut self,
+        buf: &mut Vec<u8>,
+        chunk: &mut Vec<Line>,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> Result<(), ReadError> {
+        while chunk.len() < max_lines && buf.len() < max_bytes {
+            match self.next_line(buf)? {
+                Some(line) => chunk.push(line),
+                None => break,
+            }
+        }
+        Ok(())
     }
 
     /// The next line that is not blank, its text appended to `buf`; `None` at the end.

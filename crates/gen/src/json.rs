@@ -4,23 +4,11 @@
 
 use std::fmt::Write;
 
-/// Append `s` as a JSON string literal.
+/// Append `s` as a JSON string literal, escaped by serde_json (the escaping every reader of
+/// these lines shares).
 pub(crate) fn string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    // Serializing a `&str` cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// Append `"key":` (keys are the generator's own ASCII names, never escaped).

@@ -20,7 +20,6 @@ use super::analysis::outputs::{self, OutputArgs, Rendered};
 use crate::error::CliError;
 use crate::input::{load_policy, InputName};
 use crate::limits::LineLimit;
-use crate::term;
 
 /// Arguments of `underwrite backtest`.
 #[derive(Debug, clap::Args)]
@@ -52,7 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let source = InputName::from_arg(args.input.as_deref());
     let backtest = run_over(&source, &policy, args.limit)?;
     let report = backtest.report(reference.as_ref());
-    outputs::warn_failures(&report.input, &[("policy", &report.policy.failures)]);
+    outputs::warn_failures("", &report.input, &[("policy", &report.policy.failures)]);
     outputs::write(
         &args.output,
         Rendered {
@@ -112,12 +111,11 @@ fn load_reference(
             ),
         ));
     }
-    for f in report.input.failures.iter().chain(&report.policy.failures) {
-        term::eprint_line(&format!(
-            "underwrite: reference {name}: {} line(s) without a decision ({}), first at line {}: {}",
-            f.count, f.kind, f.first_line, f.first_message
-        ));
-    }
+    outputs::warn_failures(
+        &format!("reference {name}: "),
+        &report.input,
+        &[("policy", &report.policy.failures)],
+    );
     Ok(backtest.reference())
 }
 

@@ -158,19 +158,8 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     loop {
         buf.clear();
         chunk.clear();
-        while chunk.len() < CHUNK_LINES && buf.len() < CHUNK_BYTES {
-            match lines.next_into(&mut buf) {
-                Ok(Some(line)) => chunk.push(line),
-                Ok(None) => break,
-                Err(e) => {
-                    let at = lines.lines_read() + 1;
-                    read_error = Some(CliError::bad_input(
-                        &source,
-                        format!("line {at}: cannot read: {e}"),
-                    ));
-                    break;
-                }
-            }
+        if let Err(e) = lines.fill_chunk(&mut buf, &mut chunk, CHUNK_LINES, CHUNK_BYTES) {
+            read_error = Some(CliError::bad_input(&source, e));
         }
         if chunk.is_empty() {
             break;

@@ -114,6 +114,7 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     }
     let report = compare.report();
     outputs::warn_failures(
+        "",
         &report.input,
         &[
             ("champion", &report.champion.failures),

@@ -110,10 +110,9 @@ fn run_jsonl(
     let (mut matched, mut failed) = (0usize, 0usize);
     loop {
         line.clear();
-        let next = lines.next_into(&mut line).map_err(|e| {
-            let at = lines.lines_read() + 1;
-            CliError::bad_input(name, format!("line {at}: cannot read: {e}"))
-        });
+        let next = lines
+            .next_line(&mut line)
+            .map_err(|e| CliError::bad_input(name, e));
         let next = match next {
             Ok(Some(next)) => next,
             Ok(None) => break,

@@ -25,14 +25,7 @@ fn input_table(input: &InputSummary) -> Table {
         .push(vec![text("labelled bad"), Cell::Count(input.bad)]);
     t.rows.push(vec![
         text("bad rate (labelled)"),
-        Cell::Rate(
-            crate::report::build::bad_rate(crate::stats::Counts {
-                good: input.labelled - input.bad.min(input.labelled),
-                bad: input.bad.min(input.labelled),
-                unknown: 0,
-            })
-            .rate,
-        ),
+        Cell::Rate(crate::stats::ratio(input.bad, input.labelled)),
     ]);
     t
 }

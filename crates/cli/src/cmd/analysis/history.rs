@@ -95,21 +95,10 @@ fn read_chunks(
         let mut buf = recycled.try_recv().unwrap_or_default();
         buf.clear();
         let mut chunk = Vec::with_capacity(CHUNK_LINES);
-        let mut error = None;
-        while chunk.len() < CHUNK_LINES && buf.len() < CHUNK_BYTES {
-            match lines.next_into(&mut buf) {
-                Ok(Some(line)) => chunk.push(line),
-                Ok(None) => break,
-                Err(e) => {
-                    let at = lines.lines_read() + 1;
-                    error = Some(CliError::bad_input(
-                        source,
-                        format!("line {at}: cannot read: {e}"),
-                    ));
-                    break;
-                }
-            }
-        }
+        let error = lines
+            .fill_chunk(&mut buf, &mut chunk, CHUNK_LINES, CHUNK_BYTES)
+            .err()
+            .map(|e| CliError::bad_input(source, e));
         let done = chunk.is_empty() || error.is_some();
         let sent = chunks.send(Chunk {
             buf,

@@ -86,6 +86,7 @@ fn write_csv(dir: &std::path::Path, tables: &[Table]) -> Result<(), CliError> {
 /// Say on stderr how many lines had no decision, and the first of each kind: the lines no
 /// policy could read, then each policy's own failures under its role.
 pub fn warn_failures(
+    prefix: &str,
     input: &underwrite_analysis::report::InputSummary,
     policies: &[(&str, &[underwrite_analysis::report::FailureCount])],
 ) {
@@ -101,7 +102,7 @@ pub fn warn_failures(
             format!(" by the {who}")
         };
         term::eprint_line(&format!(
-            "underwrite: {} line(s) without a decision{by} ({}), first at line {}: {}",
+            "underwrite: {prefix}{} line(s) without a decision{by} ({}), first at line {}: {}",
             f.count, f.kind, f.first_line, f.first_message
         ));
     }
