@@ -5,8 +5,8 @@
 //!   and its payload is the body's exact bytes;
 //! * a `Pending` answer carries a signal id that is safe in a URL path (`[A-Za-z0-9._-]`, 1 to
 //!   128 bytes);
-//! * `Retry` only for 408, 429 and 5xx; `Refused` only for 4xx, or a 2xx whose envelope `code` is
-//!   not `OK`;
+//! * `Retry` only for 408, 429 and 5xx, or a 2xx whose envelope `code` is `SERVICE_UNAVAILABLE`
+//!   or `SYSTEM_ERROR`; `Refused` only for 4xx, or a 2xx whose envelope `code` is not `OK`;
 //! * a provider's message is at most 301 characters with no raw control character.
 //!
 //! Input: byte 0 picks the status, byte 1 the content type, the rest is the body (the seed
@@ -56,7 +56,15 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(parse(body).unwrap_err(), SignalError::NotReady);
         }
         Reply::Retry { status, message, .. } => {
-            assert!(matches!(status, 408 | 429 | 500..=599), "{status}");
+            // A 2xx retries too when its envelope says the provider was down (the client's
+            // documented rule, and reply.rs's own unit test).
+            let transient_envelope = (200..300).contains(&status)
+                && matches!(parse(body), Err(SignalError::Provider { code, .. })
+                    if matches!(code.as_str(), "SERVICE_UNAVAILABLE" | "SYSTEM_ERROR"));
+            assert!(
+                matches!(status, 408 | 429 | 500..=599) || transient_envelope,
+                "{status}"
+            );
             if let Some(m) = message {
                 check_message(&m);
             }
