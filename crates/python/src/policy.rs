@@ -1,0 +1,293 @@
+//! `Policy`: load, identify, test and decide.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use rayon::prelude::*;
+use underwrite_core::policy::kyc::{self, KycFacts};
+use underwrite_core::policy::{DecideError, DecideOptions, Decision, Policy, MAX_POLICY_BYTES};
+
+use crate::decision::{PyDecision, PyPolicyId};
+use crate::errors::{self, catch};
+use crate::input::JsonInput;
+use crate::testing::{self, read_capped};
+
+/// A loaded, compiled policy. Safe to share between threads; deciding releases the GIL.
+///
+/// >>> import underwrite
+/// >>> policy = underwrite.Policy.load("rules/starter.yaml")
+/// >>> policy.name
+/// 'starter'
+#[pyclass(name = "Policy", module = "underwrite", frozen)]
+pub(crate) struct PyPolicy {
+    policy: Arc<Policy>,
+    /// Where files its tests name are read from.
+    base_dir: Option<PathBuf>,
+    /// The file it was read from, for `repr`.
+    file: Option<String>,
+}
+
+/// What `decide_many` does with an item that cannot be decided.
+#[derive(Clone, Copy)]
+enum OnError {
+    /// Raise the first failure's exception.
+    Raise,
+    /// Put the exception in the failed item's place.
+    Return,
+}
+
+#[pymethods]
+impl PyPolicy {
+    /// Load a policy from a YAML file. Raises `PolicyError` (with every diagnostic) when it does
+    /// not load, `FileNotFoundError` / `OSError` when it cannot be read.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyPolicy> {
+        let file = path.display().to_string();
+        let bytes = read_policy_file(&path, &file)?;
+        let policy = compile(py, &bytes, Some(&file))?;
+        Ok(PyPolicy {
+            policy,
+            base_dir: Some(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
+            file: Some(file),
+        })
+    }
+
+    /// Load a policy from YAML text (`str` or `bytes`). Files its tests name are read relative
+    /// to `base_dir`, when given.
+    #[staticmethod]
+    #[pyo3(signature = (text, base_dir = None))]
+    fn from_yaml(
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        base_dir: Option<PathBuf>,
+    ) -> PyResult<PyPolicy> {
+        let bytes: Vec<u8> = if let Ok(b) = text.cast::<PyBytes>() {
+            b.as_bytes().to_vec()
+        } else if let Ok(s) = text.cast::<PyString>() {
+            s.to_cow()?.as_bytes().to_vec()
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "text must be str or bytes (the YAML of a policy)",
+            ));
+        };
+        let policy = compile(py, &bytes, None)?;
+        Ok(PyPolicy {
+            policy,
+            base_dir,
+            file: None,
+        })
+    }
+
+    /// The policy's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.policy.id().name
+    }
+
+    /// The policy's version.
+    #[getter]
+    fn version(&self) -> &str {
+        &self.policy.id().version
+    }
+
+    /// SHA-256 of the policy file's bytes (lower-case hex): what every decision records.
+    #[getter]
+    fn sha256(&self) -> &str {
+        &self.policy.id().hash
+    }
+
+    /// Name, version and sha256 together.
+    #[getter]
+    fn id(&self) -> PyPolicyId {
+        PyPolicyId::from(self.policy.id())
+    }
+
+    /// The policy's description.
+    #[getter]
+    fn description(&self) -> &str {
+        self.policy.description()
+    }
+
+    /// The policy's owner.
+    #[getter]
+    fn owner(&self) -> &str {
+        self.policy.owner()
+    }
+
+    /// Run the policy's own `tests:` and compute their coverage, as `underwrite test` does.
+    fn test(&self, py: Python<'_>) -> testing::PyTestRun {
+        let policy = &self.policy;
+        let base_dir = self.base_dir.as_deref();
+        py.detach(|| testing::run(policy, base_dir))
+    }
+
+    /// Decide one application. `signals` is the provider's payload (bytes, str or dict); `kyc`
+    /// a KYC request (`submitted` / `authority`) or result, or `None` when no KYC was run.
+    /// Raises `SignalsError`, `KycError` or `DecisionError` when no decision can be made.
+    #[pyo3(signature = (signals, kyc = None, trace = false))]
+    fn decide(
+        &self,
+        py: Python<'_>,
+        signals: &Bound<'_, PyAny>,
+        kyc: Option<&Bound<'_, PyAny>>,
+        trace: bool,
+    ) -> PyResult<PyDecision> {
+        let signals = JsonInput::extract(signals, "signals")?;
+        let kyc = JsonInput::extract_optional(kyc, "kyc")?;
+        let policy = &self.policy;
+        let outcome = py.detach(|| catch(|| decide_one(policy, &signals, kyc.as_ref(), trace)));
+        match outcome {
+            Ok(Ok(decision)) => Ok(PyDecision::new(decision)),
+            Ok(Err(error)) => Err(errors::decide_error(py, &error, None)),
+            Err(detail) => Err(errors::internal(py, &detail)),
+        }
+    }
+
+    /// Decide many applications on all cores, the GIL released: `payloads` is a sequence of
+    /// signals payloads, `kycs` (optional) a sequence of the same length of KYC inputs or
+    /// `None`s. Returns the decisions in order. With `errors="raise"` (the default) the first
+    /// item that cannot be decided raises its exception (its message starts `item N:` and it
+    /// has an `index`); with `errors="return"` that item's place holds the exception instead.
+    #[pyo3(signature = (payloads, kycs = None, trace = false, errors = "raise"))]
+    fn decide_many(
+        &self,
+        py: Python<'_>,
+        payloads: &Bound<'_, PyAny>,
+        kycs: Option<&Bound<'_, PyAny>>,
+        trace: bool,
+        errors: &str,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let on_error = match errors {
+            "raise" => OnError::Raise,
+            "return" => OnError::Return,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "errors must be \"raise\" or \"return\", not {other:?}"
+                )))
+            }
+        };
+        let signals: Vec<JsonInput> = payloads
+            .try_iter()?
+            .map(|item| JsonInput::extract(&item?, "each payload"))
+            .collect::<PyResult<_>>()?;
+        let kycs: Vec<Option<JsonInput>> = match kycs {
+            None => Vec::new(),
+            Some(kycs) if kycs.is_none() => Vec::new(),
+            Some(kycs) => kycs
+                .try_iter()?
+                .map(|item| JsonInput::extract_optional(Some(&item?), "each kyc"))
+                .collect::<PyResult<_>>()?,
+        };
+        if !kycs.is_empty() && kycs.len() != signals.len() {
+            return Err(PyValueError::new_err(format!(
+                "kycs has {} items and payloads {}: give one KYC input (or None) per payload",
+                kycs.len(),
+                signals.len()
+            )));
+        }
+        let policy = &self.policy;
+        let outcomes: Vec<Result<Result<Decision, DecideError>, String>> = py.detach(|| {
+            signals
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let kyc = kycs.get(i).and_then(Option::as_ref);
+                    catch(|| decide_one(policy, s, kyc, trace))
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(outcomes.len());
+        for (index, outcome) in outcomes.into_iter().enumerate() {
+            let error = match outcome {
+                Ok(Ok(decision)) => {
+                    out.push(Py::new(py, PyDecision::new(decision))?.into_any());
+                    continue;
+                }
+                Ok(Err(error)) => errors::decide_error(py, &error, Some(index)),
+                Err(detail) => errors::internal(py, &detail),
+            };
+            match on_error {
+                OnError::Raise => return Err(error),
+                OnError::Return => out.push(error.into_value(py).into_any()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Decide every row of an Arrow batch on all cores, the GIL released; see the stubs for
+    /// the columns. A bad row fills its `error` column; a batch of the wrong shape raises
+    /// `ColumnError`.
+    #[pyo3(signature = (data, signals = "signals", kyc = None, id = None))]
+    fn decide_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        signals: &str,
+        kyc: Option<&str>,
+        id: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let columns = underwrite_arrow::Columns { signals, kyc, id };
+        crate::arrow::decide(py, &self.policy, data, columns)
+    }
+
+    fn __repr__(&self) -> String {
+        let id = self.policy.id();
+        let short = id.hash.get(..12).unwrap_or(&id.hash);
+        match &self.file {
+            Some(file) => format!(
+                "Policy(name={:?}, version={:?}, sha256={short:?}…, file={file:?})",
+                id.name, id.version
+            ),
+            None => format!(
+                "Policy(name={:?}, version={:?}, sha256={short:?}…)",
+                id.name, id.version
+            ),
+        }
+    }
+}
+
+/// Decide one application: what `Application::decide` does, from separate inputs.
+fn decide_one(
+    policy: &Policy,
+    signals: &JsonInput,
+    kyc_input: Option<&JsonInput>,
+    trace: bool,
+) -> Result<Decision, DecideError> {
+    let result = kyc_input
+        .map(|k| kyc::result_from_json(k.bytes()))
+        .transpose()?;
+    let facts = result.as_ref().map(KycFacts::from_result);
+    policy.decide_payload(signals.bytes(), facts.as_ref(), DecideOptions { trace })
+}
+
+fn compile(py: Python<'_>, bytes: &[u8], file: Option<&str>) -> PyResult<Arc<Policy>> {
+    match py.detach(|| catch(|| Policy::load(bytes))) {
+        Ok(Ok(policy)) => Ok(Arc::new(policy)),
+        Ok(Err(error)) => Err(errors::load_error(py, &error, file)),
+        Err(detail) => Err(errors::internal(py, &detail)),
+    }
+}
+
+/// The policy file's bytes: one byte over the limit is read, so the library can refuse it.
+fn read_policy_file(path: &Path, file: &str) -> PyResult<Vec<u8>> {
+    match std::fs::metadata(path) {
+        Err(e) => {
+            let message = format!("{file}: {e}");
+            return Err(match e.kind() {
+                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+                std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+                _ => PyOSError::new_err(message),
+            });
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(PyOSError::new_err(format!("{file}: not a regular file")))
+        }
+        Ok(_) => {}
+    }
+    // The cap is MAX + 1 so that an oversized file reaches the loader, which names the limit.
+    read_capped(path, MAX_POLICY_BYTES as u64 + 1)
+        .map_err(|why| PyOSError::new_err(format!("{file}: {why}")))
+}

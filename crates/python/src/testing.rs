@@ -1,0 +1,177 @@
+//! `Policy.test()`: the policy's own `tests:`, run as `underwrite test` runs them.
+
+use std::io::Read;
+use std::path::Path;
+
+use pyo3::prelude::*;
+use underwrite_core::policy::{InputSource, Policy, TestFailure, TestInput, TestReport, TestSpec};
+
+use crate::errors::catch;
+use crate::input::loads;
+
+/// Largest file a test may name, in bytes (the CLI's default `--max-input-bytes`).
+const MAX_TEST_FILE_BYTES: u64 = 16 << 20;
+
+/// The results of a policy's own tests.
+#[pyclass(name = "TestRun", module = "underwrite", frozen)]
+pub(crate) struct PyTestRun {
+    /// Whether every test passed.
+    #[pyo3(get)]
+    passed: bool,
+    /// One result per test, in file order.
+    #[pyo3(get)]
+    results: Vec<PyTestResult>,
+    coverage: String,
+}
+
+#[pymethods]
+impl PyTestRun {
+    /// Coverage of the policy by its tests, as `underwrite test --coverage --format json`
+    /// gives it: `percent`, `covered`, `total`, per-kind tallies and every item.
+    #[getter]
+    fn coverage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        loads(py, &self.coverage)
+    }
+
+    /// The tests that failed.
+    #[getter]
+    fn failed(&self) -> Vec<PyTestResult> {
+        self.results.iter().filter(|r| !r.passed).cloned().collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.results.len()
+    }
+
+    fn __repr__(&self) -> String {
+        let failed = self.results.iter().filter(|r| !r.passed).count();
+        format!(
+            "TestRun(passed={}, tests={}, failed={failed})",
+            if self.passed { "True" } else { "False" },
+            self.results.len()
+        )
+    }
+}
+
+/// One test's result: its `name`, whether it `passed`, and each `failure` as one line.
+#[pyclass(
+    name = "TestResult",
+    module = "underwrite",
+    frozen,
+    skip_from_py_object
+)]
+#[derive(Clone)]
+pub(crate) struct PyTestResult {
+    /// The test's name.
+    #[pyo3(get)]
+    name: String,
+    /// Whether it passed.
+    #[pyo3(get)]
+    passed: bool,
+    /// What did not match, one line each (empty when it passed).
+    #[pyo3(get)]
+    failures: Vec<String>,
+}
+
+#[pymethods]
+impl PyTestResult {
+    fn __repr__(&self) -> String {
+        format!(
+            "TestResult(name={:?}, passed={}, failures={:?})",
+            self.name,
+            if self.passed { "True" } else { "False" },
+            self.failures
+        )
+    }
+}
+
+/// Run every test of `policy`; files a test names are read relative to `base_dir`.
+pub(crate) fn run(policy: &Policy, base_dir: Option<&Path>) -> PyTestRun {
+    let reports: Vec<TestReport> = policy
+        .tests()
+        .iter()
+        .map(|case| match read_inputs(case, base_dir) {
+            Ok((signals, kyc)) => catch(|| policy.run_test(case, &signals, kyc.as_deref()))
+                .unwrap_or_else(|detail| {
+                    TestReport::failed(case.name.clone(), TestFailure::Panicked { detail })
+                }),
+            Err(failure) => TestReport::failed(case.name.clone(), failure),
+        })
+        .collect();
+    let coverage = policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref()));
+    PyTestRun {
+        passed: reports.iter().all(TestReport::passed),
+        results: reports
+            .iter()
+            .map(|r| PyTestResult {
+                name: r.name.clone(),
+                passed: r.passed(),
+                failures: r.failures.iter().map(ToString::to_string).collect(),
+            })
+            .collect(),
+        coverage: serde_json::to_string(&coverage).unwrap_or_else(|_| "null".to_string()),
+    }
+}
+
+fn read_inputs(
+    case: &TestSpec,
+    base_dir: Option<&Path>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
+    let signals = read_source(&case.signals, TestInput::Signals, base_dir)?;
+    let kyc = case
+        .kyc
+        .as_ref()
+        .map(|k| read_source(k, TestInput::Kyc, base_dir))
+        .transpose()?;
+    Ok((signals, kyc))
+}
+
+/// A test input: inline JSON, or a regular file relative to the policy's directory, read
+/// under [`MAX_TEST_FILE_BYTES`].
+fn read_source(
+    source: &InputSource,
+    input: TestInput,
+    base_dir: Option<&Path>,
+) -> Result<Vec<u8>, TestFailure> {
+    let InputSource::Path(relative) = source else {
+        return Ok(source.inline_bytes().unwrap_or_default());
+    };
+    let unreadable = |source: String, message: String| TestFailure::InputUnreadable {
+        input,
+        source,
+        message,
+    };
+    let Some(dir) = base_dir else {
+        return Err(unreadable(
+            relative.clone(),
+            "the test names a file, and this policy was not loaded from one: use \
+             Policy.load(path), or Policy.from_yaml(text, base_dir=...)"
+                .to_string(),
+        ));
+    };
+    let path = dir.join(relative);
+    read_file(&path).map_err(|message| unreadable(path.display().to_string(), message))
+}
+
+/// A regular file (checked before it is opened: a FIFO would block), at most
+/// [`MAX_TEST_FILE_BYTES`].
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    read_capped(path, MAX_TEST_FILE_BYTES)
+}
+
+/// Read a regular file of at most `cap` bytes; a larger one is refused.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_string());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("larger than {cap} bytes"));
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,118 @@
+"""Loading policies, their identity, their own tests, and load errors."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import underwrite
+from conftest import RULES
+
+BAD_POLICY = """name: bad
+version: "1"
+knockouts:
+  - id: first
+    when: nope > 1
+    outcome: reject
+    reason: { code: A, text: a }
+  - id: second
+    when: events_overdue_day30 >
+    outcome: reject
+    reason: { code: B, text: b }
+"""
+
+
+@pytest.mark.parametrize("name", ["starter.yaml", "challenger.yaml", "behaviour-scorecard.yaml"])
+def test_identity_is_the_file_s(name):
+    path = RULES / name
+    policy = underwrite.Policy.load(path)
+    assert policy.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    same = underwrite.Policy.from_yaml(path.read_text())
+    assert (same.name, same.version, same.sha256) == (policy.name, policy.version, policy.sha256)
+    assert underwrite.Policy.from_yaml(path.read_bytes()).sha256 == policy.sha256
+    assert policy.id == underwrite.Policy.load(str(path)).id
+    assert policy.id.sha256 == policy.sha256
+    assert policy.name in repr(policy) and name in repr(policy)
+
+
+def test_every_diagnostic_is_reported_with_file_line_and_column(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_POLICY)
+    with pytest.raises(underwrite.PolicyError) as raised:
+        underwrite.Policy.load(path)
+    diagnostics = raised.value.diagnostics
+    assert len(diagnostics) == 2
+    first, second = diagnostics
+    assert (first.file, first.line, first.rule) == (str(path), 5, "first")
+    assert first.column is not None and "unknown feature `nope`" in first.message
+    assert str(first).startswith(f"{path}:5:{first.column}: `first`: unknown feature `nope`")
+    assert second.rule == "second" and second.line == 9
+    assert str(path) in str(raised.value)
+    assert all(str(d) in str(raised.value) or d.message in str(raised.value) for d in diagnostics)
+    assert isinstance(raised.value, underwrite.UnderwriteError)
+
+    with pytest.raises(underwrite.PolicyError) as from_text:
+        underwrite.Policy.from_yaml(BAD_POLICY)
+    assert [d.file for d in from_text.value.diagnostics] == [None, None]
+    assert [(d.line, d.column) for d in from_text.value.diagnostics] == [
+        (d.line, d.column) for d in diagnostics
+    ]
+
+
+def test_files_that_cannot_be_read_raise_os_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.yaml"):
+        underwrite.Policy.load(tmp_path / "missing.yaml")
+    with pytest.raises(OSError, match="not a regular file"):
+        underwrite.Policy.load(tmp_path)
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"#" * (1024 * 1024 + 1))
+    with pytest.raises(underwrite.PolicyError, match="limit"):
+        underwrite.Policy.load(huge)
+    with pytest.raises(TypeError):
+        underwrite.Policy.from_yaml(42)  # type: ignore[arg-type]
+
+
+def test_the_shipped_policies_pass_their_own_tests_at_full_coverage():
+    for name in ["starter.yaml", "challenger.yaml"]:
+        run = underwrite.Policy.load(RULES / name).test()
+        assert run.passed, run.failed
+        assert len(run) == len(run.results) > 5
+        assert all(r.passed and r.failures == [] for r in run.results)
+        assert run.coverage["percent"] == 100.0
+        assert run.coverage["covered"] == run.coverage["total"] > 0
+
+
+def test_a_failing_test_says_what_differed():
+    text = (RULES / "starter.yaml").read_text()
+    assert "decision: approve" in text
+    broken = text.replace("decision: approve", "decision: reject", 1)
+    run = underwrite.Policy.from_yaml(broken, base_dir=RULES).test()
+    assert not run.passed
+    assert len(run.failed) == 1
+    (failed,) = run.failed
+    assert any("reject" in f and "approve" in f for f in failed.failures), failed.failures
+
+
+FILE_TEST = """name: files
+version: "1"
+knockouts:
+  - id: overdue
+    when: events_overdue_day30 > 0
+    outcome: reject
+    reason: { code: OVERDUE, text: Overdue }
+tests:
+  - name: from a file
+    signals: ../testdata/signals/clean.json
+    expect: { decision: approve }
+"""
+
+
+def test_files_a_test_names_are_read_relative_to_the_policy():
+    run = underwrite.Policy.from_yaml(FILE_TEST, base_dir=RULES).test()
+    assert run.passed, run.failed
+    without = underwrite.Policy.from_yaml(FILE_TEST).test()
+    assert not without.passed
+    assert "Policy.load(path)" in without.failed[0].failures[0]
+    missing = underwrite.Policy.from_yaml(FILE_TEST.replace("clean.json", "nope.json"), base_dir=RULES).test()
+    assert not missing.passed and "cannot read" in missing.failed[0].failures[0]
