@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyString, PyTuple};
 use rayon::prelude::*;
 use underwrite_core::policy::kyc::{self, KycFacts};
 use underwrite_core::policy::{DecideError, DecideOptions, Decision, Policy, MAX_POLICY_BYTES};
@@ -24,6 +24,8 @@ use crate::testing::{self, read_capped};
 #[pyclass(name = "Policy", module = "underwrite", frozen)]
 pub(crate) struct PyPolicy {
     policy: Arc<Policy>,
+    /// The YAML it was loaded from, for pickling (at most `MAX_POLICY_BYTES`).
+    source: Arc<[u8]>,
     /// Where files its tests name are read from.
     base_dir: Option<PathBuf>,
     /// The file it was read from, for `repr`.
@@ -50,6 +52,7 @@ impl PyPolicy {
         let policy = compile(py, &bytes, Some(&file))?;
         Ok(PyPolicy {
             policy,
+            source: bytes.into(),
             base_dir: Some(path.parent().unwrap_or(Path::new(".")).to_path_buf()),
             file: Some(file),
         })
@@ -76,6 +79,7 @@ impl PyPolicy {
         let policy = compile(py, &bytes, None)?;
         Ok(PyPolicy {
             policy,
+            source: bytes.into(),
             base_dir,
             file: None,
         })
@@ -231,6 +235,21 @@ impl PyPolicy {
     ) -> PyResult<Bound<'py, PyAny>> {
         let columns = underwrite_arrow::Columns { signals, kyc, id };
         crate::arrow::decide(py, &self.policy, data, columns)
+    }
+
+    /// Pickling (Spark closures, multiprocessing, joblib): a policy travels as its YAML and
+    /// `base_dir`, and is compiled again where it is unpickled (same sha256).
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let from_yaml = py.get_type::<PyPolicy>().getattr("from_yaml")?;
+        let args = (
+            PyBytes::new(py, &self.source),
+            self.base_dir.as_ref().map(|d| d.display().to_string()),
+        )
+            .into_pyobject(py)?;
+        Ok((from_yaml, args))
     }
 
     fn __repr__(&self) -> String {

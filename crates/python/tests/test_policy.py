@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
 
 import pytest
 
@@ -116,3 +117,15 @@ def test_files_a_test_names_are_read_relative_to_the_policy():
     assert "Policy.load(path)" in without.failed[0].failures[0]
     missing = underwrite.Policy.from_yaml(FILE_TEST.replace("clean.json", "nope.json"), base_dir=RULES).test()
     assert not missing.passed and "cannot read" in missing.failed[0].failures[0]
+
+
+def test_a_policy_pickles_as_its_yaml_and_decides_the_same():
+    """What Spark closures, multiprocessing and joblib rely on."""
+    policy = underwrite.Policy.load(RULES / "starter.yaml")
+    copy = pickle.loads(pickle.dumps(policy))
+    assert (copy.name, copy.version, copy.sha256) == (policy.name, policy.version, policy.sha256)
+    payload = (RULES.parent / "testdata" / "signals" / "risky.json").read_text()
+    assert copy.decide(payload) == policy.decide(payload)
+    assert copy.test().passed
+    with_files = underwrite.Policy.from_yaml(FILE_TEST, base_dir=RULES)
+    assert pickle.loads(pickle.dumps(with_files)).test().passed

@@ -98,7 +98,8 @@ class TestRun:
     def __len__(self) -> int: ...
 
 class Policy:
-    """A loaded, compiled policy: immutable, shareable between threads.
+    """A loaded, compiled policy: immutable, shareable between threads, picklable (it travels
+    as its YAML and is compiled again where it lands, with the same sha256).
 
     >>> policy = Policy.load("rules/starter.yaml")
     >>> policy.decide(clean_payload, kyc=matching_kyc_request).decision
