@@ -7,7 +7,8 @@
 //!   `Application::decide` (what `underwrite batch` runs): the same decision, score and reason
 //!   codes, or an error with the same message.
 //!
-//! Input: the first byte picks the column layout (utf8, large_utf8, utf8_view, binary, ...);
+//! Input: the first byte picks the column layouts (utf8, large_utf8, utf8_view, binary, ...)
+//! and, from 128 on, an int64 id column (the lines' integer ids) instead of a text one;
 //! the rest is JSON Lines. A line that is an object with `signals` gives a row of its parts'
 //! exact text (`id` when it is a string); any other line goes into the signals column as it is,
 //! so cells that are not JSON, not UTF-8 or empty are exercised too. Seeds:
@@ -20,17 +21,18 @@ use std::sync::{Arc, OnceLock};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int8Type};
 use arrow_array::{
-    Array, ArrayRef, BinaryArray, BinaryViewArray, LargeBinaryArray, LargeStringArray,
-    RecordBatch, StringArray, StringViewArray,
+    Array, ArrayRef, BinaryArray, BinaryViewArray, Int64Array, LargeBinaryArray,
+    LargeStringArray, RecordBatch, StringArray, StringViewArray,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;
 use underwrite_arrow::{decide_batch, output_schema, Columns};
-use underwrite_core::application::Application;
+use underwrite_core::application::{Application, ApplicationError};
 use underwrite_core::policy::{DecideOptions, Policy};
 
 const STARTER: &str = include_str!("../../rules/starter.yaml");
-const MAX_ROWS: usize = 64;
+/// Above `underwrite-arrow`'s 64 rows per task, so rows are split across tasks and reassembled.
+const MAX_ROWS: usize = 300;
 
 fn starter() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
@@ -38,9 +40,12 @@ fn starter() -> &'static Policy {
 }
 
 struct Row<'a> {
-    /// The line, when it is an application batch would read.
+    /// The line, when batch's result for it is the row's to equal: an application it reads,
+    /// or one it refuses for its id.
     line: Option<&'a str>,
     id: Option<&'a [u8]>,
+    /// The id as an integer, for an integer id column.
+    number: Option<i64>,
     signals: Option<&'a [u8]>,
     kyc: Option<&'a [u8]>,
 }
@@ -50,6 +55,7 @@ fn row(line: &[u8]) -> Row<'_> {
         let text = std::str::from_utf8(line).ok()?;
         let parts: HashMap<&str, &RawValue> = serde_json::from_str(text).ok()?;
         let signals = parts.get("signals")?.get().as_bytes();
+        let number = parts.get("id").and_then(|r| r.get().parse::<i64>().ok());
         let id = parts.get("id").map(|r| r.get()).filter(|id| id.starts_with('"'));
         // The id column holds the string's value; the line holds it quoted.
         let id = id.and_then(|quoted| {
@@ -57,16 +63,23 @@ fn row(line: &[u8]) -> Row<'_> {
             // Only when the value is exactly the text between the quotes (no escapes).
             (quoted[1..quoted.len() - 1] == unquoted).then(|| quoted[1..quoted.len() - 1].as_bytes())
         });
+        let comparable = matches!(
+            Application::from_json(text),
+            Ok(_) | Err(ApplicationError::BadId)
+        );
         Some(Row {
-            line: Application::from_json(text).ok().map(|_| text),
+            line: comparable.then_some(text),
             id,
+            number,
             signals: Some(signals),
-            kyc: parts.get("kyc").map(|r| r.get().as_bytes()).filter(|k| *k != b"null"),
+            // `null` stays in the cell: a JSON null KYC is no KYC in both paths.
+            kyc: parts.get("kyc").map(|r| r.get().as_bytes()),
         })
     };
     raw().unwrap_or(Row {
         line: None,
         id: None,
+        number: None,
         signals: (!line.is_empty()).then_some(line),
         kyc: None,
     })
@@ -109,12 +122,29 @@ fuzz_target!(|data: &[u8]| {
     let Some((&layout, text)) = data.split_first() else {
         return;
     };
-    let rows: Vec<Row<'_>> = text.split(|&b| b == b'\n').take(MAX_ROWS).map(row).collect();
-    let ids: Vec<Option<&[u8]>> = rows.iter().map(|r| r.id).collect();
+    let mut rows: Vec<Row<'_>> = text.split(|&b| b == b'\n').take(MAX_ROWS).map(row).collect();
+    // Half the inputs get an integer id column: rows whose line has another kind of id are
+    // then not comparable with batch (their id is not in the batch).
+    let integer_ids = layout >= 128;
+    let id_column: ArrayRef = if integer_ids {
+        for r in &mut rows {
+            let same_id = match r.line.and_then(|l| Application::from_json(l).ok()) {
+                Some(app) => app.id_json().is_none_or(|id| id.parse::<i64>().ok() == r.number),
+                None => false,
+            };
+            if !same_id {
+                r.line = None;
+            }
+        }
+        Arc::new(Int64Array::from(rows.iter().map(|r| r.number).collect::<Vec<_>>()))
+    } else {
+        let ids: Vec<Option<&[u8]>> = rows.iter().map(|r| r.id).collect();
+        column(&ids, layout)
+    };
     let signals: Vec<Option<&[u8]>> = rows.iter().map(|r| r.signals).collect();
     let kycs: Vec<Option<&[u8]>> = rows.iter().map(|r| r.kyc).collect();
     let batch = RecordBatch::try_from_iter([
-        ("id", column(&ids, layout)),
+        ("id", id_column),
         ("signals", column(&signals, layout / 6)),
         ("kyc", column(&kycs, layout / 36)),
     ])

@@ -70,6 +70,13 @@ pub(crate) fn check(schema: &Schema, columns: Columns<'_>) -> Result<(), ColumnE
 }
 
 fn field<'s>(schema: &'s Schema, name: &str) -> Result<&'s DataType, ColumnError> {
+    let count = schema.fields().iter().filter(|f| f.name() == name).count();
+    if count > 1 {
+        return Err(ColumnError::Duplicate {
+            name: name.to_string(),
+            count,
+        });
+    }
     schema
         .column_with_name(name)
         .map(|(_, f)| f.data_type())

@@ -17,8 +17,8 @@
 //!
 //! # Why it is built this way
 //!
-//! * **One application reader.** Each row becomes an [`Application`] through
-//!   [`Application::from_parts`] and is decided by [`Application::decide`]: the same code, and so
+//! * **One application reader.** Each row becomes an [`Application`](underwrite_core::application::Application) through
+//!   [`Application::from_parts`](underwrite_core::application::Application::from_parts) and is decided by [`Application::decide`](underwrite_core::application::Application::decide): the same code, and so
 //!   the same decisions and the same error messages, as `underwrite batch`, the service and
 //!   backtests. A row's `error` is exactly the message `batch` writes for that application.
 //! * **A bad row never fails the batch.** A null or malformed payload, a bad KYC input, a bad id,
@@ -80,6 +80,14 @@ pub enum ColumnError {
         name: String,
         /// The batch's columns, comma-separated.
         available: String,
+    },
+    /// The batch has more than one column of the name asked for.
+    #[error("the batch has {count} columns named `{name}`; rename all but one")]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// How many columns have it.
+        count: usize,
     },
     /// The named column cannot hold JSON text.
     #[error(

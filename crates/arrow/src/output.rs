@@ -50,7 +50,7 @@ pub(crate) fn schema(input: &Schema) -> SchemaRef {
 pub(crate) fn columns(rows: &[RowOutcome], policy_sha256: &str) -> [ArrayRef; 5] {
     let keys: Int8Array = rows
         .iter()
-        .map(|row| row.as_ref().ok().map(|d| outcome_key(d.decision.decision)))
+        .map(|row| row.as_ref().ok().map(|d| outcome_key(d.outcome)))
         .collect();
     let values = Arc::new(StringArray::from_iter_values(
         OUTCOMES.iter().map(|o| o.as_str()),
@@ -67,8 +67,8 @@ pub(crate) fn columns(rows: &[RowOutcome], policy_sha256: &str) -> [ArrayRef; 5]
     for row in rows {
         match row {
             Ok(decided) => {
-                for reason in &decided.decision.reasons {
-                    reasons.values().append_value(&reason.code);
+                for code in &decided.reason_codes {
+                    reasons.values().append_value(code);
                 }
                 reasons.append(true);
             }

@@ -5,17 +5,19 @@ use std::panic::{self, AssertUnwindSafe};
 
 use serde_json::value::RawValue;
 use underwrite_core::application::Application;
-use underwrite_core::policy::{DecideOptions, Decision, Policy};
+use underwrite_core::policy::{DecideOptions, Outcome, Policy};
 
 use crate::columns::{CellError, Id, Inputs, TextColumn};
 
 /// Longest panic message kept in a row's error.
 const MAX_PANIC_CHARS: usize = 200;
 
-/// A decided row: the decision and its score as the `int32` column holds it.
+/// What the output columns keep of a decided row (not the reasons' texts, nor the trace):
+/// a batch's transient memory is about the size of its output.
 pub(crate) struct Decided {
-    pub decision: Decision,
+    pub outcome: Outcome,
     pub score: Option<i32>,
+    pub reason_codes: Vec<String>,
 }
 
 /// A row's decision, or the message of its `error` cell.
@@ -38,8 +40,9 @@ pub(crate) fn decide(policy: &Policy, inputs: &Inputs<'_>, index: usize) -> RowO
 fn decide_row(policy: &Policy, inputs: &Inputs<'_>, index: usize) -> RowOutcome {
     let signals = json_cell(&inputs.signals, index)?
         .ok_or_else(|| cell_message(inputs.signals.name(), CellError::Null))?;
+    // A JSON `null` is no KYC, as `"kyc": null` is in a batch line.
     let kyc = match &inputs.kyc {
-        Some(column) => json_cell(column, index)?,
+        Some(column) => json_cell(column, index)?.filter(|raw| raw.get() != "null"),
         None => None,
     };
     let id = match &inputs.id {
@@ -64,7 +67,11 @@ fn decide_row(policy: &Policy, inputs: &Inputs<'_>, index: usize) -> RowOutcome 
                 .map_err(|_| format!("score {score} does not fit the int32 `score` column"))
         })
         .transpose()?;
-    Ok(Decided { decision, score })
+    Ok(Decided {
+        outcome: decision.decision,
+        score,
+        reason_codes: decision.reasons.into_iter().map(|r| r.code).collect(),
+    })
 }
 
 /// The JSON in row `index` of `column`, borrowed; `None` for a null cell.

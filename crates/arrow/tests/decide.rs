@@ -286,6 +286,15 @@ fn a_batch_of_the_wrong_shape_is_refused_before_any_row_is_decided() {
     .unwrap_err();
     assert!(matches!(err, ColumnError::Missing { name, .. } if name == "kyc"));
 
+    let twice =
+        RecordBatch::try_from_iter([("signals", signals.clone()), ("signals", signals.clone())])
+            .unwrap();
+    let err = decide_batch(&policy, &twice, Columns::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the batch has 2 columns named `signals`; rename all but one"
+    );
+
     for clash in OUTPUT_COLUMNS {
         let batch =
             RecordBatch::try_from_iter([("signals", signals.clone()), (clash, signals.clone())])
@@ -462,3 +471,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_json_null_kyc_is_no_kyc_as_in_a_batch_line() {
+    let policy = policy("starter.yaml");
+    let good = rows(40)
+        .into_iter()
+        .find(|r| batch_decides(&policy, &r.line).is_ok())
+        .unwrap();
+    let signals = good.signals.clone().unwrap();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "signals",
+            Arc::new(StringArray::from(vec![signals.clone(); 3])) as ArrayRef,
+        ),
+        (
+            "kyc",
+            Arc::new(StringArray::from(vec![Some("null"), Some(" null "), None])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let decided = decide_batch(&policy, &batch, ALL_BUT_ID).unwrap();
+    let line = format!(r#"{{"signals": {signals}, "kyc": null}}"#);
+    let want = batch_decides(&policy, &line);
+    assert!(want.is_ok());
+    for i in 0..3 {
+        assert_eq!(row_of(&decided, i), want, "row {i}");
+    }
+}
+
+const ALL_BUT_ID: Columns<'static> = Columns {
+    signals: "signals",
+    kyc: Some("kyc"),
+    id: None,
+};

@@ -53,7 +53,8 @@ impl PyDecision {
         PyPolicyId::from(self.decision.policy.as_ref())
     }
 
-    /// The provider's status for the signals (`"success"`, `"no_data"`, ...), as in the JSON.
+    /// The provider's status for the signals, as the JSON gives it (`"SUCCESS"`, `"NO_DATA"`,
+    /// or `{"UNAVAILABLE": ...}`).
     #[getter]
     fn signals_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let text = serde_json::to_string(&self.decision.signals_status)

@@ -75,14 +75,7 @@ pub(crate) fn decide_error(py: Python<'_>, error: &DecideError, index: Option<us
         Some(i) => format!("item {i}: {error}"),
         None => error.to_string(),
     };
-    let mut attributes: Vec<(&str, Py<PyAny>)> = Vec::new();
-    if let Some(i) = index {
-        attributes.push((
-            "index",
-            i.into_pyobject(py)
-                .map_or_else(|_| py.None(), |i| i.into_any().unbind()),
-        ));
-    }
+    let mut attributes = index_attribute(py, index);
     let kind = match error {
         DecideError::Signals(_) => Kind::Signals,
         DecideError::Kyc(k) => {
@@ -105,6 +98,17 @@ pub(crate) fn decide_error(py: Python<'_>, error: &DecideError, index: Option<us
         _ => Kind::Base,
     };
     exception(py, kind, &message, &attributes)
+}
+
+/// The `index` keyword of an item of `decide_many` (none for a single call).
+pub(crate) fn index_attribute(
+    py: Python<'_>,
+    index: Option<usize>,
+) -> Vec<(&'static str, Py<PyAny>)> {
+    index
+        .and_then(|i| i.into_pyobject(py).ok())
+        .map(|i| vec![("index", i.into_any().unbind())])
+        .unwrap_or_default()
 }
 
 /// A KYC match error as a `KycError` naming the field.
@@ -133,17 +137,39 @@ pub(crate) fn load_error(py: Python<'_>, error: &LoadError, file: Option<&str>) 
         }
         let count = error.diagnostics.len();
         let mut message = match file {
-            Some(file) => format!("policy {file} did not load ({count} problem(s))"),
-            None => format!("the policy did not load ({count} problem(s))"),
+            Some(file) => format!("policy {file} did not load ({count} problem(s)):"),
+            None => format!("the policy did not load ({count} problem(s)):"),
         };
-        for d in &error.diagnostics {
+        // Each line as `str(Diagnostic)` gives it: `file:line:column: `rule`: message`.
+        for d in list.iter() {
             message.push_str("\n  ");
-            message.push_str(&d.to_string());
+            message.push_str(&d.str()?.to_cow()?);
         }
         Ok(exception(
             py,
             Kind::Policy,
             &message,
+            &[("diagnostics", list.into_any().unbind())],
+        ))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// A `PolicyError` for a policy file that is too large to load, with one diagnostic naming
+/// the file.
+pub(crate) fn policy_too_large(py: Python<'_>, file: &str, limit: usize) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let why = format!("policy file is larger than the limit of {limit} bytes");
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("file", file)?;
+        let diagnostic = module(py)?
+            .getattr("Diagnostic")?
+            .call((why.as_str(),), Some(&kwargs))?;
+        let list = PyList::new(py, [diagnostic])?;
+        Ok(exception(
+            py,
+            Kind::Policy,
+            &format!("policy {file} did not load: {why}"),
             &[("diagnostics", list.into_any().unbind())],
         ))
     };
@@ -162,11 +188,19 @@ pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 
 /// An `InternalError` for a caught panic.
 pub(crate) fn internal(py: Python<'_>, detail: &str) -> PyErr {
+    internal_at(py, detail, None)
+}
+
+/// An `InternalError` for a caught panic in item `index` of `decide_many`.
+pub(crate) fn internal_at(py: Python<'_>, detail: &str, index: Option<usize>) -> PyErr {
+    let prefix = index.map(|i| format!("item {i}: ")).unwrap_or_default();
     exception(
         py,
         Kind::Internal,
-        &format!("internal error in underwrite; please report it with the input ({detail})"),
-        &[],
+        &format!(
+            "{prefix}internal error in underwrite; please report it with the input ({detail})"
+        ),
+        &index_attribute(py, index),
     )
 }
 

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use underwrite_kyc::{match_request as match_kyc, Aggregation, KycError, KycRequest, MatchConfig};
 
 use crate::errors::{self, catch, Kind};
-use crate::input::{loads, JsonInput};
+use crate::input::{loads, JsonInput, Role};
 
 /// Match a KYC request (`{"submitted": {...}, "authority": {...}}`, as bytes, str or dict) and
 /// return the result as a dict (the reference shape: `ResultCode`, `ResultText`, `Actions`, ...).
@@ -21,7 +21,7 @@ pub(crate) fn match_request<'py>(
     max_distance: usize,
     length_scaled: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let input = JsonInput::extract(request, "request")?;
+    let input = JsonInput::extract(request, Role::Kyc, None)?;
     let config = MatchConfig {
         max_distance,
         length_scaled,

@@ -32,6 +32,7 @@ mod errors;
 mod input;
 mod kyc;
 mod policy;
+mod pool;
 mod testing;
 
 use pyo3::prelude::*;

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 use rayon::prelude::*;
@@ -12,8 +14,9 @@ use underwrite_core::policy::{DecideError, DecideOptions, Decision, Policy, MAX_
 
 use crate::decision::{PyDecision, PyPolicyId};
 use crate::errors::{self, catch};
-use crate::input::JsonInput;
-use crate::testing::{self, read_capped};
+use crate::input::{JsonInput, Role};
+use crate::pool;
+use crate::testing::{self, read_capped, ReadFailure};
 
 /// A loaded, compiled policy. Safe to share between threads; deciding releases the GIL.
 ///
@@ -48,7 +51,7 @@ impl PyPolicy {
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyPolicy> {
         let file = path.display().to_string();
-        let bytes = read_policy_file(&path, &file)?;
+        let bytes = read_policy_file(py, &path, &file)?;
         let policy = compile(py, &bytes, Some(&file))?;
         Ok(PyPolicy {
             policy,
@@ -139,8 +142,8 @@ impl PyPolicy {
         kyc: Option<&Bound<'_, PyAny>>,
         trace: bool,
     ) -> PyResult<PyDecision> {
-        let signals = JsonInput::extract(signals, "signals")?;
-        let kyc = JsonInput::extract_optional(kyc, "kyc")?;
+        let signals = JsonInput::extract(signals, Role::Signals, None)?;
+        let kyc = JsonInput::extract_optional(kyc, Role::Kyc, None)?;
         let policy = &self.policy;
         let outcome = py.detach(|| catch(|| decide_one(policy, &signals, kyc.as_ref(), trace)));
         match outcome {
@@ -173,45 +176,69 @@ impl PyPolicy {
                 )))
             }
         };
-        let signals: Vec<JsonInput> = payloads
+        if is_one_document(payloads) {
+            return Err(PyTypeError::new_err(
+                "payloads must be a sequence of payloads (a list), not one payload",
+            ));
+        }
+        // Each item's inputs, or the exception it raises: a bad item is that item's failure.
+        let mut items: Vec<PyResult<Item>> = payloads
             .try_iter()?
-            .map(|item| JsonInput::extract(&item?, "each payload"))
-            .collect::<PyResult<_>>()?;
-        let kycs: Vec<Option<JsonInput>> = match kycs {
-            None => Vec::new(),
-            Some(kycs) if kycs.is_none() => Vec::new(),
-            Some(kycs) => kycs
-                .try_iter()?
-                .map(|item| JsonInput::extract_optional(Some(&item?), "each kyc"))
-                .collect::<PyResult<_>>()?,
-        };
-        if !kycs.is_empty() && kycs.len() != signals.len() {
-            return Err(PyValueError::new_err(format!(
-                "kycs has {} items and payloads {}: give one KYC input (or None) per payload",
-                kycs.len(),
-                signals.len()
-            )));
+            .enumerate()
+            .map(|(i, payload)| {
+                JsonInput::extract(&payload?, Role::Signals, Some(i))
+                    .map(|signals| Item { signals, kyc: None })
+            })
+            .collect();
+        if let Some(kycs) = kycs.filter(|k| !k.is_none()) {
+            if is_one_document(kycs) {
+                return Err(PyTypeError::new_err(
+                    "kycs must be a sequence with one KYC input (or None) per payload",
+                ));
+            }
+            let kycs: Vec<Bound<'_, PyAny>> = kycs.try_iter()?.collect::<PyResult<_>>()?;
+            if kycs.len() != items.len() {
+                return Err(PyValueError::new_err(format!(
+                    "kycs has {} items and payloads {}: give one KYC input (or None) per payload",
+                    kycs.len(),
+                    items.len()
+                )));
+            }
+            for (i, (item, kyc)) in items.iter_mut().zip(&kycs).enumerate() {
+                let kyc = JsonInput::extract_optional(Some(kyc), Role::Kyc, Some(i));
+                match (item.as_mut(), kyc) {
+                    (Ok(item), Ok(kyc)) => item.kyc = kyc,
+                    (Ok(_), Err(refused)) => *item = Err(refused),
+                    (Err(_), _) => {}
+                }
+            }
         }
         let policy = &self.policy;
-        let outcomes: Vec<Result<Result<Decision, DecideError>, String>> = py.detach(|| {
-            signals
-                .par_iter()
-                .enumerate()
-                .map(|(i, s)| {
-                    let kyc = kycs.get(i).and_then(Option::as_ref);
-                    catch(|| decide_one(policy, s, kyc, trace))
+        let outcomes: Vec<Option<Result<Result<Decision, DecideError>, String>>> =
+            py.detach(|| {
+                pool::run(|| {
+                    items
+                        .par_iter()
+                        .map(|item| {
+                            let item = item.as_ref().ok()?;
+                            Some(catch(|| {
+                                decide_one(policy, &item.signals, item.kyc.as_ref(), trace)
+                            }))
+                        })
+                        .collect()
                 })
-                .collect()
-        });
+            });
         let mut out = Vec::with_capacity(outcomes.len());
-        for (index, outcome) in outcomes.into_iter().enumerate() {
-            let error = match outcome {
-                Ok(Ok(decision)) => {
+        for (index, (item, outcome)) in items.into_iter().zip(outcomes).enumerate() {
+            let error = match (item, outcome) {
+                (Err(refused), _) => refused,
+                (Ok(_), Some(Ok(Ok(decision)))) => {
                     out.push(Py::new(py, PyDecision::new(decision))?.into_any());
                     continue;
                 }
-                Ok(Err(error)) => errors::decide_error(py, &error, Some(index)),
-                Err(detail) => errors::internal(py, &detail),
+                (Ok(_), Some(Ok(Err(error)))) => errors::decide_error(py, &error, Some(index)),
+                (Ok(_), Some(Err(detail))) => errors::internal_at(py, &detail, Some(index)),
+                (Ok(_), None) => errors::internal_at(py, "an item was not decided", Some(index)),
             };
             match on_error {
                 OnError::Raise => return Err(error),
@@ -268,6 +295,21 @@ impl PyPolicy {
     }
 }
 
+/// One item of `decide_many`, its inputs taken out of Python.
+struct Item {
+    signals: JsonInput,
+    kyc: Option<JsonInput>,
+}
+
+/// Whether `value` is one JSON document (text, bytes or a dict) given where a sequence of them
+/// belongs: iterating it would decide its characters or keys.
+fn is_one_document(value: &Bound<'_, PyAny>) -> bool {
+    value.cast::<PyString>().is_ok()
+        || value.cast::<PyBytes>().is_ok()
+        || value.cast::<pyo3::types::PyByteArray>().is_ok()
+        || value.cast::<pyo3::types::PyDict>().is_ok()
+}
+
 /// Decide one application: what `Application::decide` does, from separate inputs.
 fn decide_one(
     policy: &Policy,
@@ -275,7 +317,9 @@ fn decide_one(
     kyc_input: Option<&JsonInput>,
     trace: bool,
 ) -> Result<Decision, DecideError> {
+    // A JSON `null` is no KYC, as `"kyc": null` is in a batch line.
     let result = kyc_input
+        .filter(|k| k.bytes().trim_ascii() != b"null")
         .map(|k| kyc::result_from_json(k.bytes()))
         .transpose()?;
     let facts = result.as_ref().map(KycFacts::from_result);
@@ -291,7 +335,7 @@ fn compile(py: Python<'_>, bytes: &[u8], file: Option<&str>) -> PyResult<Arc<Pol
 }
 
 /// The policy file's bytes: one byte over the limit is read, so the library can refuse it.
-fn read_policy_file(path: &Path, file: &str) -> PyResult<Vec<u8>> {
+fn read_policy_file(py: Python<'_>, path: &Path, file: &str) -> PyResult<Vec<u8>> {
     match std::fs::metadata(path) {
         Err(e) => {
             let message = format!("{file}: {e}");
@@ -306,7 +350,9 @@ fn read_policy_file(path: &Path, file: &str) -> PyResult<Vec<u8>> {
         }
         Ok(_) => {}
     }
-    // The cap is MAX + 1 so that an oversized file reaches the loader, which names the limit.
-    read_capped(path, MAX_POLICY_BYTES as u64 + 1)
-        .map_err(|why| PyOSError::new_err(format!("{file}: {why}")))
+    match read_capped(path, MAX_POLICY_BYTES as u64) {
+        Ok(bytes) => Ok(bytes),
+        Err(ReadFailure::TooLarge) => Err(errors::policy_too_large(py, file, MAX_POLICY_BYTES)),
+        Err(ReadFailure::Io(why)) => Err(PyOSError::new_err(format!("{file}: {why}"))),
+    }
 }

@@ -153,25 +153,35 @@ fn read_source(
     read_file(&path).map_err(|message| unreadable(path.display().to_string(), message))
 }
 
+/// Why a file could not be read.
+pub(crate) enum ReadFailure {
+    /// Larger than the cap.
+    TooLarge,
+    /// Not a regular file, or the read failed.
+    Io(String),
+}
+
 /// A regular file (checked before it is opened: a FIFO would block), at most
 /// [`MAX_TEST_FILE_BYTES`].
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    read_capped(path, MAX_TEST_FILE_BYTES)
+    read_capped(path, MAX_TEST_FILE_BYTES).map_err(|failure| match failure {
+        ReadFailure::TooLarge => format!("larger than {MAX_TEST_FILE_BYTES} bytes"),
+        ReadFailure::Io(why) => why,
+    })
 }
 
-/// Read a regular file of at most `cap` bytes; a larger one is refused.
-pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+/// Read a regular file of at most `cap` bytes (one byte more is read to tell).
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFailure> {
+    let io = |e: std::io::Error| ReadFailure::Io(format!("cannot read: {e}"));
+    let metadata = std::fs::metadata(path).map_err(io)?;
     if !metadata.is_file() {
-        return Err("not a regular file".to_string());
+        return Err(ReadFailure::Io("not a regular file".to_string()));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > cap {
-        return Err(format!("larger than {cap} bytes"));
+        return Err(ReadFailure::TooLarge);
     }
     Ok(bytes)
 }

@@ -46,6 +46,8 @@ def test_bytes_text_and_dict_are_one_input(starter):
     assert starter.decide(json.loads(text), kyc=json.loads(kyc)) == as_text
     assert starter.decide(bytearray(text.encode()), kyc=kyc) == as_text
     assert as_text != starter.decide(text)  # KYC matters to this policy
+    # A JSON null is no KYC, as `"kyc": null` is in a batch line.
+    assert starter.decide(text, kyc="null") == starter.decide(text, kyc=None) == starter.decide(text)
 
 
 def test_a_decision_reads_as_its_json(starter):
@@ -86,10 +88,10 @@ def test_bad_inputs_raise_typed_errors_with_the_library_s_messages(starter):
     assert raised.value.field and raised.value.field in str(raised.value)
     with pytest.raises(underwrite.KycError):
         starter.decide((SIGNALS / "clean.json").read_text(), kyc="[]")
-    with pytest.raises(TypeError, match="signals must be bytes, str or a JSON-serializable value"):
+    with pytest.raises(TypeError, match="signals: must be bytes, str or a JSON value"):
         starter.decide(object())
-    with pytest.raises(TypeError):
-        starter.decide({"amount": float("nan")})  # NaN is not JSON
+    with pytest.raises(underwrite.SignalsError, match="NaN is not a JSON number"):
+        starter.decide({"amount": float("nan")})
 
 
 DIVIDES = """name: divides

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import inspect
 import os
 from pathlib import Path
 
@@ -44,6 +45,50 @@ def test_the_stubs_describe_the_module_exactly():
         stubbed = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
         actual = public(vars(getattr(native, name)))
         assert public(stubbed) == actual, name
+
+
+def stub_signature(node: ast.FunctionDef):
+    """(name, kind, default) of each parameter of a stub, `self` left out."""
+    args = node.args
+    out = []
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, default in zip(positional, defaults):
+        out.append((arg.arg, "positional", None if default is None else ast.literal_eval(default)))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        out.append((arg.arg, "keyword", None if default is None else ast.literal_eval(default)))
+    return [p for p in out if p[0] != "self"]
+
+
+def runtime_signature(item):
+    out = []
+    for p in inspect.signature(item).parameters.values():
+        if p.name == "self":
+            continue
+        kind = "keyword" if p.kind is inspect.Parameter.KEYWORD_ONLY else "positional"
+        out.append((p.name, kind, None if p.default is inspect.Parameter.empty else p.default))
+    return out
+
+
+def test_the_stubs_give_every_callable_its_runtime_parameters():
+    """Names, order, keyword-only-ness and defaults (an ellipsis default in an overload is left
+    to the implementation's stub, the last one)."""
+    checked = 0
+    implementations = {}
+    for node in STUBS.body:
+        if isinstance(node, ast.FunctionDef):
+            implementations[(None, node.name)] = node
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and not item.name.startswith("__"):
+                    decorators = {getattr(d, "id", getattr(d, "attr", "")) for d in item.decorator_list}
+                    if "property" not in decorators:
+                        implementations[(node.name, item.name)] = item  # the last one wins
+    for (cls, name), node in implementations.items():
+        item = getattr(native, name) if cls is None else getattr(getattr(native, cls), name)
+        assert stub_signature(node) == runtime_signature(item), f"{cls}.{name}"
+        checked += 1
+    assert checked >= 8
 
 
 def test_every_public_item_has_a_docstring():

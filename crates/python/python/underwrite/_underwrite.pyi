@@ -1,15 +1,18 @@
 """Type stubs of the native module: the Python API's contract (see docs/python.md)."""
 
+from decimal import Decimal
 from os import PathLike
-from typing import Any, Dict, List, Literal, Optional, Sequence, Union, overload
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, overload
 
 import pyarrow
 
 __version__: str
 
-JsonInput = Union[bytes, bytearray, str, Dict[str, Any]]
-"""A JSON document: its bytes or text, or a value ``json.dumps`` accepts (a dict). Use text,
-not floats, for amounts that must stay exact."""
+JsonValue = Union[None, bool, int, float, Decimal, str, List[Any], Tuple[Any, ...], Dict[str, Any]]
+JsonInput = Union[bytes, bytearray, str, Dict[str, Any], List[Any]]
+"""A JSON document: its bytes or text, or a value made of dicts (str keys), lists, tuples,
+str, int, finite float, finite ``decimal.Decimal`` (written with its exact digits), bool and
+None, nested at most 64 deep."""
 
 class PolicyId:
     """Which policy made a decision."""
@@ -177,6 +180,14 @@ class Policy:
     @overload
     def decide_arrow(
         self,
+        data: pyarrow.RecordBatchReader,
+        signals: str = "signals",
+        kyc: Optional[str] = None,
+        id: Optional[str] = None,
+    ) -> pyarrow.RecordBatchReader: ...
+    @overload
+    def decide_arrow(
+        self,
         data: Any,
         signals: str = "signals",
         kyc: Optional[str] = None,
@@ -192,8 +203,9 @@ class Policy:
         """Decide every row of Arrow data on all cores, the GIL released.
 
         ``data``: a ``pyarrow.RecordBatch`` (or anything with ``__arrow_c_array__``) gives a
-        ``pyarrow.RecordBatch``; a ``pyarrow.Table``, reader, Polars DataFrame (anything with
-        ``__arrow_c_stream__``) gives a ``pyarrow.Table``. ``signals`` and ``kyc`` name columns
+        ``pyarrow.RecordBatch``; a ``pyarrow.RecordBatchReader`` gives a reader that decides
+        each batch as it is read (memory stays one batch deep); a ``pyarrow.Table``, a Polars
+        DataFrame (anything else with ``__arrow_c_stream__``) gives a ``pyarrow.Table``. ``signals`` and ``kyc`` name columns
         of JSON text (utf8, large_utf8, utf8_view or binary layouts; a null ``kyc`` cell is no
         KYC); ``id`` names a text or integer column checked as ``underwrite batch`` checks
         ``id``.
@@ -202,7 +214,9 @@ class Policy:
         ``score`` (int32), ``reason_codes`` (list<utf8>), ``policy_sha256`` (utf8) and
         ``error`` (utf8). A row that cannot be decided has nulls in the first three and its
         message in ``error`` (the message ``underwrite batch`` gives the same application);
-        the batch never fails for one row. Data of the wrong shape raises ``ColumnError``."""
+        the batch never fails for one row. Data of the wrong shape, or arrays that break
+        Arrow's rules, raise ``ColumnError`` (from a reader: ``pyarrow.ArrowInvalid`` when the
+        batch is read)."""
 
 def match_kyc(
     request: JsonInput,
