@@ -102,10 +102,8 @@ fn cell_message(column: &str, error: CellError) -> String {
 
 /// The text of a panic payload, cut to [`MAX_PANIC_CHARS`].
 fn panic_message(payload: &(dyn Any + Send)) -> String {
-    let text = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message");
-    text.chars().take(MAX_PANIC_CHARS).collect()
+    underwrite_core::panic::panic_message(payload)
+        .chars()
+        .take(MAX_PANIC_CHARS)
+        .collect()
 }

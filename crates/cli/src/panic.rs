@@ -56,15 +56,9 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panicked> {
     })
 }
 
-/// The text of a panic payload (`panic!("…")` gives `&str` or `String`).
+/// The text of a panic payload.
 fn message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "a panic without a message"
-    }
+    underwrite_core::panic::panic_message(payload)
 }
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ pub mod application;
 pub mod catalog;
 pub mod features;
 pub mod normalize;
+pub mod panic;
 pub mod policy;
 mod policy_schema;
 pub mod signals;

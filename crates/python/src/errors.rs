@@ -205,10 +205,8 @@ pub(crate) fn internal_at(py: Python<'_>, detail: &str, index: Option<usize>) ->
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
-    let text = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message");
-    text.chars().take(MAX_PANIC_CHARS).collect()
+    underwrite_core::panic::panic_message(payload)
+        .chars()
+        .take(MAX_PANIC_CHARS)
+        .collect()
 }

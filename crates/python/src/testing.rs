@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use pyo3::prelude::*;
-use underwrite_core::policy::{InputSource, Policy, TestFailure, TestInput, TestReport, TestSpec};
+use underwrite_core::policy::{Policy, TestFailure, TestReport, Unreadable};
 
 use crate::errors::catch;
 use crate::input::loads;
@@ -90,13 +90,15 @@ pub(crate) fn run(policy: &Policy, base_dir: Option<&Path>) -> PyTestRun {
     let reports: Vec<TestReport> = policy
         .tests()
         .iter()
-        .map(|case| match read_inputs(case, base_dir) {
-            Ok((signals, kyc)) => catch(|| policy.run_test(case, &signals, kyc.as_deref()))
-                .unwrap_or_else(|detail| {
-                    TestReport::failed(case.name.clone(), TestFailure::Panicked { detail })
-                }),
-            Err(failure) => TestReport::failed(case.name.clone(), failure),
-        })
+        .map(
+            |case| match case.inputs(|path| read_relative(base_dir, path)) {
+                Ok((signals, kyc)) => catch(|| policy.run_test(case, &signals, kyc.as_deref()))
+                    .unwrap_or_else(|detail| {
+                        TestReport::failed(case.name.clone(), TestFailure::Panicked { detail })
+                    }),
+                Err(failure) => TestReport::failed(case.name.clone(), failure),
+            },
+        )
         .collect();
     let coverage = policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref()));
     PyTestRun {
@@ -113,44 +115,21 @@ pub(crate) fn run(policy: &Policy, base_dir: Option<&Path>) -> PyTestRun {
     }
 }
 
-fn read_inputs(
-    case: &TestSpec,
-    base_dir: Option<&Path>,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
-    let signals = read_source(&case.signals, TestInput::Signals, base_dir)?;
-    let kyc = case
-        .kyc
-        .as_ref()
-        .map(|k| read_source(k, TestInput::Kyc, base_dir))
-        .transpose()?;
-    Ok((signals, kyc))
-}
-
-/// A test input: inline JSON, or a regular file relative to the policy's directory, read
-/// under [`MAX_TEST_FILE_BYTES`].
-fn read_source(
-    source: &InputSource,
-    input: TestInput,
-    base_dir: Option<&Path>,
-) -> Result<Vec<u8>, TestFailure> {
-    let InputSource::Path(relative) = source else {
-        return Ok(source.inline_bytes().unwrap_or_default());
-    };
-    let unreadable = |source: String, message: String| TestFailure::InputUnreadable {
-        input,
-        source,
-        message,
-    };
+/// Read a file a test names: relative to `base_dir`, which a policy from text may lack.
+fn read_relative(base_dir: Option<&Path>, relative: &str) -> Result<Vec<u8>, Unreadable> {
     let Some(dir) = base_dir else {
-        return Err(unreadable(
-            relative.clone(),
-            "the test names a file, and this policy was not loaded from one: use \
-             Policy.load(path), or Policy.from_yaml(text, base_dir=...)"
+        return Err(Unreadable {
+            source: relative.to_string(),
+            message: "the test names a file, and this policy was not loaded from one: use \
+                      Policy.load(path), or Policy.from_yaml(text, base_dir=...)"
                 .to_string(),
-        ));
+        });
     };
     let path = dir.join(relative);
-    read_file(&path).map_err(|message| unreadable(path.display().to_string(), message))
+    read_file(&path).map_err(|message| Unreadable {
+        source: path.display().to_string(),
+        message,
+    })
 }
 
 /// Why a file could not be read.

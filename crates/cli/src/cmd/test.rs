@@ -17,9 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rust_decimal::Decimal;
-use underwrite_core::policy::{
-    Coverage, InputSource, Policy, PolicyId, TestFailure, TestInput, TestReport, TestSpec,
-};
+use underwrite_core::policy::{Coverage, Policy, PolicyId, TestFailure, TestReport, Unreadable};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_named, read_policy, InputName};
@@ -135,6 +133,15 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
+/// Read a file a test names, relative to the policy's directory.
+fn read_relative(dir: &Path, relative: &str, limit: InputLimit) -> Result<Vec<u8>, Unreadable> {
+    let path = dir.join(relative);
+    read_test_file(&path, limit).map_err(|message| Unreadable {
+        source: path.display().to_string(),
+        message,
+    })
+}
+
 /// Read a file a test names: a regular file only, checked before it is opened (opening a FIFO
 /// blocks until a writer comes), then read under the cap.
 fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
@@ -145,42 +152,6 @@ fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
     read_named(&InputName::File(path.to_path_buf()), limit)
 }
 
-/// Read a test input: inline JSON, or a file relative to the policy's directory.
-fn read_source(
-    source: &InputSource,
-    input: TestInput,
-    dir: &Path,
-    limit: InputLimit,
-) -> Result<Vec<u8>, TestFailure> {
-    match source {
-        InputSource::Path(rel) => {
-            let path = dir.join(rel);
-            read_test_file(&path, limit).map_err(|message| TestFailure::InputUnreadable {
-                input,
-                source: path.display().to_string(),
-                message,
-            })
-        }
-        // Inline values are JSON the policy holds: nothing to read.
-        InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
-    }
-}
-
-/// Read a test's inputs: the signals bytes and the KYC text, if any.
-fn read_inputs(
-    case: &TestSpec,
-    dir: &Path,
-    limit: InputLimit,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
-    let signals = read_source(&case.signals, TestInput::Signals, dir, limit)?;
-    // A KYC file that is not UTF-8 is the library's error to report (`KycFacts::from_json`).
-    let kyc = match &case.kyc {
-        None => None,
-        Some(k) => Some(read_source(k, TestInput::Kyc, dir, limit)?),
-    };
-    Ok((signals, kyc))
-}
-
 fn run_policy(path: &Path, limit: InputLimit, coverage: bool) -> Result<Tested, String> {
     let bytes = read_policy(path).map_err(|e| e.to_string())?;
     let policy = Policy::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -188,18 +159,23 @@ fn run_policy(path: &Path, limit: InputLimit, coverage: bool) -> Result<Tested, 
     let reports: Vec<TestReport> = policy
         .tests()
         .iter()
-        .map(|case| match read_inputs(case, dir, limit) {
-            Ok((signals, kyc)) => panic::catch(|| policy.run_test(case, &signals, kyc.as_deref()))
-                .unwrap_or_else(|panicked| {
-                    TestReport::failed(
-                        case.name.clone(),
-                        TestFailure::Panicked {
-                            detail: panicked.to_string(),
+        .map(
+            |case| match case.inputs(|path| read_relative(dir, path, limit)) {
+                Ok((signals, kyc)) => {
+                    panic::catch(|| policy.run_test(case, &signals, kyc.as_deref())).unwrap_or_else(
+                        |panicked| {
+                            TestReport::failed(
+                                case.name.clone(),
+                                TestFailure::Panicked {
+                                    detail: panicked.to_string(),
+                                },
+                            )
                         },
                     )
-                }),
-            Err(failure) => TestReport::failed(case.name.clone(), failure),
-        })
+                }
+                Err(failure) => TestReport::failed(case.name.clone(), failure),
+            },
+        )
         .collect();
     let coverage =
         coverage.then(|| policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref())));

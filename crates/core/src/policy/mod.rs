@@ -87,7 +87,7 @@ pub use sandbox::{
 };
 pub use source::MAX_POLICY_BYTES;
 pub use spec::{InputSource, PolicySpec, TestSpec};
-pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport};
+pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport, Unreadable};
 pub use validate::MAX_ITEMS;
 
 /// A knock-out rule as reports name it (see [`Policy::knockouts`]).

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::decision::{Decision, Outcome};
 use super::error::{DecideError, RuleErrorKind};
-use super::spec::TestSpec;
+use super::spec::{InputSource, TestSpec};
 
 /// The result of one policy test case.
 #[derive(Debug, Clone, PartialEq)]
@@ -331,5 +331,41 @@ mod tests {
             serde_json::to_value(&failure).ok(),
             Some(serde_json::json!({"kind": "wrong_score", "expected": 1, "actual": null}))
         );
+    }
+}
+
+/// A file a test names that the caller could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Where it was read from (the path as resolved), for the message.
+    pub source: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl TestSpec {
+    /// The case's signals bytes and KYC bytes (if it has KYC): an inline value as its JSON, a
+    /// path through `read`, which gets the path as the policy writes it (relative to the
+    /// policy's file) and does the I/O. A file `read` refuses is the case's
+    /// [`TestFailure::InputUnreadable`], naming which input.
+    pub fn inputs(
+        &self,
+        mut read: impl FnMut(&str) -> Result<Vec<u8>, Unreadable>,
+    ) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
+        let mut bytes = |source: &InputSource, input: TestInput| match source {
+            InputSource::Path(path) => read(path).map_err(|e| TestFailure::InputUnreadable {
+                input,
+                source: e.source,
+                message: e.message,
+            }),
+            InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
+        };
+        let signals = bytes(&self.signals, TestInput::Signals)?;
+        let kyc = self
+            .kyc
+            .as_ref()
+            .map(|k| bytes(k, TestInput::Kyc))
+            .transpose()?;
+        Ok((signals, kyc))
     }
 }
