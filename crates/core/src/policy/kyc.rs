@@ -34,12 +34,21 @@ pub struct KycFacts {
 
 /// A KYC input that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("kyc.{field}: {message}")]
+#[error("{}: {message}", where_in_kyc(field))]
 pub struct KycInputError {
     /// The field at fault (`ResultCode`, `Actions.Names`, `submitted.dob`, ...).
     pub field: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// `kyc.<field>`, or `kyc` for the whole input (whose `field` is `kyc`).
+fn where_in_kyc(field: &str) -> String {
+    if field == "kyc" {
+        field.to_string()
+    } else {
+        format!("kyc.{field}")
+    }
 }
 
 impl KycFacts {
@@ -79,6 +88,9 @@ impl KycFacts {
     /// let err = KycFacts::from_json(b"{\"submitted\": \"\xff\"}").unwrap_err();
     /// assert_eq!(err.field, "kyc");
     /// assert_eq!(err.message, "not UTF-8: invalid byte at offset 15");
+    /// assert_eq!(err.to_string(), "kyc: not UTF-8: invalid byte at offset 15");
+    /// let err = KycFacts::from_json(br#"{"ResultCode": 1}"#).unwrap_err();
+    /// assert!(err.to_string().starts_with("kyc.result: "), "{err}");
     /// ```
     pub fn from_json(bytes: &[u8]) -> Result<KycFacts, KycInputError> {
         result_from_json(bytes).map(|result| KycFacts::from_result(&result))
