@@ -12,14 +12,14 @@
 //!   the CLI and the service. This crate converts Python values in and out, reads the files
 //!   `Policy.load` and `Policy.test` name (the only I/O), and maps errors to exceptions.
 //! * **The GIL is released for every decision.** Inputs are copied out of Python objects first
-//!   (bytes, or `json.dumps` of a dict), then deciding runs detached from the interpreter, on
-//!   rayon's pool for `decide_many` and `decide_arrow`, so other Python threads run meanwhile
-//!   and a batch uses every core.
+//!   (bytes, or a dict encoded to JSON here, decimals exact), then deciding runs detached from
+//!   the interpreter, on a rayon pool of the process's own (`pool`: a forked child builds its
+//!   own), so other Python threads run meanwhile and a batch uses every core.
 //! * **Arrow through the C data interface.** `decide_arrow` takes anything that exports
 //!   `__arrow_c_array__` or `__arrow_c_stream__` (pyarrow, Polars, DuckDB, ...) via
 //!   `arrow-pyarrow`, validates the arrays in full (a hostile producer's offsets and UTF-8
-//!   cannot reach the deciding code unchecked), and hands pyarrow objects back. No per-row
-//!   Python object is made.
+//!   cannot reach the deciding code unchecked), and hands pyarrow objects back (a reader is
+//!   decided lazily, batch by batch). No per-row Python object is made.
 //! * **Typed exceptions, never a crash.** Library errors become `PolicyError` (with every
 //!   diagnostic and its file, line and column), `SignalsError`, `KycError`, `DecisionError`;
 //!   a panic inside the libraries is caught where the work is done and becomes
