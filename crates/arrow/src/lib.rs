@@ -17,10 +17,11 @@
 //!
 //! # Why it is built this way
 //!
-//! * **One application reader.** Each row becomes an [`Application`](underwrite_core::application::Application) through
-//!   [`Application::from_parts`](underwrite_core::application::Application::from_parts) and is decided by [`Application::decide`](underwrite_core::application::Application::decide): the same code, and so
-//!   the same decisions and the same error messages, as `underwrite batch`, the service and
-//!   backtests. A row's `error` is exactly the message `batch` writes for that application.
+//! * **One application reader.** Each row becomes an
+//!   [`Application`](underwrite_core::application::Application) through `from_parts` and is
+//!   decided by `Application::decide`: the same code, and so the same decisions and the same
+//!   error messages, as `underwrite batch`, the service and backtests. Where a line could carry
+//!   the row's application, the row's `error` is the message `batch` writes for it.
 //! * **A bad row never fails the batch.** A null or malformed payload, a bad KYC input, a bad id,
 //!   a rule failing at run time, or a panic inside the libraries is that row's `error`. Only
 //!   problems of the batch's *shape* (a missing column, a column of the wrong type, an output

@@ -40,9 +40,9 @@ pub(crate) fn decide(policy: &Policy, inputs: &Inputs<'_>, index: usize) -> RowO
 fn decide_row(policy: &Policy, inputs: &Inputs<'_>, index: usize) -> RowOutcome {
     let signals = json_cell(&inputs.signals, index)?
         .ok_or_else(|| cell_message(inputs.signals.name(), CellError::Null))?;
-    // A JSON `null` is no KYC, as `"kyc": null` is in a batch line.
+    // A JSON `null` cell is no KYC: `Application::from_parts` reads it as a line's null.
     let kyc = match &inputs.kyc {
-        Some(column) => json_cell(column, index)?.filter(|raw| raw.get() != "null"),
+        Some(column) => json_cell(column, index)?,
         None => None,
     };
     let id = match &inputs.id {

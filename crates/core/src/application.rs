@@ -94,14 +94,16 @@ impl<'a> Application<'a> {
     }
 
     /// An application from parts another reader took out of a line (a backtest line, which
-    /// adds an observed outcome to the envelope): the `id` rule of [`Application::from_json`]
-    /// applies, and a JSON `null` id is no id.
+    /// adds an observed outcome to the envelope) or out of columns (an Arrow row): the `id`
+    /// rule of [`Application::from_json`] applies, and a JSON `null` id or KYC input is none,
+    /// as `"id": null` and `"kyc": null` are in a line.
     pub fn from_parts(
         id: Option<&'a RawValue>,
         signals: &'a RawValue,
         kyc: Option<&'a RawValue>,
     ) -> Result<Application<'a>, ApplicationError> {
         let id = id.filter(|id| id.get() != "null");
+        let kyc = kyc.filter(|kyc| kyc.get() != "null");
         match id {
             Some(id) if !id_fits(id) => Err(ApplicationError::BadId),
             _ => Ok(Application { id, signals, kyc }),
@@ -130,14 +132,34 @@ impl<'a> Application<'a> {
 
     /// Decide this application with `policy`.
     pub fn decide(&self, policy: &Policy, options: DecideOptions) -> Result<Decided, DecideError> {
-        let kyc = self
-            .kyc()
-            .map(|k| kyc::result_from_json(k.as_bytes()))
-            .transpose()?;
-        let facts = kyc.as_ref().map(KycFacts::from_result);
-        let decision = policy.decide_payload(self.signals().as_bytes(), facts.as_ref(), options)?;
-        Ok(Decided { decision, kyc })
+        decide_parts(
+            policy,
+            self.signals().as_bytes(),
+            self.kyc().map(str::as_bytes),
+            options,
+        )
     }
+}
+
+/// Decide an application given as its parts' JSON bytes, by callers that hold them apart
+/// (the Python bindings' `decide`): what [`Application::decide`] does, and the one place it is
+/// done. The KYC input (a request, matched here, or a result) is read by
+/// [`kyc::result_from_json`]; JSON `null` is no KYC, as in a line. The signals bytes go to
+/// [`Policy::decide_payload`] as they are, so bytes that are not JSON get the signals parser's
+/// message.
+pub fn decide_parts(
+    policy: &Policy,
+    signals: &[u8],
+    kyc: Option<&[u8]>,
+    options: DecideOptions,
+) -> Result<Decided, DecideError> {
+    let kyc = kyc
+        .filter(|k| k.trim_ascii() != b"null")
+        .map(kyc::result_from_json)
+        .transpose()?;
+    let facts = kyc.as_ref().map(KycFacts::from_result);
+    let decision = policy.decide_payload(signals, facts.as_ref(), options)?;
+    Ok(Decided { decision, kyc })
 }
 
 /// Check an application `id` given apart from an application (e.g. by a route that builds the
@@ -167,6 +189,38 @@ fn id_fits(id: &RawValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_null_kyc_is_no_kyc_from_a_line_from_parts_and_from_bytes() {
+        let policy = Policy::load(
+            br#"
+name: t
+version: "1"
+knockouts:
+  - id: no_kyc
+    when: "!kyc.provided"
+    outcome: review
+    reason: { code: NO_KYC, text: no KYC }
+"#,
+        )
+        .unwrap();
+        let signals = r#"{"data": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": []}}"#;
+        let line = format!(r#"{{"signals": {signals}, "kyc": null}}"#);
+        let from_line = Application::from_json(&line).unwrap();
+        assert_eq!(from_line.kyc(), None);
+        let raw: &RawValue = serde_json::from_str(signals).unwrap();
+        let null: &RawValue = serde_json::from_str("null").unwrap();
+        let from_parts = Application::from_parts(None, raw, Some(null)).unwrap();
+        assert_eq!(from_parts.kyc(), None);
+        let options = DecideOptions { trace: false };
+        let want = from_line.decide(&policy, options).unwrap().decision;
+        assert_eq!(want.reason_codes(), ["NO_KYC"]);
+        for kyc in [b"null".as_slice(), b" null\n"] {
+            let got = decide_parts(&policy, signals.as_bytes(), Some(kyc), options).unwrap();
+            assert_eq!(got.decision, want);
+            assert!(got.kyc.is_none());
+        }
+    }
 
     #[test]
     fn ids_are_short_strings_or_numbers() {

@@ -9,7 +9,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 use rayon::prelude::*;
-use underwrite_core::policy::kyc::{self, KycFacts};
+use underwrite_core::application::decide_parts;
 use underwrite_core::policy::{DecideError, DecideOptions, Decision, Policy, MAX_POLICY_BYTES};
 
 use crate::decision::{PyDecision, PyPolicyId};
@@ -310,20 +310,20 @@ fn is_one_document(value: &Bound<'_, PyAny>) -> bool {
         || value.cast::<pyo3::types::PyDict>().is_ok()
 }
 
-/// Decide one application: what `Application::decide` does, from separate inputs.
+/// Decide one application: `Application::decide`'s own body, from separate inputs.
 fn decide_one(
     policy: &Policy,
     signals: &JsonInput,
-    kyc_input: Option<&JsonInput>,
+    kyc: Option<&JsonInput>,
     trace: bool,
 ) -> Result<Decision, DecideError> {
-    // A JSON `null` is no KYC, as `"kyc": null` is in a batch line.
-    let result = kyc_input
-        .filter(|k| k.bytes().trim_ascii() != b"null")
-        .map(|k| kyc::result_from_json(k.bytes()))
-        .transpose()?;
-    let facts = result.as_ref().map(KycFacts::from_result);
-    policy.decide_payload(signals.bytes(), facts.as_ref(), DecideOptions { trace })
+    decide_parts(
+        policy,
+        signals.bytes(),
+        kyc.map(JsonInput::bytes),
+        DecideOptions { trace },
+    )
+    .map(|decided| decided.decision)
 }
 
 fn compile(py: Python<'_>, bytes: &[u8], file: Option<&str>) -> PyResult<Arc<Policy>> {

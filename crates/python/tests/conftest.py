@@ -7,10 +7,13 @@ that compare with it fail (not skip) when none is built.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import List, Optional
 
 import pytest
@@ -21,6 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 RULES = REPO / "rules"
 SIGNALS = REPO / "testdata" / "signals"
 KYC = REPO / "testdata" / "kyc"
+EXAMPLES = REPO / "examples" / "python"
 
 
 def cli_path() -> Path:
@@ -83,3 +87,14 @@ def generated(cli: Path, count: int, seed: int = 14) -> List[dict]:
             value.pop("outcome", None)
             lines.append(value)
     return lines
+
+
+def import_example(name: str) -> ModuleType:
+    """``examples/python/<name>.py`` imported as the module ``name`` (registered in
+    ``sys.modules``, so Spark's workers, which import it by name, find the same module)."""
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

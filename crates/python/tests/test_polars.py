@@ -7,9 +7,6 @@ gives its signals and KYC: decision, score, reason codes, policy hash, or the er
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -17,10 +14,9 @@ import pytest
 
 pl = pytest.importorskip("polars")
 import underwrite  # noqa: E402  (after the skip: nothing here runs without polars)
+from conftest import KYC, RULES, SIGNALS, import_example  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[3]
-EXAMPLE = REPO / "examples" / "python" / "polars_decide.py"
-POLICY = REPO / "rules" / "starter.yaml"
+POLICY = RULES / "starter.yaml"
 
 #: ("decision", decision, score, reason codes, policy sha256) or ("error", message).
 Outcome = Tuple[Any, ...]
@@ -29,12 +25,7 @@ Outcome = Tuple[Any, ...]
 @pytest.fixture(scope="module")
 def example() -> ModuleType:
     """The Polars example as a module."""
-    spec = importlib.util.spec_from_file_location("polars_decide", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["polars_decide"] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_example("polars_decide")
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +37,9 @@ def policy() -> underwrite.Policy:
 @pytest.fixture(scope="module")
 def applications() -> pl.DataFrame:
     """Every test payload with no KYC and with every KYC file, plus bad payloads and KYC."""
-    payloads = {p.stem: p.read_text(encoding="utf-8") for p in sorted((REPO / "testdata" / "signals").glob("*.json"))}
+    payloads = {p.stem: p.read_text(encoding="utf-8") for p in sorted(SIGNALS.glob("*.json"))}
     kycs: Dict[str, Optional[str]] = {"none": None}
-    kycs.update({p.stem: p.read_text(encoding="utf-8") for p in sorted((REPO / "testdata" / "kyc").glob("*.json"))})
+    kycs.update({p.stem: p.read_text(encoding="utf-8") for p in sorted(KYC.glob("*.json"))})
     rows: List[Tuple[str, str, Optional[str]]] = [
         (f"{signals}/{kyc}", payload, kyc_text)
         for signals, payload in payloads.items()
@@ -131,7 +122,7 @@ def test_text_that_is_not_json(policy: underwrite.Policy) -> None:
 
     (Not compared with `policy.decide`, whose message for its own argument is worded otherwise.)
     """
-    clean = (REPO / "testdata" / "signals" / "clean.json").read_text(encoding="utf-8")
+    clean = (SIGNALS / "clean.json").read_text(encoding="utf-8")
     apps = pl.DataFrame({"id": ["signals", "kyc"], "signals": ["{not json", clean], "kyc": [None, "{"]})
     decided = pl.from_arrow(policy.decide_arrow(apps.to_arrow(), kyc="kyc", id="id"))
     errors = decided["error"].to_list()
@@ -155,6 +146,6 @@ def test_example_runs(example: ModuleType, capsys: pytest.CaptureFixture[str]) -
     """The example prints a decision for every sample payload and the mix."""
     example.main(["--policy", str(POLICY)])
     printed = capsys.readouterr().out
-    for payload in (REPO / "testdata" / "signals").glob("*.json"):
+    for payload in SIGNALS.glob("*.json"):
         assert payload.stem in printed
     assert "applications" in printed and "mean score" in printed

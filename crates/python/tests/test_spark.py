@@ -24,10 +24,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from conftest import cli_path
+from conftest import EXAMPLES, REPO, cli_path, import_example
 
-REPO = Path(__file__).resolve().parents[3]
-EXAMPLE = REPO / "examples" / "python" / "spark_decide.py"
+EXAMPLE = EXAMPLES / "spark_decide.py"
 POLICY = REPO / "rules" / "starter.yaml"
 COUNT = 2000
 SEED = 14
@@ -59,12 +58,7 @@ def spark_missing() -> Optional[str]:
 
 def load_example() -> ModuleType:
     """The example imported as the module `spark_decide`."""
-    spec = importlib.util.spec_from_file_location("spark_decide", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["spark_decide"] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_example("spark_decide")
 
 
 @pytest.fixture(scope="module")
