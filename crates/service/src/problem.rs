@@ -325,3 +325,27 @@ pub async fn problem_for_bare_errors(request: Request<Body>, next: Next) -> Resp
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     Response::from_parts(parts, fresh.into_body())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/service.md's table of errors names every kind, and no kind twice here.
+    #[test]
+    fn every_kind_is_listed_once_and_documented() {
+        let doc = include_str!("../../../docs/service.md");
+        let table = doc.split("## Errors").nth(1).unwrap_or_default();
+        for (i, kind) in KINDS.iter().enumerate() {
+            assert!(
+                table.contains(&format!("`{}`", kind.slug)),
+                "docs/service.md's errors do not name `{}`",
+                kind.slug
+            );
+            assert!(
+                KINDS[i + 1..].iter().all(|k| k.slug != kind.slug),
+                "{} twice",
+                kind.slug
+            );
+        }
+    }
+}
