@@ -139,6 +139,38 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Against a reference written from the rule, over queries without escapes (so that
+        /// decoding is the identity): a query reads exactly when every parameter is `trace`,
+        /// given at most once, with the value `true` or `false`.
+        #[test]
+        fn a_query_reads_exactly_when_the_reference_says_so(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&["trace", "true", "false", "x", "=", "&", "e", ""][..]),
+                0..10,
+            )
+        ) {
+            let query = parts.concat();
+            let pairs: Vec<(&str, &str)> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            let expected = match pairs.as_slice() {
+                [] => Some(false),
+                [("trace", "true")] => Some(true),
+                [("trace", "false")] => Some(false),
+                _ => None,
+            };
+            let read = parse(&query);
+            proptest::prop_assert_eq!(read.as_ref().ok().map(|q| q.trace), expected, "{:?}", read);
+            if let Err(problem) = read {
+                proptest::prop_assert_eq!(problem.kind, "bad-query");
+                proptest::prop_assert!(problem.at.is_some_and(|at| at.starts_with("query.")));
+            }
+        }
+    }
+
     #[test]
     fn a_long_value_is_cut_when_quoted() {
         let problem = parse(&format!("trace={}", "y".repeat(10_000))).expect_err("long");
