@@ -169,10 +169,15 @@ pub struct KycResult {
     #[schemars(with = "BoolText")]
     pub is_final: bool,
     /// `Actions`.
-    #[serde(rename = "Actions")]
+    #[serde(rename = "Actions", deserialize_with = "crate::object::from_map")]
     pub actions: Actions,
     /// `Details`: absent when deserializing a reference response.
-    #[serde(rename = "Details", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "Details",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::object::from_map_or_null"
+    )]
     pub details: Option<Details>,
 }
 

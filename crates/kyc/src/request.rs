@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use schemars::JsonSchema;
 use serde::de::{self, Visitor};
+
+use crate::object::{from_map, from_map_or_null};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One person's record. Deserialization borrows strings from the input when they contain no
@@ -90,7 +92,7 @@ impl<'a> Record<'a> {
 #[serde(deny_unknown_fields)]
 pub struct KycRequest<'a> {
     /// What the user submitted.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "from_map")]
     pub submitted: Record<'a>,
     /// What the ID authority returned; `None` when the ID was not found.
     #[serde(borrow, deserialize_with = "required_nullable")]
@@ -159,18 +161,26 @@ fn opt_cow<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str
 fn required_nullable<'de: 'a, 'a, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Record<'a>>, D::Error> {
-    Option::<Record<'a>>::deserialize(d)
+    from_map_or_null(d)
 }
 
 impl<'a> KycRequest<'a> {
-    /// Parse a request from JSON text, borrowing from it where possible.
+    /// Parse a request from JSON text, borrowing from it where possible. The request and its
+    /// records must be JSON objects (an array is refused, not read by position).
     pub fn from_json(text: &'a str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+        let mut reader = serde_json::Deserializer::from_str(text);
+        let request = from_map(&mut reader)?;
+        reader.end()?;
+        Ok(request)
     }
 
-    /// Parse a request from JSON bytes, borrowing from them where possible.
+    /// Parse a request from JSON bytes, borrowing from them where possible (objects only, as
+    /// [`KycRequest::from_json`]).
     pub fn from_json_slice(bytes: &'a [u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        let mut reader = serde_json::Deserializer::from_slice(bytes);
+        let request = from_map(&mut reader)?;
+        reader.end()?;
+        Ok(request)
     }
 }
 
@@ -194,6 +204,37 @@ mod tests {
 
         let top = r#"{"submitted": {"first_name": "Joe"}, "authority": null, "extra": 1}"#;
         assert!(KycRequest::from_json(top).is_err());
+    }
+
+    #[test]
+    fn arrays_are_not_read_as_records_or_requests() {
+        for text in [
+            r#"{"submitted": ["Joe", null, "Leo"], "authority": null}"#,
+            r#"{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": ["J"]}"#,
+            r#"[{"first_name": "Joe", "last_name": "Leo"}, null]"#,
+            r#"[{"first_name": "Joe", "last_name": "Leo"}, null, false]"#,
+        ] {
+            let err = KycRequest::from_json(text).expect_err(text);
+            assert!(
+                err.to_string().contains("expected an object"),
+                "{text}: {err}"
+            );
+            assert!(
+                KycRequest::from_json_slice(text.as_bytes()).is_err(),
+                "{text}"
+            );
+        }
+        let ok = r#"{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": {"first_name": "Joe"}}"#;
+        let r = KycRequest::from_json(ok).expect("objects");
+        assert!(matches!(r.submitted.first_name, Some(Cow::Borrowed("Joe"))));
+        assert_eq!(
+            r.authority.and_then(|a| a.first_name).as_deref(),
+            Some("Joe")
+        );
+        assert!(
+            KycRequest::from_json(&format!("{ok} {{}}")).is_err(),
+            "trailing"
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ use serde_json::value::RawValue;
 use underwrite_core::policy::Decision;
 
 use crate::live::Arm;
+use crate::request_schema::{
+    ApplicationId, ConsentDoc, CountryCode, KycInput, PhoneNumber, SignalsPayload, TemplateId,
+};
 
 /// The body of `POST /v1/decisions`, and one line of `POST /v1/decisions/batch`: the same
 /// application `underwrite batch` reads.
@@ -16,11 +19,16 @@ use crate::live::Arm;
 pub struct DecisionRequest {
     /// The application's id (a string of at most 256 characters or a number of at most 40),
     /// echoed back, logged, and hashed to choose the arm of a split.
+    #[serde(default)]
+    #[schemars(with = "ApplicationId")]
     pub id: Option<serde_json::Value>,
     /// The risk-signals payload exactly as the provider returned it (envelope or bare `data`).
+    #[schemars(with = "SignalsPayload")]
     pub signals: serde_json::Map<String, serde_json::Value>,
     /// A KYC request (`submitted` / `authority`) to match, or a KYC result in the reference's
     /// shape.
+    #[serde(default)]
+    #[schemars(with = "KycInput")]
     pub kyc: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -36,7 +44,7 @@ pub struct DecisionResponse {
     pub arm: Arm,
     /// The application's id, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<serde_json::Value>")]
+    #[schemars(with = "ApplicationId")]
     pub id: Option<Box<RawValue>>,
     /// The decision.
     #[serde(flatten)]
@@ -50,7 +58,7 @@ pub struct BatchLine {
     pub line: usize,
     /// The application's id, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<serde_json::Value>")]
+    #[schemars(with = "ApplicationId")]
     pub id: Option<Box<RawValue>>,
     /// The decision, when one was made.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,13 +160,16 @@ pub struct ApplicationRequest {
     /// The application's id (as in `POST /v1/decisions`): echoed back, logged, and hashed to
     /// choose the arm of a split.
     #[serde(default)]
-    #[schemars(with = "Option<serde_json::Value>")]
+    #[schemars(with = "ApplicationId")]
     pub id: Option<Box<RawValue>>,
     /// The applicant's mobile number: international (`+639171234567`), or national with
-    /// `country` (or the service's default country).
+    /// `country` (or the service's default country); a number libphonenumber holds valid for
+    /// its country (a 422 naming `phone` otherwise, before the provider is called).
+    #[schemars(with = "PhoneNumber")]
     pub phone: String,
-    /// The ISO 3166-1 alpha-2 country of a national `phone` (`PH`).
+    /// The ISO 3166-1 alpha-2 country of a national `phone` (`PH`), any case.
     #[serde(default)]
+    #[schemars(with = "CountryCode")]
     pub country: Option<String>,
     /// The applicant's consent, as the provider defines it: `consentedAt` (ISO 8601 UTC)
     /// always, and `consentTemplateId` or all of `type`, `version` and `consentedWith`.
@@ -166,30 +177,13 @@ pub struct ApplicationRequest {
     pub consent: serde_json::Value,
     /// The provider's signal template id (the service's default when absent).
     #[serde(default)]
+    #[schemars(with = "TemplateId")]
     pub template_id: Option<String>,
     /// A KYC request (`submitted` / `authority`) to match, or a KYC result in the reference's
     /// shape.
     #[serde(default)]
-    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    #[schemars(with = "KycInput")]
     pub kyc: Option<Box<RawValue>>,
-}
-
-/// The consent object (the provider's, sent as given once checked).
-#[derive(Debug, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // Describes `ApplicationRequest::consent`, which the client checks.
-pub struct ConsentDoc {
-    /// When the applicant consented: ISO 8601 in UTC (`2024-08-08T16:06:00Z`). Required.
-    pub consented_at: String,
-    /// The consent template's id in the provider's portal (a string or a number).
-    pub consent_template_id: Option<serde_json::Value>,
-    /// The consent document's name (required without `consentTemplateId`).
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    /// The document's version, a string or a number (required without `consentTemplateId`).
-    pub version: Option<serde_json::Value>,
-    /// The words the applicant consented with (required without `consentTemplateId`).
-    pub consented_with: Option<String>,
 }
 
 /// How a fetch of signals ended.

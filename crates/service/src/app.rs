@@ -18,6 +18,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use crate::auth::{self, Tokens};
 use crate::config::Limits;
 use crate::decision_log::DecisionLog;
+use crate::host::require_host;
 use crate::live::{Live, ReloadOutcome};
 use crate::mask::PhoneMasking;
 use crate::metrics::{self, Metrics};
@@ -51,6 +52,21 @@ pub struct AppState {
     pub draining: AtomicBool,
     /// The signals provider, when `POST /v1/applications` is configured.
     pub signals: Option<crate::applications::Signals>,
+    /// `GET /openapi.json`'s body: the document of this service as configured (its tokens
+    /// decide each operation's `security`), generated once at start.
+    pub openapi: bytes::Bytes,
+}
+
+/// The OpenAPI document of a service with these tokens, as the bytes `GET /openapi.json`
+/// answers.
+pub fn openapi_body(tokens: Option<&Tokens>) -> bytes::Bytes {
+    let auth = crate::openapi::Auth {
+        decision_tokens: tokens.is_some_and(Tokens::decisions_need_token),
+        admin_tokens: tokens.is_some_and(Tokens::admin_enabled),
+    };
+    serde_json::to_vec(&crate::openapi::document(auth))
+        .unwrap_or_default()
+        .into()
 }
 
 impl AppState {
@@ -72,7 +88,8 @@ impl AppState {
 }
 
 /// Every route of [`OPERATIONS`] (the table the OpenAPI document is generated from), with
-/// authentication where it applies, and the layers every request passes: metrics, request id,
+/// authentication where it applies, and the layers every request passes: the `Host` check,
+/// metrics, request id,
 /// problem details for bare errors, panic catching, timeouts, the body cap, compression and the
 /// concurrency limit.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -97,6 +114,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     routes
         .layer(from_fn_with_state(Arc::clone(&state), metrics::track))
+        // Before any route: a request that breaks the `Host` rule is not routed.
+        .layer(from_fn_with_state(Arc::clone(&state), require_host))
         .with_state(state)
         // Each `layer` wraps everything before it: the last one is the outermost. The
         // concurrency limit is global (one semaphore), not one per route.

@@ -54,10 +54,11 @@ const DECISION_BUCKETS: [f64; 13] = [
     0.05, 0.1,
 ];
 
-/// Request latency buckets, in seconds: 100 µs to 10 s (a batch can take seconds).
-const REQUEST_BUCKETS: [f64; 15] = [
+/// Request latency buckets, in seconds: 100 µs to 10 s in 1-2.5-5 steps (a batch can take
+/// seconds), the last ones 1, 2.5, 5 and 10 s.
+const REQUEST_BUCKETS: [f64; 16] = [
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-    10.0,
+    5.0, 10.0,
 ];
 
 /// The shadow challenger's side of the swap: an outcome, or `error` when it could not decide.

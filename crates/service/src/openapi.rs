@@ -12,8 +12,6 @@
 //! default is optional in a request; a field always written is required in an answer), each in
 //! JSON Schema 2020-12, OpenAPI 3.1's dialect, under `#/components/schemas/`.
 
-use std::sync::LazyLock;
-
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
@@ -22,7 +20,8 @@ use crate::api::{
     ApplicationRequest, ApplicationResponse, BatchLine, DecisionRequest, DecisionResponse, Health,
     PolicyStatus, ReloadAnswer,
 };
-use crate::problem::{Problem, PROBLEM_JSON};
+use crate::problem::{Problem, KINDS, PROBLEM_JSON};
+use crate::request_schema::KycRequestInput;
 
 /// An HTTP method a route answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,15 +105,30 @@ pub struct Answer {
     pub body: Body,
 }
 
+/// What a query parameter's value is (`routes::query` reads it, the document describes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// `true` or `false`, exactly.
+    Bool,
+}
+
+impl ParamKind {
+    fn schema(self) -> Value {
+        match self {
+            ParamKind::Bool => json!({ "type": "boolean" }),
+        }
+    }
+}
+
 /// A query parameter.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Param {
     /// Its name.
     pub name: &'static str,
     /// What it does.
     pub description: &'static str,
-    /// Its schema.
-    pub schema: SchemaFn,
+    /// What its value is.
+    pub kind: ParamKind,
 }
 
 /// One route: what the router serves and the document describes.
@@ -152,11 +166,13 @@ const NDJSON: &str = "application/x-ndjson";
 /// Problems any route that reads a body can give.
 const BODY_PROBLEMS: &[u16] = &[400, 408, 413, 415, 422, 500];
 
-const TRACE: Param = Param {
+/// `?trace=true|false` of the decision routes.
+pub const TRACE: Param = Param {
     name: "trace",
     description: "Include each decision's trace: every rule, bin and derived feature evaluated, \
-                  with the values it read.",
-    schema: schema_of::<bool>,
+                  with the values it read. `true` or `false`; a parameter the route does not \
+                  take, or one given twice, is a 400 `bad-query` problem.",
+    kind: ParamKind::Bool,
 };
 
 /// Every route the service serves.
@@ -264,7 +280,7 @@ pub const OPERATIONS: &[Operation] = &[
         query: &[],
         request: Some(Body {
             media: JSON,
-            schema: schema_of::<underwrite_kyc::KycRequest<'static>>,
+            schema: schema_of::<KycRequestInput>,
             description: "The submitted record, the authority's record (null when the ID was \
                           not found) and whether the authority was unavailable.",
         }),
@@ -432,13 +448,19 @@ const SCHEMAS: &str = "#/components/schemas/";
 const DECISION_TOKEN: &str = "decisionToken";
 const ADMIN_TOKEN: &str = "adminToken";
 
-/// The OpenAPI document (generated once, then cloned).
-pub fn document() -> Value {
-    static DOCUMENT: LazyLock<Value> = LazyLock::new(generate);
-    DOCUMENT.clone()
+/// Which tokens the service runs with: the document states the authentication each operation
+/// needs on *this* service, so a client (or a tool that tests with and without credentials)
+/// reads the truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Auth {
+    /// Decision tokens are configured: the decision routes need a bearer token.
+    pub decision_tokens: bool,
+    /// Admin tokens are configured: the admin routes take one; without, they are refused.
+    pub admin_tokens: bool,
 }
 
-fn generate() -> Value {
+/// The OpenAPI document of a service running with `auth`.
+pub fn document(auth: Auth) -> Value {
     let settings = SchemaSettings::draft2020_12().with(|s| {
         s.definitions_path = SCHEMAS.into();
         s.meta_schema = None;
@@ -453,16 +475,17 @@ fn generate() -> Value {
         if let Value::Object(item) = item {
             item.insert(
                 op.method.key().to_string(),
-                operation(op, &mut reads, &mut writes),
+                operation(op, auth, &mut reads, &mut writes),
             );
         }
     }
     let mut paths = Value::Object(paths);
-    let schemas = merge_definitions(
+    let mut schemas = merge_definitions(
         reads.take_definitions(true),
         writes.take_definitions(true),
         &mut paths,
     );
+    list_problem_kinds(&mut schemas);
     json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -471,10 +494,12 @@ fn generate() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "summary": "Credit decisions from phone risk signals and KYC, by tested policies.",
             "description": "Errors are RFC 9457 problem details (`application/problem+json`) \
-                carrying the message the `underwrite` CLI gives for the same input. Bearer \
-                tokens are optional for the decision routes and required for the admin routes; \
-                health, readiness, metrics and this document are open. TLS is the reverse \
-                proxy's job.",
+                carrying the message the `underwrite` CLI gives for the same input. This \
+                document describes the service as it runs: each operation's `security` says \
+                whether it needs a bearer token here (the decision routes need one only when the \
+                service runs with decision tokens; the admin routes take an admin token, and \
+                are refused with 403 when it runs without admin tokens); health, readiness, \
+                metrics and this document are open. TLS is the reverse proxy's job.",
             "license": { "name": "MIT", "identifier": "MIT" },
         },
         "tags": [
@@ -504,12 +529,51 @@ fn generate() -> Value {
     })
 }
 
-fn operation(op: &Operation, reads: &mut SchemaGenerator, writes: &mut SchemaGenerator) -> Value {
+/// Every kind of problem as the only values of `Problem.type`.
+fn list_problem_kinds(schemas: &mut Map<String, Value>) {
+    if let Some(kind) = schemas
+        .get_mut("Problem")
+        .and_then(|p| p.pointer_mut("/properties/type"))
+    {
+        let urns: Vec<String> = KINDS
+            .iter()
+            .map(|k| format!("urn:underwrite:problem:{}", k.slug))
+            .collect();
+        let described: Vec<String> = KINDS
+            .iter()
+            .map(|k| format!("`{}`: {}", k.slug, k.when))
+            .collect();
+        *kind = json!({
+            "type": "string",
+            "enum": urns,
+            "description": format!(
+                "The kind of problem, `urn:underwrite:problem:<kind>`. {}.",
+                described.join("; ")
+            ),
+        });
+    }
+}
+
+fn operation(
+    op: &Operation,
+    auth: Auth,
+    reads: &mut SchemaGenerator,
+    writes: &mut SchemaGenerator,
+) -> Value {
+    let admin_off = op.access == Access::Admin && !auth.admin_tokens;
     let mut out = Map::new();
     out.insert("operationId".into(), op.id.into());
     out.insert("tags".into(), json!([op.tag]));
     out.insert("summary".into(), op.summary.into());
-    if !op.description.is_empty() {
+    if admin_off {
+        out.insert(
+            "description".into(),
+            "Disabled: this service runs without admin tokens, so this route is refused \
+             (403 `admin-disabled`) whatever the request carries. Start it with \
+             `--admin-tokens` to use it."
+                .into(),
+        );
+    } else if !op.description.is_empty() {
         out.insert("description".into(), op.description.into());
     }
     if !op.query.is_empty() {
@@ -522,7 +586,7 @@ fn operation(op: &Operation, reads: &mut SchemaGenerator, writes: &mut SchemaGen
                     "in": "query",
                     "required": false,
                     "description": p.description,
-                    "schema": (p.schema)(reads),
+                    "schema": p.kind.schema(),
                 })
             })
             .collect();
@@ -539,7 +603,9 @@ fn operation(op: &Operation, reads: &mut SchemaGenerator, writes: &mut SchemaGen
         );
     }
     let mut responses = Map::new();
-    for answer in op.answers {
+    let answers = if admin_off { &[][..] } else { op.answers };
+    let problems = if admin_off { &[403][..] } else { op.problems };
+    for answer in answers {
         responses.insert(
             answer.status.to_string(),
             json!({
@@ -549,7 +615,13 @@ fn operation(op: &Operation, reads: &mut SchemaGenerator, writes: &mut SchemaGen
         );
     }
     let problem = schema_of::<Problem>(writes);
-    for status in access_problems(op.access).iter().chain(op.problems) {
+    // Any request may be refused for its `Host` header (400 `bad-host`).
+    let host: &[u16] = if problems.contains(&400) { &[] } else { &[400] };
+    for status in access_problems(op.access, auth)
+        .iter()
+        .chain(problems)
+        .chain(host)
+    {
         responses.insert(
             status.to_string(),
             json!({
@@ -559,41 +631,57 @@ fn operation(op: &Operation, reads: &mut SchemaGenerator, writes: &mut SchemaGen
         );
     }
     out.insert("responses".into(), responses.into());
-    match op.access {
-        Access::Open => {}
-        Access::Decide => {
-            out.insert(
-                "security".into(),
-                json!([{ DECISION_TOKEN: [] }, { ADMIN_TOKEN: [] }]),
-            );
-        }
-        Access::Admin => {
-            out.insert("security".into(), json!([{ ADMIN_TOKEN: [] }]));
-        }
+    if let Some(security) = security(op.access, auth) {
+        out.insert("security".into(), security);
     }
     Value::Object(out)
 }
 
-fn access_problems(access: Access) -> &'static [u16] {
+/// An operation's security requirement on a service running with `auth` (none: no token
+/// needed, or none that could help).
+fn security(access: Access, auth: Auth) -> Option<Value> {
     match access {
-        Access::Open => &[],
-        Access::Decide => &[401],
-        Access::Admin => &[401, 403],
+        Access::Decide if auth.decision_tokens && auth.admin_tokens => {
+            Some(json!([{ DECISION_TOKEN: [] }, { ADMIN_TOKEN: [] }]))
+        }
+        Access::Decide if auth.decision_tokens => Some(json!([{ DECISION_TOKEN: [] }])),
+        Access::Admin if auth.admin_tokens => Some(json!([{ ADMIN_TOKEN: [] }])),
+        Access::Open | Access::Decide | Access::Admin => None,
+    }
+}
+
+/// The refusals an operation's access adds on a service running with `auth`.
+fn access_problems(access: Access, auth: Auth) -> &'static [u16] {
+    match access {
+        Access::Decide if auth.decision_tokens => &[401],
+        Access::Admin if auth.admin_tokens => &[401, 403],
+        Access::Open | Access::Decide | Access::Admin => &[],
     }
 }
 
 fn problem_description(status: u16) -> &'static str {
     match status {
-        400 => "The body (or query) is not what the route reads.",
+        400 => {
+            "The body is not what the route reads (`malformed`), a query parameter is not one \
+                it takes or not a value it reads (`bad-query`, `at` names the parameter), or the \
+                `Host` header is missing, repeated or invalid (`bad-host`)."
+        }
         401 => "No bearer token, or not one the service accepts (see `WWW-Authenticate`).",
-        403 => "The token may not use this route, or the service runs without admin tokens.",
+        403 => {
+            "The token may not use this route (`forbidden`), or the service runs without admin \
+                tokens (`admin-disabled`)."
+        }
         408 => "The request was not received and answered in time.",
         409 => {
             "The policy files were refused (`detail` names each failing file and why); the \
                 live policies stay."
         }
         413 => "The body is larger than the route allows.",
-        415 => "The body is not of a media type the route reads.",
+        415 => {
+            "The body is not of a media type the route reads (`unsupported-media-type`), or it \
+                has a `Content-Encoding` other than `identity` (`unsupported-encoding`; the \
+                answer says `Accept-Encoding: identity`)."
+        }
         422 => "Well-formed, but the signals, the KYC input or a rule refused it.",
         500 => "A bug, caught.",
         503 => "The decision could not be logged, so it is not given.",

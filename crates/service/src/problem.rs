@@ -15,6 +15,115 @@ use underwrite_core::policy::RuleErrorKind;
 /// The media type of a problem.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// One kind of problem: its slug (the `type` is `urn:underwrite:problem:<slug>`) and when it is
+/// given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemKind {
+    /// The slug.
+    pub slug: &'static str,
+    /// When it is given.
+    pub when: &'static str,
+}
+
+/// Every kind of problem the service answers: the OpenAPI document's `Problem.type` lists
+/// exactly these, docs/service.md's table names each, and the metrics count refusals by them.
+pub const KINDS: &[ProblemKind] = &[
+    ProblemKind {
+        slug: "malformed",
+        when: "400: the body is not UTF-8, not JSON, or not the object the route reads",
+    },
+    ProblemKind {
+        slug: "bad-query",
+        when: "400: a query parameter the route does not take, one given twice, or a value it \
+               cannot read (`at` names the parameter)",
+    },
+    ProblemKind {
+        slug: "bad-host",
+        when: "400: an HTTP/1.1 request without a `Host` header, with two, or with one that is \
+               not a host[:port] (RFC 9112, section 3.2)",
+    },
+    ProblemKind {
+        slug: "unauthorized",
+        when: "401: no bearer token, or one the service does not accept",
+    },
+    ProblemKind {
+        slug: "forbidden",
+        when: "403: a decision token on an admin route",
+    },
+    ProblemKind {
+        slug: "admin-disabled",
+        when: "403: an admin route on a service started without admin tokens",
+    },
+    ProblemKind {
+        slug: "not-found",
+        when: "404: no such route",
+    },
+    ProblemKind {
+        slug: "method-not-allowed",
+        when: "405: the route does not take that method",
+    },
+    ProblemKind {
+        slug: "timeout",
+        when: "408: the request was not received and answered in time",
+    },
+    ProblemKind {
+        slug: "reload-refused",
+        when: "409: the policy files were refused; the live policies stay",
+    },
+    ProblemKind {
+        slug: "too-large",
+        when: "413: the body is larger than the route allows",
+    },
+    ProblemKind {
+        slug: "unsupported-media-type",
+        when: "415: the body is not of a media type the route reads",
+    },
+    ProblemKind {
+        slug: "unsupported-encoding",
+        when: "415: the body has a `Content-Encoding` other than `identity`",
+    },
+    ProblemKind {
+        slug: "bad-signals",
+        when: "422: the signals payload was refused",
+    },
+    ProblemKind {
+        slug: "bad-kyc",
+        when: "422: the KYC input was refused",
+    },
+    ProblemKind {
+        slug: "rule-failed",
+        when: "422: a rule failed at run time",
+    },
+    ProblemKind {
+        slug: "bad-request",
+        when: "422: an application's phone, country, consent or template id was refused",
+    },
+    ProblemKind {
+        slug: "refused",
+        when: "422: the decision was refused for another reason",
+    },
+    ProblemKind {
+        slug: "internal",
+        when: "500: a bug, caught",
+    },
+    ProblemKind {
+        slug: "signals-not-configured",
+        when: "501: the service has no signals provider",
+    },
+    ProblemKind {
+        slug: "unavailable",
+        when: "503: the decision could not be logged, so it is not given",
+    },
+    ProblemKind {
+        slug: "signals-busy",
+        when: "503: too many applications already wait on the signals provider",
+    },
+    ProblemKind {
+        slug: "error",
+        when: "any other refused request (a status no other kind covers)",
+    },
+];
+
 /// A problem details object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Problem {
@@ -35,6 +144,39 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub rule_error: Option<RuleErrorKind>,
+    /// A header answered with the problem.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub header: Option<ProblemHeader>,
+}
+
+/// A header a problem is answered with (kept small: problems travel in `Result`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemHeader {
+    /// `Accept-Encoding: identity`: the codings a 415 for a content coding accepts.
+    AcceptIdentity,
+}
+
+/// Longest piece of a client's text quoted in a detail, in characters.
+const SHOWN_CHARS: usize = 64;
+
+/// A client's text made safe to quote in a detail: control characters (and quotes and
+/// backslashes) escaped, cut after [`SHOWN_CHARS`] characters.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        out.extend(c.escape_debug());
+    }
+    out
+}
+
+/// [`escaped`] text in double quotes.
+pub fn shown(text: &str) -> String {
+    format!("\"{}\"", escaped(text))
 }
 
 /// The kinds of problem are URNs: `urn:underwrite:problem:<kind>`.
@@ -55,6 +197,7 @@ impl Problem {
             detail: detail.into(),
             at: None,
             rule_error: None,
+            header: None,
         }
     }
 
@@ -92,6 +235,22 @@ impl Problem {
         )
     }
 
+    /// 415: the body has a content coding the service does not decode. The answer says
+    /// `Accept-Encoding: identity` (RFC 9110, section 12.5.3).
+    pub fn unsupported_encoding(coding: &str) -> Problem {
+        let mut problem = Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-encoding",
+            format!(
+                "the body's Content-Encoding {} is not read: send the body unencoded \
+                 (identity)",
+                shown(coding)
+            ),
+        );
+        problem.header = Some(ProblemHeader::AcceptIdentity);
+        problem
+    }
+
     /// 500: a bug, caught.
     pub fn internal(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
@@ -111,6 +270,15 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        match self.header {
+            Some(ProblemHeader::AcceptIdentity) => {
+                response.headers_mut().insert(
+                    header::ACCEPT_ENCODING,
+                    HeaderValue::from_static("identity"),
+                );
+            }
+            None => {}
+        }
         response
     }
 }
@@ -156,4 +324,28 @@ pub async fn problem_for_bare_errors(request: Request<Body>, next: Next) -> Resp
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     Response::from_parts(parts, fresh.into_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/service.md's table of errors names every kind, and no kind twice here.
+    #[test]
+    fn every_kind_is_listed_once_and_documented() {
+        let doc = include_str!("../../../docs/service.md");
+        let table = doc.split("## Errors").nth(1).unwrap_or_default();
+        for (i, kind) in KINDS.iter().enumerate() {
+            assert!(
+                table.contains(&format!("`{}`", kind.slug)),
+                "docs/service.md's errors do not name `{}`",
+                kind.slug
+            );
+            assert!(
+                KINDS[i + 1..].iter().all(|k| k.slug != kind.slug),
+                "{} twice",
+                kind.slug
+            );
+        }
+    }
 }

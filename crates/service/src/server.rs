@@ -132,6 +132,7 @@ impl Server {
             tokens: config.tokens.clone(),
             draining: AtomicBool::new(false),
             signals,
+            openapi: crate::app::openapi_body(config.tokens.as_ref()),
         });
         let (stop, stopped) = watch::channel(false);
         if config.watch {

@@ -615,3 +615,135 @@ async fn a_large_batch_body_is_held_once_not_twice() {
     );
     svc.server.shutdown().await;
 }
+
+/// Send `request` on a fresh connection and read its answer.
+async fn exchange(svc: &Running, request: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(svc.server.local_addr())
+        .await
+        .expect("connects");
+    stream.write_all(request).await.expect("sent");
+    let mut buf = Vec::new();
+    read_final(&mut stream, &mut buf).await
+}
+
+/// The value of `underwrite_errors_total{kind, status}` (0 when absent).
+async fn errors_counted(svc: &Running, kind: &str, status: &str) -> f64 {
+    let text = svc.get("/metrics").await.text().await.expect("metrics");
+    common::samples(&text)
+        .into_iter()
+        .filter(|s| s.name == "underwrite_errors_total")
+        .find(|s| {
+            s.labels.get("kind").map(String::as_str) == Some(kind)
+                && s.labels.get("status").map(String::as_str) == Some(status)
+        })
+        .map_or(0.0, |s| s.value)
+}
+
+#[tokio::test]
+async fn an_http_1_1_request_without_one_valid_host_is_a_400_problem() {
+    let svc = Running::start(starter_config()).await;
+    for request in [
+        &b"GET /healthz HTTP/1.1\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: user@a.example\r\n\r\n",
+        b"GET /healthz HTTP/1.0\r\nHost: a.example:port\r\n\r\n",
+        b"POST /v1/decisions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    ] {
+        let answer = exchange(&svc, request).await;
+        let shown = String::from_utf8_lossy(request).into_owned();
+        assert_eq!(answer.status, 400, "{shown}");
+        let problem = answer.problem();
+        assert_eq!(problem["type"], "urn:underwrite:problem:bad-host", "{shown}");
+        assert_eq!(problem["at"], "Host", "{shown}");
+    }
+    assert_eq!(errors_counted(&svc, "bad-host", "400").await, 5.0);
+    // HTTP/1.0 may omit it; a valid one, an IPv6 literal and an empty one (a target without an
+    // authority) pass.
+    for request in [
+        &b"GET /healthz HTTP/1.0\r\n\r\n"[..],
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost:\r\n\r\n",
+    ] {
+        let answer = exchange(&svc, request).await;
+        assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(request));
+    }
+    svc.server.shutdown().await;
+}
+
+/// `{"id": "gz-1", "signals": {"status": "COMPLETED", "resultCode": "NO_DATA"}}` gzipped
+/// (Python's `gzip.compress(body, mtime=0)`).
+const GZIPPED_APPLICATION: &str =
+    "1f8b0800000000000203ab56ca4c51b252504aafd23554d251502ace4ccf4bcc\
+    29060a552b159724969482984acefebe013eae21ae2e202545a9c5a53925cef929a920293fff7817c71047a5da5a\
+    002341c6ca4b000000";
+
+fn unhex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).expect("hex"), 16).expect("hex"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_coded_body_is_refused_with_415_naming_the_coding_and_identity_is_read() {
+    let svc = Running::start(starter_config()).await;
+    let gzipped = unhex(GZIPPED_APPLICATION);
+    assert_eq!(&gzipped[..2], [0x1f, 0x8b]);
+    for (coding, body) in [
+        ("gzip", gzipped.clone()),
+        ("x-unheard-of", clean_application()),
+        ("identity, gzip", gzipped.clone()),
+    ] {
+        for path in ["/v1/decisions", "/v1/kyc"] {
+            let response = svc
+                .client
+                .post(svc.url(path))
+                .header("content-type", "application/json")
+                .header("content-encoding", coding)
+                .body(body.clone())
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(response.status(), 415, "{coding} {path}");
+            assert_eq!(response.headers()["accept-encoding"], "identity");
+            let problem: Value = response.json().await.expect("problem");
+            assert_eq!(
+                problem["type"],
+                "urn:underwrite:problem:unsupported-encoding"
+            );
+            let last = coding.rsplit(", ").next().expect("coding");
+            assert!(
+                problem["detail"].as_str().is_some_and(|d| d.contains(last)),
+                "{problem}"
+            );
+        }
+    }
+    let response = svc
+        .client
+        .post(svc.url("/v1/decisions/batch"))
+        .header("content-type", "application/x-ndjson")
+        .header("content-encoding", "gzip")
+        .body(gzipped)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 415);
+    assert_eq!(
+        errors_counted(&svc, "unsupported-encoding", "415").await,
+        7.0
+    );
+    // `identity` is no coding at all.
+    let response = svc
+        .client
+        .post(svc.url("/v1/decisions"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "identity")
+        .body(clean_application())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 200);
+    svc.server.shutdown().await;
+}

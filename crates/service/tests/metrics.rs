@@ -317,3 +317,40 @@ async fn a_fresh_service_shows_both_reload_results_at_zero_and_no_decisions() {
     );
     svc.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_request_duration_buckets_run_in_1_2_5_steps_up_to_10_s() {
+    let svc = Running::start(starter_config()).await;
+    assert_eq!(svc.get("/healthz").await.status(), 200);
+    let text = svc.get("/metrics").await.text().await.expect("text");
+    let bounds: Vec<String> = samples(&text)
+        .into_iter()
+        .filter(|s| {
+            s.name == "underwrite_http_request_duration_seconds_bucket"
+                && s.labels.get("route").map(String::as_str) == Some("/healthz")
+        })
+        .map(|s| s.labels["le"].clone())
+        .collect();
+    let parsed: Vec<f64> = bounds.iter().map(|b| b.parse().expect("le")).collect();
+    let expected = [
+        0.0001,
+        0.00025,
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1.0,
+        2.5,
+        5.0,
+        10.0,
+        f64::INFINITY,
+    ];
+    assert_eq!(parsed, expected, "{bounds:?}");
+    svc.server.shutdown().await;
+}

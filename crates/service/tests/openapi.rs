@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use underwrite_service::{Challenger, ChallengerMode, TokenSet, Tokens};
 
 const ADMIN: &str = "admin-token-for-openapi-tests";
+const DECIDE: &str = "decide-token-for-openapi-tests";
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
 async fn document(svc: &Running) -> Value {
@@ -48,9 +49,19 @@ fn operations(doc: &Value) -> BTreeMap<(String, String), &Value> {
     out
 }
 
+/// A service with decision and admin tokens: every operation needs a token.
+fn with_tokens() -> underwrite_service::Config {
+    let mut config = starter_config();
+    config.tokens = Some(Tokens::new(
+        Some(TokenSet::from_list(DECIDE).expect("decision token")),
+        Some(TokenSet::from_list(ADMIN).expect("admin token")),
+    ));
+    config
+}
+
 #[tokio::test]
 async fn the_document_is_openapi_3_1_and_every_reference_and_schema_in_it_is_sound() {
-    let svc = Running::start(starter_config()).await;
+    let svc = Running::start(with_tokens()).await;
     let doc = document(&svc).await;
     assert!(
         doc["openapi"]
@@ -94,7 +105,7 @@ async fn the_document_is_openapi_3_1_and_every_reference_and_schema_in_it_is_sou
         "PolicyId",
         "TraceEntry",
         "BatchLine",
-        "KycRequest",
+        "KycRequestInput",
         "KycResult",
         "PolicyStatus",
         "ReloadAnswer",
@@ -226,13 +237,18 @@ struct Contract {
 }
 
 impl Contract {
-    /// The document with every object schema closed (`unevaluatedProperties: false`), so an
-    /// answer with a field the document does not name fails too.
+    /// The document with every object schema closed (`unevaluatedProperties: false`) unless it
+    /// says what it does with other properties, so an answer with a field the document does
+    /// not name fails too. (Only schemas of `"type": "object"`: the branches of a conditional
+    /// schema name properties to constrain, not to close.)
     fn new(mut doc: Value) -> Contract {
         fn close(value: &mut Value) {
             match value {
                 Value::Object(map) => {
-                    if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    if map.contains_key("properties")
+                        && !map.contains_key("additionalProperties")
+                        && map.get("type").and_then(Value::as_str) == Some("object")
+                    {
                         map.insert("unevaluatedProperties".into(), false.into());
                     }
                     map.values_mut().for_each(close);
@@ -258,7 +274,10 @@ impl Contract {
             "https://json-schema.org/draft/2020-12/schema".into(),
         );
         root_map.insert("components".into(), self.doc["components"].clone());
-        let validator = jsonschema::draft202012::new(&root).expect("schema compiles");
+        let validator = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .expect("schema compiles");
         validator
             .iter_errors(instance)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -603,4 +622,340 @@ async fn application_requests_and_answers_validate_against_the_document() {
         .unwrap();
     let (status, _) = contract.answer("post", "/v1/applications", response).await;
     assert_eq!(status, 501);
+}
+
+#[tokio::test]
+async fn each_operation_s_security_is_what_this_service_enforces() {
+    // Without tokens: the decision routes need none (and cannot answer 401); the admin route is
+    // refused whatever is sent, so the document offers no token for it either.
+    let open = Running::start(starter_config()).await;
+    let doc = document(&open).await;
+    for ((path, method), op) in operations(&doc) {
+        assert!(
+            op.get("security").is_none(),
+            "{method} {path}: {}",
+            op["security"]
+        );
+        assert!(op["responses"].get("401").is_none(), "{method} {path}");
+    }
+    let reload = &doc["paths"]["/v1/admin/reload"]["post"];
+    let statuses: Vec<&String> = reload["responses"].as_object().unwrap().keys().collect();
+    assert_eq!(statuses, ["400", "403"]);
+    let decide = open
+        .post_json(
+            "/v1/decisions",
+            application("s-1", "testdata/signals/clean.json", None),
+        )
+        .await;
+    assert_eq!(decide.status(), 200);
+    let refused = open
+        .client
+        .post(open.url("/v1/admin/reload"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    open.server.shutdown().await;
+
+    // With decision and admin tokens: a token on every decision and admin route, 401 without.
+    let closed = Running::start(with_tokens()).await;
+    let doc = document(&closed).await;
+    for ((path, method), op) in operations(&doc) {
+        let expected = match path.as_str() {
+            "/healthz" | "/readyz" | "/metrics" | "/openapi.json" => Value::Null,
+            "/v1/admin/reload" => json!([{ "adminToken": [] }]),
+            _ => json!([{ "decisionToken": [] }, { "adminToken": [] }]),
+        };
+        assert_eq!(op["security"], expected, "{method} {path}");
+        if !expected.is_null() {
+            assert!(op["responses"]["401"].is_object(), "{method} {path}");
+            let anonymous = closed
+                .client
+                .request(
+                    reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    closed.url(&path),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(anonymous.status(), 401, "{method} {path}");
+        }
+    }
+    assert!(doc["paths"]["/v1/admin/reload"]["post"]["responses"]["200"].is_object());
+    closed.server.shutdown().await;
+
+    // Admin tokens only: the decision routes are open, the admin route takes its token.
+    let mut config = starter_config();
+    config.tokens = Some(Tokens::new(None, Some(TokenSet::from_list(ADMIN).unwrap())));
+    let admin_only = Running::start(config).await;
+    let doc = document(&admin_only).await;
+    assert!(doc["paths"]["/v1/decisions"]["post"]
+        .get("security")
+        .is_none());
+    assert_eq!(
+        doc["paths"]["/v1/admin/reload"]["post"]["security"],
+        json!([{ "adminToken": [] }])
+    );
+    admin_only.server.shutdown().await;
+}
+
+/// Bodies on both sides of each rule the readers apply: a body is valid against the documented
+/// schema exactly when the service reads it, and refused (400 or 422) when it is not. "Reads"
+/// is a decision (200), or the live policy's own refusal (422 `rule-failed`: the starter policy
+/// cannot decide a `SUCCESS` payload without the counts it reads), which no request schema
+/// can state.
+#[tokio::test]
+async fn a_request_is_valid_against_the_document_exactly_when_the_service_takes_it() {
+    let svc = Running::start(starter_config()).await;
+    let contract = Contract::new(document(&svc).await);
+    let clean: Value = serde_json::from_slice(&read("testdata/signals/clean.json")).unwrap();
+    let kyc: Value = serde_json::from_slice(&read("testdata/kyc/joe-exact.json")).unwrap();
+    let no_data = json!({"status": "COMPLETED", "resultCode": "NO_DATA"});
+    let items =
+        |items: Value| json!({"status": "COMPLETED", "resultCode": "SUCCESS", "items": items});
+    let item = |value: Value, value_type: &str| json!({"signals": items(json!([{"name": "x_score", "value": value, "valueType": value_type}]))});
+    let with_kyc = |submitted: Value| json!({"signals": no_data, "kyc": {"submitted": submitted, "authority": null}});
+    let name = |extra: Value| {
+        let mut record = json!({"first_name": "Joe", "last_name": "Leo"});
+        for (k, v) in extra.as_object().unwrap() {
+            record[k] = v.clone();
+        }
+        with_kyc(record)
+    };
+    let cases: Vec<(&str, Value, bool)> = vec![
+        (
+            "the shipped clean payload",
+            json!({"id": "a", "signals": clean, "kyc": kyc}),
+            true,
+        ),
+        ("a bare NO_DATA payload", json!({"signals": no_data}), true),
+        ("no status", json!({"signals": {}}), false),
+        (
+            "status PROCESSING",
+            json!({"signals": {"status": "PROCESSING", "resultCode": "SUCCESS", "items": []}}),
+            false,
+        ),
+        (
+            "an unknown resultCode",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "MAYBE"}}),
+            false,
+        ),
+        (
+            "SUCCESS without signals",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "SUCCESS"}}),
+            false,
+        ),
+        (
+            "SUCCESS with no items",
+            json!({"signals": items(json!([]))}),
+            true,
+        ),
+        (
+            "both shapes",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": [], "result": {}}}),
+            false,
+        ),
+        (
+            "both shapes, one null",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": [], "result": null}}),
+            true,
+        ),
+        (
+            "NO_DATA with both shapes",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "NO_DATA", "items": [], "result": {}}}),
+            false,
+        ),
+        (
+            "an envelope",
+            json!({"signals": {"code": "OK", "data": no_data}}),
+            true,
+        ),
+        (
+            "an envelope code that is not OK",
+            json!({"signals": {"code": "E1", "data": no_data}}),
+            false,
+        ),
+        (
+            "an envelope with status beside data",
+            json!({"signals": {"data": no_data, "status": "COMPLETED"}}),
+            false,
+        ),
+        ("data null", json!({"signals": {"data": null}}), false),
+        (
+            "an unknown signal's number",
+            item(json!(12.5), "NUMBER"),
+            true,
+        ),
+        (
+            "a number written as a string",
+            item(json!("12.5"), "NUMBER"),
+            true,
+        ),
+        ("text declared NUMBER", item(json!("abc"), "NUMBER"), false),
+        ("a number declared STRING", item(json!(5), "STRING"), false),
+        ("text declared STRING", item(json!("abc"), "STRING"), true),
+        ("a boolean value", item(json!(true), "NUMBER"), false),
+        ("an unknown valueType", item(json!(1), "BOOL"), false),
+        (
+            "an empty name",
+            items(json!([{"name": "", "value": 1, "valueType": "NUMBER"}])),
+            false,
+        ),
+        (
+            "no value",
+            items(json!([{"name": "x", "valueType": "NUMBER"}])),
+            false,
+        ),
+        (
+            "a result shape",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"x": 1, "y": "t", "z": null}}}),
+            true,
+        ),
+        (
+            "a result shape with an array",
+            json!({"signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"x": [1]}}}),
+            false,
+        ),
+        (
+            "a 256-character id",
+            json!({"id": "é".repeat(256), "signals": no_data}),
+            true,
+        ),
+        (
+            "a 257-character id",
+            json!({"id": "x".repeat(257), "signals": no_data}),
+            false,
+        ),
+        (
+            "a 40-digit id",
+            json!({"id": serde_json::from_str::<Value>(&"9".repeat(40)).unwrap(), "signals": no_data}),
+            true,
+        ),
+        (
+            "a 41-digit id",
+            json!({"id": serde_json::from_str::<Value>(&"9".repeat(41)).unwrap(), "signals": no_data}),
+            false,
+        ),
+        (
+            "a fraction id",
+            json!({"id": 1.5, "signals": no_data}),
+            true,
+        ),
+        ("a null id", json!({"id": null, "signals": no_data}), true),
+        (
+            "a boolean id",
+            json!({"id": true, "signals": no_data}),
+            false,
+        ),
+        (
+            "an unknown key",
+            json!({"signals": no_data, "kcy": {}}),
+            false,
+        ),
+        ("names given", name(json!({})), true),
+        ("first_name null", name(json!({"first_name": null})), false),
+        (
+            "first_name blank",
+            name(json!({"first_name": " \u{3000}"})),
+            false,
+        ),
+        (
+            "no last_name",
+            with_kyc(json!({"first_name": "Joe"})),
+            false,
+        ),
+        (
+            "gender spaced, any case",
+            name(json!({"gender": " fEmAlE "})),
+            true,
+        ),
+        ("gender X", name(json!({"gender": "X"})), false),
+        ("gender blank", name(json!({"gender": "  "})), true),
+        ("dob null", name(json!({"dob": null})), true),
+        ("dob a real date", name(json!({"dob": "2000-02-29"})), true),
+        ("dob not a date", name(json!({"dob": "2001-02-29"})), false),
+        (
+            "dob another form",
+            name(json!({"dob": "29/02/2000"})),
+            false,
+        ),
+        (
+            "phone with formatting",
+            name(json!({"phone_number": "+63 (917) 123-4567"})),
+            true,
+        ),
+        (
+            "phone with a letter",
+            name(json!({"phone_number": "0917 CALL NOW"})),
+            false,
+        ),
+        (
+            "phone without digits",
+            name(json!({"phone_number": "+()"})),
+            false,
+        ),
+        ("country in any case", name(json!({"country": "ph"})), true),
+        (
+            "country of three letters",
+            name(json!({"country": "PHL"})),
+            false,
+        ),
+        (
+            "an unknown record field",
+            name(json!({"nickname": "J"})),
+            false,
+        ),
+        (
+            "authority missing",
+            json!({"signals": no_data, "kyc": {"submitted": {"first_name": "J", "last_name": "L"}}}),
+            false,
+        ),
+    ];
+    let schema = &contract.operation("post", "/v1/decisions")["requestBody"]["content"]
+        ["application/json"]["schema"];
+    let mut wrong = Vec::new();
+    for (what, body, valid) in &cases {
+        let errors = contract.errors(schema, body);
+        let response = svc.post_json("/v1/decisions", body.to_string()).await;
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        let taken = status == 200
+            || (status == 422 && answer["type"] == "urn:underwrite:problem:rule-failed");
+        if errors.is_empty() != *valid || taken != *valid {
+            wrong.push(format!("{what}: expected valid={valid}; schema errors {errors:?}; service answered {status} {answer}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+
+    // The KYC route reads the same request.
+    let kyc_schema = &contract.operation("post", "/v1/kyc")["requestBody"]["content"]
+        ["application/json"]["schema"];
+    for (body, valid) in [
+        (
+            json!({"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": null}),
+            true,
+        ),
+        (
+            json!({"submitted": {"first_name": null, "last_name": "Leo"}, "authority": null}),
+            false,
+        ),
+        (
+            json!({"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": {"first_name": null}}),
+            true,
+        ),
+    ] {
+        assert_eq!(
+            contract.errors(kyc_schema, &body).is_empty(),
+            valid,
+            "{body}"
+        );
+        let status = svc.post_json("/v1/kyc", body.to_string()).await.status();
+        assert_eq!(status == 200, valid, "{body}: {status}");
+    }
+
+    // A positional array is not an application, for the document (the core's reader refuses it
+    // too once it stops reading sequences into structs).
+    let positional = json!(["app-1", no_data, null]);
+    assert!(!contract.errors(schema, &positional).is_empty());
+    svc.server.shutdown().await;
 }

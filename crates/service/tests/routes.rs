@@ -354,3 +354,77 @@ async fn a_batch_line_that_is_not_utf8_gets_the_message_underwrite_batch_gives()
     );
     svc.server.shutdown().await;
 }
+
+/// `underwrite_errors_total{kind, status}` (0 when absent).
+async fn errors_counted(svc: &Running, kind: &str, status: &str) -> f64 {
+    let text = svc.get("/metrics").await.text().await.expect("metrics");
+    common::samples(&text)
+        .into_iter()
+        .filter(|s| s.name == "underwrite_errors_total")
+        .find(|s| {
+            s.labels.get("kind").map(String::as_str) == Some(kind)
+                && s.labels.get("status").map(String::as_str) == Some(status)
+        })
+        .map_or(0.0, |s| s.value)
+}
+
+#[tokio::test]
+async fn a_query_the_route_cannot_read_is_a_bad_query_problem_naming_the_parameter() {
+    let svc = Running::start(starter_config()).await;
+    let body = application("q-1", "testdata/signals/clean.json", None);
+    let cases = [
+        (
+            "trace=yes",
+            "query.trace",
+            r#"query parameter `trace` is "yes""#,
+        ),
+        ("x=1", "query.x", r#"unknown query parameter "x""#),
+        (
+            "trace=true&trace=false",
+            "query.trace",
+            "`trace` is given twice",
+        ),
+        ("trace=1", "query.trace", r#"`trace` is "1""#),
+    ];
+    let mut refused = 0.0;
+    for path in ["/v1/decisions", "/v1/decisions/batch", "/v1/applications"] {
+        let media = if path.ends_with("batch") {
+            "application/x-ndjson"
+        } else {
+            "application/json"
+        };
+        for (query, at, detail) in cases {
+            let response = svc
+                .client
+                .post(svc.url(&format!("{path}?{query}")))
+                .header("content-type", media)
+                .body(body.clone())
+                .send()
+                .await
+                .expect("answered");
+            let (status, problem) = problem(response).await;
+            assert_eq!(status, 400, "{path}?{query}: {problem}");
+            assert_eq!(
+                problem["type"], "urn:underwrite:problem:bad-query",
+                "{problem}"
+            );
+            assert_eq!(problem["at"], at, "{path}?{query}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(detail)),
+                "{path}?{query}: {problem}"
+            );
+            refused += 1.0;
+        }
+    }
+    assert_eq!(errors_counted(&svc, "bad-query", "400").await, refused);
+    // The documented values still work.
+    for query in ["", "?trace=false", "?trace=true"] {
+        let response = svc
+            .post_json(&format!("/v1/decisions{query}"), body.clone())
+            .await;
+        assert_eq!(response.status(), 200, "{query}");
+    }
+    svc.server.shutdown().await;
+}

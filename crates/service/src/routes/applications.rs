@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use underwrite_signals_client::{FetchOutcome, SignalsClient};
 
@@ -19,26 +19,27 @@ use crate::applications::{application_text, check, rejected_kind, Basis, Checked
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest};
 use crate::problem::Problem;
-use crate::routes::decisions::DecideQuery;
+use crate::routes::query::DecideQuery;
 use crate::routes::respond::{answer, json_response, log_one};
 
 /// `POST /v1/applications`.
 pub async fn one(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<DecideQuery>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = one_inner(&state, query, &headers, body).await;
+    let result = one_inner(&state, &uri, &headers, body).await;
     answer(&state, result)
 }
 
 async fn one_inner(
     state: &Arc<AppState>,
-    query: DecideQuery,
+    uri: &Uri,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    let query = DecideQuery::from_uri(uri)?;
     let signals = state.signals.as_ref().ok_or_else(|| {
         Problem::new(
             StatusCode::NOT_IMPLEMENTED,

@@ -3,11 +3,9 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-
 use underwrite_core::application::is_blank_line;
 
 use crate::api::{BatchLine, LineError};
@@ -15,34 +13,27 @@ use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest, Made};
 use crate::problem::Problem;
+use crate::routes::query::DecideQuery;
 use crate::routes::respond::{answer, json_response, log_one};
-
-/// The query of the decision routes.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DecideQuery {
-    /// Include each decision's trace.
-    #[serde(default)]
-    pub trace: bool,
-}
 
 /// `POST /v1/decisions`: one application in, one decision out.
 pub async fn one(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<DecideQuery>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = one_inner(&state, query, &headers, body).await;
+    let result = one_inner(&state, &uri, &headers, body).await;
     answer(&state, result)
 }
 
 async fn one_inner(
     state: &AppState,
-    query: DecideQuery,
+    uri: &Uri,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    let query = DecideQuery::from_uri(uri)?;
     let bytes = body::read(headers, body, Media::Json, state.limits.max_body_bytes).await?;
     let arms = state.live.current();
     let request = DecideRequest {
@@ -65,20 +56,21 @@ async fn one_inner(
 /// line's error (the message `underwrite batch` gives) and the rest go on.
 pub async fn batch(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<DecideQuery>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let result = batch_inner(&state, query, &headers, body).await;
+    let result = batch_inner(&state, &uri, &headers, body).await;
     answer(&state, result)
 }
 
 async fn batch_inner(
     state: &Arc<AppState>,
-    query: DecideQuery,
+    uri: &Uri,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    let query = DecideQuery::from_uri(uri)?;
     let bytes = body::read(
         headers,
         body,

@@ -45,7 +45,12 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     response
 }
 
-/// The OpenAPI 3.1 document.
-pub async fn openapi() -> Response {
-    json_response(&crate::openapi::document()).unwrap_or_else(IntoResponse::into_response)
+/// The OpenAPI 3.1 document of this service as configured.
+pub async fn openapi(State(state): State<Arc<AppState>>) -> Response {
+    let mut response = state.openapi.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }

@@ -6,4 +6,5 @@ pub mod decisions;
 pub mod health;
 pub mod kyc;
 pub mod policy;
+pub mod query;
 pub mod respond;
