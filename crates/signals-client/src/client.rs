@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, Url};
 use tokio::time::{sleep, timeout, timeout_at, Instant};
-use underwrite_core::signals::SignalStatus;
+use underwrite_signals::signals::SignalStatus;
 
 use crate::config::{ClientConfig, ConfigError, RetryPolicy};
 use crate::outcome::{Fetch, FetchOutcome, Payload, UnavailableCause};

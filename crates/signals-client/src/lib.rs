@@ -22,7 +22,7 @@
 //! * **Every end typed, never an error.** [`SignalsClient::fetch`] returns a [`Fetch`] whose
 //!   [`FetchOutcome`] is completed, no data, unavailable (with its [`UnavailableCause`]) or
 //!   rejected (the provider's 4xx and message).
-//! * **One parser.** Answers are read by [`interpret`] with the core crate's signals parser,
+//! * **One parser.** Answers are read by [`interpret`] with the signals parser of `underwrite-signals`,
 //!   the one decisions use; the payload's bytes are kept as received ([`Payload`]), so a
 //!   decision and its log carry exactly what the provider sent.
 //! * **The secret stays secret.** It is held in a `secrecy::SecretString`, sent only in the

@@ -4,9 +4,9 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use underwrite_core::signals::{SignalStatus, UnavailableReason};
+use underwrite_signals::signals::{SignalStatus, UnavailableReason};
 
-/// A signals payload exactly as the provider sent it: a JSON document the core crate's signals
+/// A signals payload exactly as the provider sent it: a JSON document the `underwrite-signals`
 /// parser accepted. Decide on [`Payload::as_str`] and log it: nothing was re-encoded.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Payload {

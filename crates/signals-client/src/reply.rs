@@ -2,7 +2,7 @@
 //! without a network, and so that an answer received some other way (a webhook, a stored
 //! body) is read exactly as the client reads it.
 //!
-//! The payload itself is read by the core crate's signals parser, the one every decision uses,
+//! The payload itself is read by the signals parser of `underwrite-signals`, the one every decision uses,
 //! so the client never accepts a payload a decision would refuse.
 
 use std::time::Duration;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use underwrite_core::signals::{self, SignalError};
+use underwrite_signals::signals::{self, SignalError};
 
 use crate::outcome::{Payload, Rejected};
 
@@ -161,7 +161,7 @@ fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
                 retry_after: None,
             }
         }
-        // The core shortens both and escapes the message, not the code: a code is shown too.
+        // The parser shortens both and escapes the message, not the code: a code is shown too.
         Err(SignalError::Provider { code, message }) => Reply::Refused(Rejected {
             status,
             code: Some(shorten(&code)),
@@ -301,7 +301,7 @@ fn shorten(text: &str) -> String {
 mod tests {
     #![allow(clippy::panic)]
     use super::*;
-    use underwrite_core::signals::{SignalStatus, UnavailableReason};
+    use underwrite_signals::signals::{SignalStatus, UnavailableReason};
 
     fn json(status: u16, body: &str) -> Reply {
         interpret(

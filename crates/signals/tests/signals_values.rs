@@ -5,10 +5,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use underwrite_core::catalog::{NullMeaning, SignalKind};
-use underwrite_core::features::{Band, FeatureValue, Schema};
-use underwrite_core::normalize::{normalize, Normalized, UnknownSignal, Warning};
-use underwrite_core::signals::{JsonType, SignalError, ValueType};
+use underwrite_signals::catalog::{NullMeaning, SignalKind};
+use underwrite_signals::features::{Band, FeatureValue, Schema};
+use underwrite_signals::normalize::{normalize, Normalized, UnknownSignal, Warning};
+use underwrite_signals::signals::{JsonType, SignalError, ValueType};
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::phone_catalog())

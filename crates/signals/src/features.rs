@@ -38,7 +38,7 @@ impl Band {
     /// (`"A007"`), levels beyond [`catalog::BAND_MAX_LEVEL`], signs, spaces or non-ASCII digits.
     ///
     /// ```
-    /// use underwrite_core::features::Band;
+    /// use underwrite_signals::features::Band;
     /// let a3 = Band::parse("A3").unwrap();
     /// assert!(a3 < Band::parse("A10").unwrap());
     /// assert_eq!(a3.level(), 3);
@@ -83,8 +83,10 @@ impl Band {
 }
 
 /// The message when a policy compares a band with text that is not a band the catalog knows
-/// (`x >= "Z1"`, `x == "A007"`): the Rhai sandbox and the native evaluator give it word for word.
-pub(crate) const NOT_BAND_TEXT: &str = concat!(
+/// (`x >= "Z1"`, `x == "A007"`): the policy layer's two evaluators (Rhai's and the native one,
+/// in `underwrite-core`) give it word for word. Written here, beside [`Band::parse`], because
+/// it states the band form the catalog fixes.
+pub const NOT_BAND_TEXT: &str = concat!(
     "a band was compared with text that is not a band; a band is ",
     catalog::band_form!(),
     ", e.g. `x >= \"A3\"`"

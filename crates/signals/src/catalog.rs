@@ -130,7 +130,7 @@ impl<'a> SignalName<'a> {
     /// `events_<event>_days_since_last`. Returns `None` for anything else.
     ///
     /// ```
-    /// use underwrite_core::catalog::{SignalKind, SignalName};
+    /// use underwrite_signals::catalog::{SignalKind, SignalName};
     /// let s = SignalName::parse("events_overdue_day90_institution_count").unwrap();
     /// assert_eq!((s.event, s.window_days, s.kind), ("overdue", Some(90), SignalKind::InstitutionCount));
     /// let s = SignalName::parse("events_overdue_days_since_last").unwrap();
@@ -416,7 +416,7 @@ const TABLE: &[(&str, SignalKind, [Option<Availability>; 3])] = &[
 /// Every documented phone signal, in the provider's table order.
 ///
 /// ```
-/// use underwrite_core::catalog::{phone_signals, Availability};
+/// use underwrite_signals::catalog::{phone_signals, Availability};
 /// let all = phone_signals();
 /// assert!(all.iter().any(|s| s.name == "events_overdue_day180_amount"));
 /// let defaults = all.iter().filter(|s| s.availability == Availability::Default).count();
