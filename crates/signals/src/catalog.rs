@@ -79,13 +79,13 @@ impl SignalKind {
     }
 
     /// Check a numeric value against the kind's valid range (non-negative; whole for counts
-    /// and days). Returns a description of the violated constraint.
-    pub fn check(self, value: Decimal) -> Result<(), &'static str> {
+    /// and days). The error is the constraint violated.
+    pub fn check(self, value: Decimal) -> Result<(), RangeViolation> {
         if value.is_sign_negative() && !value.is_zero() {
-            return Err("must not be negative");
+            return Err(RangeViolation::Negative);
         }
         if self.is_integral() && !value.fract().is_zero() {
-            return Err("must be a whole number");
+            return Err(RangeViolation::Fractional);
         }
         Ok(())
     }
@@ -112,6 +112,18 @@ impl fmt::Display for SignalKind {
             SignalKind::DaysSinceLast => "days since last",
         })
     }
+}
+
+/// The constraint of a [`SignalKind`]'s range that a value violates
+/// ([`SignalKind::check`]); displayed as the phrase an error message uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum RangeViolation {
+    /// Below zero: no kind is negative.
+    #[error("must not be negative")]
+    Negative,
+    /// A fraction where the kind counts (events, institutions, days).
+    #[error("must be a whole number")]
+    Fractional,
 }
 
 /// A signal name taken apart by the naming scheme.
@@ -568,14 +580,21 @@ mod tests {
         assert!(SignalKind::Count.check(dec(3, 0)).is_ok());
         assert_eq!(
             SignalKind::Count.check(dec(-1, 0)),
-            Err("must not be negative")
+            Err(RangeViolation::Negative)
         );
         assert_eq!(
             SignalKind::Count.check(dec(25, 1)),
-            Err("must be a whole number")
+            Err(RangeViolation::Fractional)
         );
         assert!(SignalKind::Amount.check(dec(25, 1)).is_ok());
-        assert!(SignalKind::Amount.check(dec(-25, 1)).is_err());
+        assert_eq!(
+            SignalKind::Amount.check(dec(-25, 1)),
+            Err(RangeViolation::Negative)
+        );
+        assert_eq!(
+            RangeViolation::Fractional.to_string(),
+            "must be a whole number"
+        );
     }
 
     mod rust_decimal_macros_free {
