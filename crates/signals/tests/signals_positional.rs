@@ -74,9 +74,7 @@ fn a_positional_data_object_is_refused() {
 #[test]
 fn a_positional_item_is_refused_naming_its_index() {
     refused(
-        &format!(
-            r#"{{"status":"COMPLETED","resultCode":"SUCCESS","items":[["events_overdue_day30",1,"NUMBER"]]}}"#
-        ),
+        r#"{"status":"COMPLETED","resultCode":"SUCCESS","items":[["events_overdue_day30",1,"NUMBER"]]}"#,
         &wrong("items[0]", "an object"),
     );
     // After a valid item, in an envelope.
