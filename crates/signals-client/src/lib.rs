@@ -63,6 +63,7 @@
 mod client;
 mod config;
 mod outcome;
+mod redact;
 mod reply;
 mod request;
 
@@ -72,6 +73,7 @@ pub use config::{
     RetryPolicy, PRODUCTION_BASE_URL,
 };
 pub use outcome::{Fetch, FetchOutcome, Payload, Rejected, UnavailableCause};
+pub use redact::{Redactor, REDACTED};
 pub use reply::{interpret, Ids, Reply};
 pub use request::{parse_country, Consent, ConsentProblem, Phone, RequestError, SignalsRequest};
 pub use underwrite_kyc::Country;

@@ -53,7 +53,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use phonebook::{sample_for, Api};
-pub use provider::credential_forms;
+pub use provider::{credential_forms, leak_forms};
 pub use script::Script;
 
 /// One request as the stand-in received it.

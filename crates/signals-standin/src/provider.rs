@@ -276,6 +276,44 @@ pub fn credential_forms(key: &str, secret: &str) -> Vec<String> {
     ]
 }
 
+/// Every form of the API key and secret a test searches a client's outputs for, computed here
+/// and not by the client (so a test's reference is not the code it checks): for the key, the
+/// secret and `key:secret`, the text itself; its base64, standard and URL-safe, with and
+/// without padding; and its percent-encoding, with every byte as `%XX` or all but the
+/// unreserved `A-Za-z0-9-._~`, in upper- and lower-case hex, and as a form would send it
+/// (space as `+`). Empty texts are left out (they occur everywhere).
+pub fn leak_forms(key: &str, secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut forms = Vec::new();
+    for text in [key.to_owned(), secret.to_owned(), format!("{key}:{secret}")] {
+        if text.is_empty() {
+            continue;
+        }
+        forms.push(text.clone());
+        for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+            forms.push(engine.encode(&text));
+        }
+        for upper in [false, true] {
+            let every = text
+                .bytes()
+                .map(|b| {
+                    if upper {
+                        format!("%{b:02X}")
+                    } else {
+                        format!("%{b:02x}")
+                    }
+                })
+                .collect::<String>();
+            forms.push(every);
+            forms.push(percent_encode(&text, upper));
+            forms.push(percent_encode(&text, upper).replace("%20", "+"));
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
 /// Every byte of `text` but the URL's unreserved characters as `%XX`.
 fn percent_encode(text: &str, upper: bool) -> String {
     let mut out = String::new();

@@ -432,3 +432,37 @@ async fn echo_credentials_quotes_them_in_every_message() {
     assert!(!answer.to_string().contains("standin-secret"), "{answer}");
     standin.shutdown().await;
 }
+
+#[test]
+fn leak_forms_are_the_forms_python_computes() {
+    // base64.b64encode / urlsafe_b64encode (padded and stripped), urllib.parse.quote with
+    // safe='-._~' (and lower-cased hex), '%%%02X' per byte, and ' ' as '+'.
+    let expected = [
+        "%61%20%62%2F",
+        "%61%20%62%2f",
+        "%6B",
+        "%6B%3A%61%20%62%2F",
+        "%6b",
+        "%6b%3a%61%20%62%2f",
+        "YSBiLw",
+        "YSBiLw==",
+        "a b/",
+        "a%20b%2F",
+        "a%20b%2f",
+        "a+b%2F",
+        "a+b%2f",
+        "aw",
+        "aw==",
+        "azphIGIv",
+        "k",
+        "k%3Aa%20b%2F",
+        "k%3Aa+b%2F",
+        "k%3aa%20b%2f",
+        "k%3aa+b%2f",
+        "k:a b/",
+    ];
+    assert_eq!(
+        underwrite_signals_standin::leak_forms("k", "a b/"),
+        expected
+    );
+}
