@@ -23,12 +23,17 @@
 //!   [`FetchOutcome`] is completed, no data, unavailable (with its [`UnavailableCause`]) or
 //!   rejected (the provider's 4xx and message).
 //! * **One parser.** Answers are read by [`interpret`] with the signals parser of `underwrite-signals`,
-//!   the one decisions use; the payload's bytes are kept as received ([`Payload`]), so a
-//!   decision and its log carry exactly what the provider sent.
+//!   the one decisions use; the payload's bytes are kept as received ([`Payload`]; only a form
+//!   of the credentials in them is replaced), so a decision and its log carry what the
+//!   provider sent.
 //! * **The secret stays secret.** It is held in a `secrecy::SecretString`, sent only in the
 //!   `Authorization` header (which reqwest marks sensitive), and never in `Debug`, errors or
 //!   logs; a base URL with credentials in it is refused, and so is `http` to any host but this
-//!   machine (a stand-in).
+//!   machine (a stand-in). And whatever the provider says back passes through one
+//!   [`Redactor`] before it leaves the crate (in [`interpret`], so no caller can forget it):
+//!   a provider or gateway that repeats the key or the secret (`denied for Basic …`), raw,
+//!   base64, percent-encoded or JSON-escaped, has each form replaced by [`REDACTED`] in the
+//!   messages, the causes, the payload's bytes and the client's log events.
 //! * **reqwest with rustls**: a maintained, pooled, async HTTP client on tokio, with no
 //!   OpenSSL to link.
 //!
