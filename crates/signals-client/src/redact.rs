@@ -25,7 +25,9 @@
 //!   carry a credential is written again, redacted.
 //!
 //! A replacement can make a new occurrence with the text around it, so the search runs again
-//! on its own output until it finds nothing; after a few rounds the whole text is replaced.
+//! on its own output until it finds nothing; after a few rounds, or when a text keeps the
+//! search busier than a few steps per byte (a long run of what a form starts with: only a text
+//! built around the credentials), the whole text is replaced.
 //! Whatever it returns holds none of the forms above (a property test checks it against forms
 //! computed elsewhere).
 
@@ -56,6 +58,7 @@ const WINDOW: usize = 32;
 /// spare steps for short texts. Ordinary text takes one or two per byte; percent-encoded text
 /// a few more.
 const STEPS_PER_BYTE: usize = 8;
+/// Steps any text may take besides [`STEPS_PER_BYTE`].
 const STEPS_SPARE: usize = 1 << 16;
 
 /// Rounds of search and replace before a text is replaced whole.
