@@ -8,7 +8,7 @@ this module mirrors)::
      "signals": {"events_overdue_day30": 0, "events_overdue_days_since_last": "never",
                  "events_debt_day90_amount": "A3", "events_overdue_day30_days": null, ...}}
 
-The twelve signals are given as underwrite's normalizer gives them (``crates/core/src/normalize.rs``
+The twelve signals are given as underwrite's normalizer gives them (``crates/signals/src/normalize.rs``
 and ``catalog.rs``): absent -> ``null`` (missing); ``null`` -> 0 for a count or an institution
 count, ``"never"`` for a days-since-last, ``null`` (missing) for an amount or a days measure; a
 number -> that exact decimal; a catalog band (``"A0"`` .. ``"A99"``) -> the band's text; a

@@ -23,6 +23,11 @@ struct Provider {
 
 impl Provider {
     fn start(script: Script) -> Provider {
+        Provider::start_as(script, SECRET)
+    }
+
+    /// A stand-in that accepts `KEY` and `secret`.
+    fn start_as(script: Script, secret: &str) -> Provider {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -31,7 +36,7 @@ impl Provider {
         let standin = runtime
             .block_on(Standin::start(Script {
                 key: KEY.into(),
-                secret: SECRET.into(),
+                secret: secret.into(),
                 ..script
             }))
             .unwrap();
@@ -294,4 +299,175 @@ fn serve_decides_an_application_from_a_phone_number() {
     serve.signal("TERM");
     assert!(serve.exit(Duration::from_secs(10)).success());
     assert!(!serve.stderr().contains(SECRET));
+}
+
+/// A secret with every character a form treats specially (see the client's hostile tests).
+const HOSTILE_SECRET: &str = "s3cr3t/+=:%41 é-4711";
+
+/// The forms of the key and `secret` found in `text`.
+fn leaks(text: &str, secret: &str) -> Vec<String> {
+    underwrite_signals_standin::leak_forms(KEY, secret)
+        .into_iter()
+        .filter(|form| text.contains(form.as_str()))
+        .collect()
+}
+
+/// Every file under `dir`, as text.
+fn files_text(dir: &std::path::Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text.push_str(&files_text(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_provider_that_repeats_the_credentials_never_gets_them_printed() {
+    let hostile = |script: Script| {
+        Provider::start_as(
+            Script {
+                echo_credentials: true,
+                ..script
+            },
+            HOSTILE_SECRET,
+        )
+    };
+    let run = |provider: &Provider, raw: bool| {
+        let consent = consent_file(&good_consent());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_underwrite"));
+        command
+            .current_dir(repo())
+            .args(["signals", "fetch", "--consent"])
+            .arg(consent.path())
+            .args(["--phone", "+639171234564", "--signals-deadline-ms", "1500"])
+            .env_remove("UNDERWRITE_SIGNALS_TEMPLATE")
+            .env("UNDERWRITE_SIGNALS_KEY", KEY)
+            .env("UNDERWRITE_SIGNALS_SECRET", HOSTILE_SECRET)
+            .env("UNDERWRITE_SIGNALS_BASE_URL", provider.standin().base_url())
+            .env("RUST_LOG", "trace");
+        if raw {
+            command.arg("--raw");
+        }
+        command.output().unwrap()
+    };
+    let cases = [
+        (
+            "401",
+            Script {
+                reject_auth: true,
+                ..Script::default()
+            },
+            Some(2),
+        ),
+        (
+            "503s",
+            Script {
+                fail_first: 100,
+                ..Script::default()
+            },
+            Some(1),
+        ),
+        (
+            "SYSTEM_ERROR",
+            Script {
+                result_code: Some("SYSTEM_ERROR".into()),
+                ..Script::default()
+            },
+            Some(1),
+        ),
+        ("completed", Script::default(), Some(0)),
+    ];
+    for (case, script, exit) in cases {
+        let provider = hostile(script);
+        for raw in [false, true] {
+            let output = run(&provider, raw);
+            assert_eq!(output.status.code(), exit, "{case}: {}", stderr(&output));
+            let shown = format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                stderr(&output)
+            );
+            let found = leaks(&shown, HOSTILE_SECRET);
+            assert!(found.is_empty(), "{case}: {found:?} in {shown}");
+            // The provider's words are shown, the credentials marked as taken out.
+            assert!(shown.contains("[redacted]"), "{case}: {shown}");
+        }
+    }
+}
+
+#[test]
+fn serve_answers_logs_and_records_no_credential_a_provider_repeats() {
+    let provider = Provider::start_as(
+        Script {
+            echo_credentials: true,
+            result_code: Some("SYSTEM_ERROR".into()),
+            ..Script::default()
+        },
+        HOSTILE_SECRET,
+    );
+    let log_dir = tempfile::tempdir().unwrap();
+    let base = provider.standin().base_url();
+    let log = log_dir.path().to_str().unwrap();
+    let mut serve = Serve::start_with_env(
+        &[
+            "serve",
+            "--policy",
+            "rules/starter.yaml",
+            "--listen",
+            "127.0.0.1:0",
+            "--signals-country",
+            "PH",
+            "--signals-deadline-ms",
+            "1500",
+            "--decision-log",
+            log,
+        ],
+        &[
+            ("UNDERWRITE_SIGNALS_KEY", KEY),
+            ("UNDERWRITE_SIGNALS_SECRET", HOSTILE_SECRET),
+            ("UNDERWRITE_SIGNALS_BASE_URL", &base),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    let url = format!("http://{}/v1/applications", serve.addr);
+    let body = json!({"id": "app-1", "phone": "0917 123 4564", "consent": good_consent()});
+    let answer: String = provider.runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    });
+    let value: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(value["decision"], "review", "{answer}");
+    assert!(
+        value["signals"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted]"),
+        "{answer}"
+    );
+    serve.signal("TERM");
+    assert!(serve.exit(Duration::from_secs(10)).success());
+    let logged = files_text(log_dir.path());
+    assert!(
+        logged.contains("app-1"),
+        "the decision was logged: {logged}"
+    );
+    for (what, text) in [
+        ("answer", answer),
+        ("stderr", serve.stderr()),
+        ("log", logged),
+    ] {
+        let found = leaks(&text, HOSTILE_SECRET);
+        assert!(found.is_empty(), "{what}: {found:?} in {text}");
+    }
 }

@@ -20,6 +20,10 @@
 //! * [`policy`]: YAML + Rhai policies, compiled once, decided many times.
 //! * [`policy_schema_json`]: the JSON Schema of the policy file format, for editors.
 //!
+//! [`catalog`], [`signals`], [`normalize`] and [`features`] are `underwrite-signals`'
+//! modules, re-exported whole: the payload's rules live in that crate, which the provider client
+//! uses without the policy layer.
+//!
 //! # Why it is built this way
 //!
 //! * **Missing is never zero by accident.** A count's `null` is 0 events, a "days since last"
@@ -75,14 +79,16 @@
 #![deny(missing_docs)]
 
 pub mod application;
-pub mod catalog;
-pub mod features;
-pub mod normalize;
 pub mod panic;
 pub mod policy;
 mod policy_schema;
-pub mod signals;
-mod text;
+
+// The payload's modules live in `underwrite-signals` (which needs no Rhai or YAML, so the
+// provider client can use the parser alone); they are re-exported here whole, so
+// `underwrite_core::signals::parse` and `underwrite_signals::signals::parse` are one item.
+pub use underwrite_signals::{catalog, features, normalize, signals};
+// The policy compiler quotes names and expressions through the same escaping as the parser.
+use underwrite_signals::text;
 
 pub use policy_schema::policy_schema_json;
 /// The README's Rust snippets, compiled and run as doc-tests so that they stay true to the API.

@@ -8,10 +8,11 @@ use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, Url};
 use tokio::time::{sleep, timeout, timeout_at, Instant};
-use underwrite_core::signals::SignalStatus;
+use underwrite_signals::signals::SignalStatus;
 
 use crate::config::{ClientConfig, ConfigError, RetryPolicy};
 use crate::outcome::{Fetch, FetchOutcome, Payload, UnavailableCause};
+use crate::redact::Redactor;
 use crate::reply::{interpret, Ids, Reply};
 use crate::request::SignalsRequest;
 
@@ -22,6 +23,8 @@ pub struct SignalsClient {
     http: reqwest::Client,
     config: std::sync::Arc<ClientConfig>,
     signals_url: Url,
+    /// Every text about an answer passes through it before it leaves the client.
+    redactor: Redactor,
 }
 
 /// One HTTP answer, read to the end (within the size cap).
@@ -75,6 +78,7 @@ impl SignalsClient {
         })?;
         Ok(SignalsClient {
             http,
+            redactor: Redactor::new(&config.credentials),
             config: std::sync::Arc::new(config),
             signals_url,
         })
@@ -152,6 +156,7 @@ impl SignalsClient {
                         answer.content_type.as_deref(),
                         answer.retry_after.as_deref(),
                         answer.body,
+                        &self.redactor,
                     ) {
                         Reply::Done { payload, ids } => {
                             let message = ids.result_message.clone();
@@ -249,6 +254,7 @@ impl SignalsClient {
                     answer.content_type.as_deref(),
                     answer.retry_after.as_deref(),
                     answer.body,
+                    &self.redactor,
                 ) {
                     Reply::Done { payload, ids } => {
                         let message = ids.result_message.clone();
@@ -302,6 +308,11 @@ impl SignalsClient {
         }
     }
 
+    /// A transport error's text, redacted: it can quote what the far side sent.
+    fn error_text(&self, error: &reqwest::Error) -> String {
+        self.redactor.redact(&error_chain(error)).into_owned()
+    }
+
     /// Send one request and read its answer to the end, within the size cap.
     async fn send(
         &self,
@@ -321,9 +332,9 @@ impl SignalsClient {
         }
         let mut response = request.send().await.map_err(|e| {
             if e.is_connect() {
-                Transport::Connect(error_chain(&e))
+                Transport::Connect(self.error_text(&e))
             } else {
-                Transport::Lost(error_chain(&e))
+                Transport::Lost(self.error_text(&e))
             }
         })?;
         let status = response.status().as_u16();
@@ -344,7 +355,7 @@ impl SignalsClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| Transport::Lost(error_chain(&e)))?
+            .map_err(|e| Transport::Lost(self.error_text(&e)))?
         {
             if body.len() + chunk.len() > limit {
                 return Err(Transport::TooLarge { status, limit });

@@ -22,13 +22,18 @@
 //! * **Every end typed, never an error.** [`SignalsClient::fetch`] returns a [`Fetch`] whose
 //!   [`FetchOutcome`] is completed, no data, unavailable (with its [`UnavailableCause`]) or
 //!   rejected (the provider's 4xx and message).
-//! * **One parser.** Answers are read by [`interpret`] with the core crate's signals parser,
-//!   the one decisions use; the payload's bytes are kept as received ([`Payload`]), so a
-//!   decision and its log carry exactly what the provider sent.
+//! * **One parser.** Answers are read by [`interpret`] with the signals parser of `underwrite-signals`,
+//!   the one decisions use; the payload's bytes are kept as received ([`Payload`]; only a form
+//!   of the credentials in them is replaced), so a decision and its log carry what the
+//!   provider sent.
 //! * **The secret stays secret.** It is held in a `secrecy::SecretString`, sent only in the
 //!   `Authorization` header (which reqwest marks sensitive), and never in `Debug`, errors or
 //!   logs; a base URL with credentials in it is refused, and so is `http` to any host but this
-//!   machine (a stand-in).
+//!   machine (a stand-in). And whatever the provider says back passes through one
+//!   [`Redactor`] before it leaves the crate (in [`interpret`], so no caller can forget it):
+//!   a provider or gateway that repeats the key or the secret (`denied for Basic …`), raw,
+//!   base64, percent-encoded or JSON-escaped, has each form replaced by [`REDACTED`] in the
+//!   messages, the causes, the payload's bytes and the client's log events.
 //! * **reqwest with rustls**: a maintained, pooled, async HTTP client on tokio, with no
 //!   OpenSSL to link.
 //!
@@ -63,6 +68,7 @@
 mod client;
 mod config;
 mod outcome;
+mod redact;
 mod reply;
 mod request;
 
@@ -72,6 +78,7 @@ pub use config::{
     RetryPolicy, PRODUCTION_BASE_URL,
 };
 pub use outcome::{Fetch, FetchOutcome, Payload, Rejected, UnavailableCause};
+pub use redact::{Redactor, REDACTED};
 pub use reply::{interpret, Ids, Reply};
 pub use request::{parse_country, Consent, ConsentProblem, Phone, RequestError, SignalsRequest};
 pub use underwrite_kyc::Country;

@@ -4,10 +4,12 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use underwrite_core::signals::{SignalStatus, UnavailableReason};
+use underwrite_signals::signals::{SignalStatus, UnavailableReason};
 
-/// A signals payload exactly as the provider sent it: a JSON document the core crate's signals
-/// parser accepted. Decide on [`Payload::as_str`] and log it: nothing was re-encoded.
+/// A signals payload as the provider sent it: a JSON document the `underwrite-signals` parser
+/// accepted. Decide on [`Payload::as_str`] and log it: nothing was re-encoded, except that a
+/// JSON string carrying a form of the API credentials was written again with the form
+/// replaced by [`crate::REDACTED`] (see [`crate::Redactor`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Payload {
     text: Bytes,
@@ -20,7 +22,7 @@ impl Payload {
         Payload { text, status }
     }
 
-    /// The bytes as received.
+    /// The bytes as received (redacted).
     pub fn bytes(&self) -> &Bytes {
         &self.text
     }
@@ -52,7 +54,7 @@ pub struct Rejected {
     pub status: u16,
     /// The envelope's `code`, when the answer had one (`UNAUTHORIZED`, `BAD_REQUEST`, ...).
     pub code: Option<String>,
-    /// The provider's message (shortened, control characters escaped).
+    /// The provider's message (redacted, shortened, control characters escaped).
     pub message: String,
 }
 

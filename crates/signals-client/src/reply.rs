@@ -2,17 +2,19 @@
 //! without a network, and so that an answer received some other way (a webhook, a stored
 //! body) is read exactly as the client reads it.
 //!
-//! The payload itself is read by the core crate's signals parser, the one every decision uses,
+//! The payload itself is read by the signals parser of `underwrite-signals`, the one every decision uses,
 //! so the client never accepts a payload a decision would refuse.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use underwrite_core::signals::{self, SignalError};
+use underwrite_signals::signals::{self, SignalError};
 
 use crate::outcome::{Payload, Rejected};
+use crate::redact::Redactor;
 
 /// A `Retry-After` longer than this is read as this: no fetch waits an hour anyway (its deadline
 /// ends it first), and a huge value must not overflow a clock.
@@ -71,18 +73,41 @@ pub struct Ids {
 
 /// Read one answer: its HTTP status, `Content-Type` and `Retry-After` headers, and body.
 ///
+/// Everything the answer says passes through `redactor` first (the body, JSON escapes
+/// included, and the content type) and every text of the [`Reply`] once more at the end (what
+/// escaping and shortening made of it): no form of the credentials is in anything it returns,
+/// the payload's bytes included. A payload is otherwise the body as received.
+///
 /// ```
-/// use underwrite_signals_client::{interpret, Reply};
+/// use underwrite_signals_client::{interpret, Credentials, Redactor, Reply};
+/// let redactor = Redactor::new(&Credentials::new("key-1", "s3cret"));
 /// let body = br#"{"code":"OK","requestId":"r1","data":{"id":"s1","status":"PROCESSING"}}"#;
-/// let reply = interpret(200, Some("application/json"), None, body.to_vec().into());
+/// let reply = interpret(200, Some("application/json"), None, body.to_vec().into(), &redactor);
 /// assert!(matches!(reply, Reply::Pending { ids } if ids.signal_id.as_deref() == Some("s1")));
+///
+/// let body = br#"{"code":"UNAUTHORIZED","message":"denied for Basic a2V5LTE6czNjcmV0"}"#;
+/// let reply = interpret(401, Some("application/json"), None, body.to_vec().into(), &redactor);
+/// let Reply::Refused(refused) = reply else { unreachable!() };
+/// assert_eq!(refused.message, "denied for Basic [redacted]");
 /// ```
 pub fn interpret(
     status: u16,
     content_type: Option<&str>,
     retry_after: Option<&str>,
     body: Bytes,
+    redactor: &Redactor,
 ) -> Reply {
+    let clean = match redactor.redact_json(&body) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(clean) => Some(clean),
+    };
+    let body = clean.map_or(body, Bytes::from);
+    let content_type = content_type.map(|t| redactor.redact(t));
+    read(status, content_type.as_deref(), retry_after, body).redacted(status, redactor)
+}
+
+/// [`interpret`] on an answer already redacted.
+fn read(status: u16, content_type: Option<&str>, retry_after: Option<&str>, body: Bytes) -> Reply {
     match status {
         200..=299 => success(status, content_type, body),
         408 | 429 | 500 | 503 => Reply::Retry {
@@ -161,7 +186,7 @@ fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
                 retry_after: None,
             }
         }
-        // The core shortens both and escapes the message, not the code: a code is shown too.
+        // The parser shortens both and escapes the message, not the code: a code is shown too.
         Err(SignalError::Provider { code, message }) => Reply::Refused(Rejected {
             status,
             code: Some(shorten(&code)),
@@ -171,6 +196,66 @@ fn success(status: u16, content_type: Option<&str>, body: Bytes) -> Reply {
             status,
             problem: e.to_string(),
         },
+    }
+}
+
+impl Reply {
+    /// Every text redacted once more, and an id that carries a credential dropped (a pending
+    /// answer without its id cannot be followed: it is broken).
+    fn redacted(self, status: u16, redactor: &Redactor) -> Reply {
+        let text = |text: String| match redactor.redact(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(clean) => clean,
+        };
+        match self {
+            Reply::Done { payload, ids } => Reply::Done {
+                payload,
+                ids: ids.redacted(redactor),
+            },
+            Reply::Pending { ids } => {
+                let ids = ids.redacted(redactor);
+                if ids.signal_id.is_some() {
+                    Reply::Pending { ids }
+                } else {
+                    Reply::Broken {
+                        status,
+                        problem: "the request is PROCESSING but its data.id is not usable".into(),
+                    }
+                }
+            }
+            Reply::Retry {
+                status,
+                message,
+                retry_after,
+            } => Reply::Retry {
+                status,
+                message: message.map(text),
+                retry_after,
+            },
+            Reply::Refused(rejected) => Reply::Refused(Rejected {
+                status: rejected.status,
+                code: rejected.code.map(text),
+                message: text(rejected.message),
+            }),
+            Reply::Broken { status, problem } => Reply::Broken {
+                status,
+                problem: text(problem),
+            },
+        }
+    }
+}
+
+impl Ids {
+    /// Ids that carry a credential dropped; the message redacted.
+    fn redacted(self, redactor: &Redactor) -> Ids {
+        let id = |id: Option<String>| id.filter(|id| !redactor.finds(id.as_bytes()));
+        Ids {
+            signal_id: id(self.signal_id),
+            request_id: id(self.request_id),
+            result_message: self
+                .result_message
+                .map(|m| redactor.redact(&m).into_owned()),
+        }
     }
 }
 
@@ -301,7 +386,13 @@ fn shorten(text: &str) -> String {
 mod tests {
     #![allow(clippy::panic)]
     use super::*;
-    use underwrite_core::signals::{SignalStatus, UnavailableReason};
+    use crate::config::Credentials;
+    use underwrite_signals::signals::{SignalStatus, UnavailableReason};
+
+    /// Credentials none of the answers below mention.
+    fn redactor() -> Redactor {
+        Redactor::new(&Credentials::new("test-key", "test-secret-0815"))
+    }
 
     fn json(status: u16, body: &str) -> Reply {
         interpret(
@@ -309,6 +400,7 @@ mod tests {
             Some("application/json; charset=utf-8"),
             None,
             Bytes::copy_from_slice(body.as_bytes()),
+            &redactor(),
         )
     }
 
@@ -339,7 +431,7 @@ mod tests {
             matches!(json(503, r#"{"code":"SERVICE_UNAVAILABLE","message":"busy"}"#),
             Reply::Retry { status: 503, message: Some(m), .. } if m == "busy")
         );
-        let r = interpret(429, None, Some("2"), Bytes::new());
+        let r = interpret(429, None, Some("2"), Bytes::new(), &redactor());
         assert_eq!(
             r,
             Reply::Retry {
@@ -348,7 +440,13 @@ mod tests {
                 retry_after: Some(Duration::from_secs(2))
             }
         );
-        let huge = interpret(503, None, Some("18446744073709551615"), Bytes::new());
+        let huge = interpret(
+            503,
+            None,
+            Some("18446744073709551615"),
+            Bytes::new(),
+            &redactor(),
+        );
         assert!(
             matches!(huge, Reply::Retry { retry_after: Some(d), .. } if d == Duration::from_secs(3600))
         );
@@ -393,6 +491,7 @@ mod tests {
             Some("text/html"),
             None,
             Bytes::from_static(b"<html>Gateway</html>"),
+            &redactor(),
         );
         assert!(
             matches!(&html, Reply::Broken { problem, .. } if problem == "the answer is text/html, not JSON"),
@@ -429,9 +528,13 @@ mod tests {
         };
         assert_eq!(r.message.chars().count(), MESSAGE_CHARS + 1);
         // Escapes count: a body of NULs does not make a message five times the limit.
-        let Reply::Retry { message, .. } =
-            interpret(503, Some("text/plain"), None, Bytes::from(vec![0u8; 1000]))
-        else {
+        let Reply::Retry { message, .. } = interpret(
+            503,
+            Some("text/plain"),
+            None,
+            Bytes::from(vec![0u8; 1000]),
+            &redactor(),
+        ) else {
             panic!()
         };
         assert!(message.unwrap().chars().count() <= MESSAGE_CHARS + 1);
@@ -440,6 +543,7 @@ mod tests {
             Some("text/plain"),
             None,
             Bytes::from_static(b"bad\x1bgateway"),
+            &redactor(),
         ) else {
             panic!()
         };

@@ -7,8 +7,8 @@
 //! requestId, data}` envelope, `items` on beta and `result` on alpha), choosing the payload by
 //! the phone number's last digit ([`sample_for`]), and it can be told to misbehave
 //! ([`Script`]): answer late, fail the first POSTs, stay `PROCESSING`, complete without
-//! signals, send truncated JSON or an HTML page, refuse every credential, or lose the answer to
-//! a POST it did receive.
+//! signals, send truncated JSON or an HTML page, refuse every credential, lose the answer to
+//! a POST it did receive, or quote the credentials it was sent in its messages.
 //!
 //! # Design choices
 //!
@@ -53,6 +53,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use phonebook::{sample_for, Api};
+pub use provider::{credential_forms, leak_forms};
 pub use script::Script;
 
 /// One request as the stand-in received it.

@@ -58,6 +58,10 @@ struct Args {
     /// Read the first N POSTs, then close their connection without answering.
     #[arg(long, default_value_t = 0, value_name = "N")]
     drop_first: u32,
+    /// Quote the credentials (raw, Basic, base64, percent-encoded) in every message: a hostile
+    /// provider, for checking that a client never shows them.
+    #[arg(long)]
+    echo_credentials: bool,
 }
 
 impl Args {
@@ -77,6 +81,7 @@ impl Args {
             content_type: self.content_type,
             reject_auth: self.reject_auth,
             drop_first: self.drop_first,
+            echo_credentials: self.echo_credentials,
         }
     }
 }

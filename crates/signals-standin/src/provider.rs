@@ -121,13 +121,36 @@ impl Provider {
     pub(crate) fn refusal(&self, headers: &HeaderMap) -> Option<Answer> {
         let presented = headers.get(axum::http::header::AUTHORIZATION);
         if self.checked.script.reject_auth || presented != Some(&self.authorization) {
+            let mut message = "Invalid API key or secret".to_owned();
+            if self.checked.script.echo_credentials {
+                let shown = presented.map_or_else(
+                    || "no Authorization header".into(),
+                    |value| String::from_utf8_lossy(value.as_bytes()),
+                );
+                message = format!("denied for {shown}; {}", self.echo());
+            }
             return Some(Answer::error(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHORIZED",
-                "Invalid API key or secret",
+                message,
             ));
         }
         None
+    }
+
+    /// The script's credentials in every form of [`credential_forms`], for a message.
+    fn echo(&self) -> String {
+        let script = &self.checked.script;
+        credential_forms(&script.key, &script.secret).join(" ")
+    }
+
+    /// `message`, with the credentials quoted after it if the script says so.
+    fn echoed(&self, message: String) -> String {
+        if self.checked.script.echo_credentials {
+            format!("{message}: {}", self.echo())
+        } else {
+            message
+        }
     }
 
     /// What happens to the authenticated POST arriving now.
@@ -142,10 +165,10 @@ impl Provider {
         Answer::Error {
             status: self.checked.fail_status,
             code: "SERVICE_UNAVAILABLE",
-            message: format!(
+            message: self.echoed(format!(
                 "service temporarily unavailable (the stand-in fails the first {} POSTs)",
                 script.fail_first
-            ),
+            )),
             retry_after: script.retry_after,
         }
     }
@@ -168,6 +191,11 @@ impl Provider {
                 sample.result_message.clone(),
                 sample.signals.shaped_for(api),
             ),
+        };
+        let result_message = match result_message {
+            Some(message) => Some(self.echoed(message)),
+            None if self.checked.script.echo_credentials => Some(self.echo()),
+            None => None,
         };
         let id = format!("signal-{}", fresh_hex());
         let data = Data {
@@ -224,6 +252,81 @@ impl Provider {
             Answer::Signal(stored.data.clone())
         }
     }
+}
+
+/// The API key and secret in the forms a careless provider or gateway repeats them, as
+/// [`Script::echo_credentials`] quotes them: `key:secret`, the secret alone, `key:secret` in
+/// URL-safe base64 without padding, and the key and the secret percent-encoded (every byte but
+/// `A-Za-z0-9-._~`, lower-case hex for the key, upper-case for the secret). A 401 quotes the
+/// `Authorization` header (`Basic` and the standard base64 of `key:secret`) before them.
+pub fn credential_forms(key: &str, secret: &str) -> Vec<String> {
+    let pair = format!("{key}:{secret}");
+    vec![
+        format!("user {pair}"),
+        format!("secret {secret}"),
+        format!(
+            "token {}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&pair)
+        ),
+        format!(
+            "query ?key={}&secret={}",
+            percent_encode(key, false),
+            percent_encode(secret, true)
+        ),
+    ]
+}
+
+/// Every form of the API key and secret a test searches a client's outputs for, computed here
+/// and not by the client (so a test's reference is not the code it checks): for the key, the
+/// secret and `key:secret`, the text itself; its base64, standard and URL-safe, with and
+/// without padding; and its percent-encoding, with every byte as `%XX` or all but the
+/// unreserved `A-Za-z0-9-._~`, in upper- and lower-case hex, and as a form would send it
+/// (space as `+`). Empty texts are left out (they occur everywhere).
+pub fn leak_forms(key: &str, secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut forms = Vec::new();
+    for text in [key.to_owned(), secret.to_owned(), format!("{key}:{secret}")] {
+        if text.is_empty() {
+            continue;
+        }
+        forms.push(text.clone());
+        for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+            forms.push(engine.encode(&text));
+        }
+        for upper in [false, true] {
+            let every = text
+                .bytes()
+                .map(|b| {
+                    if upper {
+                        format!("%{b:02X}")
+                    } else {
+                        format!("%{b:02x}")
+                    }
+                })
+                .collect::<String>();
+            forms.push(every);
+            forms.push(percent_encode(&text, upper));
+            forms.push(percent_encode(&text, upper).replace("%20", "+"));
+        }
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Every byte of `text` but the URL's unreserved characters as `%XX`.
+fn percent_encode(text: &str, upper: bool) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else if upper {
+            out.push_str(&format!("%{byte:02X}"));
+        } else {
+            out.push_str(&format!("%{byte:02x}"));
+        }
+    }
+    out
 }
 
 /// A journal entry for a request that arrived at `at`.

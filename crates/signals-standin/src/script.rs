@@ -48,6 +48,12 @@ pub struct Script {
     /// The first this many POSTs are read in full and then their connection is closed without
     /// an answer: the request reached the provider, the answer was lost.
     pub drop_first: u32,
+    /// Every message the stand-in writes quotes the credentials, as a careless provider or a
+    /// gateway in front of it might: a 401's message the `Authorization` header it received
+    /// (`denied for Basic …`), the failed POSTs' message and every `resultMessage` the key and
+    /// secret in the forms [`credential_forms`](crate::credential_forms) lists. For testing that
+    /// a client shows none of them.
+    pub echo_credentials: bool,
 }
 
 impl Default for Script {
@@ -65,6 +71,7 @@ impl Default for Script {
             content_type: None,
             reject_auth: false,
             drop_first: 0,
+            echo_credentials: false,
         }
     }
 }

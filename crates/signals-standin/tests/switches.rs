@@ -361,3 +361,108 @@ async fn scripts_http_cannot_carry_are_refused_at_start() {
     .unwrap_err();
     assert_eq!(bad_type.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_them_in_every_message() {
+    // Forms worked out with Python's base64 and urllib.parse.quote, not by the crate.
+    let (key, secret) = ("k-1", "s/é 2+");
+    let forms = "user k-1:s/é 2+ secret s/é 2+ token ay0xOnMvw6kgMis query ?key=k-1&secret=s%2F%C3%A9%202%2B";
+    assert_eq!(
+        underwrite_signals_standin::credential_forms(key, secret).join(" "),
+        forms
+    );
+    let script = Script {
+        key: key.into(),
+        secret: secret.into(),
+        echo_credentials: true,
+        ..Script::default()
+    };
+    let auth = "Basic ay0xOnMvw6kgMis=";
+    let send = |standin: &Standin, authorization: &'static str| {
+        client()
+            .post(signals_url(standin, Api::Beta))
+            .header("Authorization", authorization)
+            .header("Content-Type", "application/json")
+            .body(body(PHONE))
+            .send()
+    };
+
+    // A 401 quotes the header it got, whatever it was.
+    let standin = Standin::start(script.clone()).await.unwrap();
+    let (status, refusal) = common::json(send(&standin, "Basic d3Jvbmc=").await.unwrap()).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        error_message(&refusal, "UNAUTHORIZED"),
+        format!("denied for Basic d3Jvbmc=; {forms}")
+    );
+    // A completed request's resultMessage, the failed POSTs' message, a result code's message.
+    let (status, answer) = common::json(send(&standin, auth).await.unwrap()).await;
+    assert_eq!(status, 200);
+    let message = answer["data"]["resultMessage"].as_str().unwrap();
+    assert!(message.ends_with(&format!(": {forms}")), "{message}");
+    standin.shutdown().await;
+    for script in [
+        Script {
+            fail_first: 1,
+            ..script.clone()
+        },
+        Script {
+            result_code: Some("SYSTEM_ERROR".into()),
+            ..script.clone()
+        },
+    ] {
+        let standin = Standin::start(script).await.unwrap();
+        let (_, answer) = common::json(send(&standin, auth).await.unwrap()).await;
+        let message = answer["message"]
+            .as_str()
+            .filter(|m| m.starts_with("service temporarily unavailable"))
+            .or(answer["data"]["resultMessage"].as_str())
+            .unwrap();
+        assert!(message.ends_with(&format!(": {forms}")), "{answer}");
+        standin.shutdown().await;
+    }
+    // Off by default.
+    let standin = Standin::start(Script {
+        fail_first: 1,
+        ..Script::default()
+    })
+    .await
+    .unwrap();
+    let (_, answer) = common::json(post_raw(&standin, Api::Beta, body(PHONE)).await.unwrap()).await;
+    assert!(!answer.to_string().contains("standin-secret"), "{answer}");
+    standin.shutdown().await;
+}
+
+#[test]
+fn leak_forms_are_the_forms_python_computes() {
+    // base64.b64encode / urlsafe_b64encode (padded and stripped), urllib.parse.quote with
+    // safe='-._~' (and lower-cased hex), '%%%02X' per byte, and ' ' as '+'.
+    let expected = [
+        "%61%20%62%2F",
+        "%61%20%62%2f",
+        "%6B",
+        "%6B%3A%61%20%62%2F",
+        "%6b",
+        "%6b%3a%61%20%62%2f",
+        "YSBiLw",
+        "YSBiLw==",
+        "a b/",
+        "a%20b%2F",
+        "a%20b%2f",
+        "a+b%2F",
+        "a+b%2f",
+        "aw",
+        "aw==",
+        "azphIGIv",
+        "k",
+        "k%3Aa%20b%2F",
+        "k%3Aa+b%2F",
+        "k%3aa%20b%2f",
+        "k%3aa+b%2f",
+        "k:a b/",
+    ];
+    assert_eq!(
+        underwrite_signals_standin::leak_forms("k", "a b/"),
+        expected
+    );
+}

@@ -7,7 +7,7 @@ mod common;
 
 use common::{body, client, error_message, get, is_hex32, post, post_raw, sample, signals_url};
 use serde_json::Value;
-use underwrite_core::signals::{parse, SignalStatus, UnavailableReason};
+use underwrite_signals::signals::{parse, SignalStatus, UnavailableReason};
 use underwrite_signals_standin::{sample_for, Api, Script, Standin};
 
 /// Every phone of the documented phone book, with the sample each API must answer with.

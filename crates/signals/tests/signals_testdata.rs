@@ -6,9 +6,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use underwrite_core::features::{FeatureValue, FeatureVector, Schema};
-use underwrite_core::normalize::{normalize, Normalized};
-use underwrite_core::signals::{parse, PayloadShape, SignalError, SignalStatus, UnavailableReason};
+use underwrite_signals::features::{FeatureValue, FeatureVector, Schema};
+use underwrite_signals::normalize::{normalize, Normalized};
+use underwrite_signals::signals::{
+    parse, PayloadShape, SignalError, SignalStatus, UnavailableReason,
+};
 
 fn path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,12 +2,12 @@
 //! separators and bidi controls written as escapes (so a quoted value cannot move a terminal's
 //! cursor, start a new log line or reorder what is shown), and long text cut.
 //!
-//! One place for it: the signals parser quotes provider codes and messages, the policy
-//! compiler quotes expressions and names, both through these.
+//! One place for it: the signals parser quotes provider codes and messages, and the policy
+//! compiler (in `underwrite-core`) quotes expressions and names, both through these.
 
 /// `text` with every control or invisible formatting character written as `\u{..}`
 /// (`\n`, `\r`, `\t` as such).
-pub(crate) fn escape_controls(text: &str) -> String {
+pub fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -31,7 +31,7 @@ pub(crate) fn escape_controls(text: &str) -> String {
 }
 
 /// `text` cut to at most `max` chars, with `…` where it was cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
+pub fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text.to_string(),
         Some((end, _)) => format!("{}…", text.get(..end).unwrap_or(text)),

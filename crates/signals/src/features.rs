@@ -38,7 +38,7 @@ impl Band {
     /// (`"A007"`), levels beyond [`catalog::BAND_MAX_LEVEL`], signs, spaces or non-ASCII digits.
     ///
     /// ```
-    /// use underwrite_core::features::Band;
+    /// use underwrite_signals::features::Band;
     /// let a3 = Band::parse("A3").unwrap();
     /// assert!(a3 < Band::parse("A10").unwrap());
     /// assert_eq!(a3.level(), 3);
@@ -83,8 +83,10 @@ impl Band {
 }
 
 /// The message when a policy compares a band with text that is not a band the catalog knows
-/// (`x >= "Z1"`, `x == "A007"`): the Rhai sandbox and the native evaluator give it word for word.
-pub(crate) const NOT_BAND_TEXT: &str = concat!(
+/// (`x >= "Z1"`, `x == "A007"`): the policy layer's two evaluators (Rhai's and the native one,
+/// in `underwrite-core`) give it word for word. Written here, beside [`Band::parse`], because
+/// it states the band form the catalog fixes.
+pub const NOT_BAND_TEXT: &str = concat!(
     "a band was compared with text that is not a band; a band is ",
     catalog::band_form!(),
     ", e.g. `x >= \"A3\"`"
@@ -436,31 +438,81 @@ impl Serialize for FeatureVector {
 
 impl FeatureVector {
     /// Rebuild a vector from its JSON object form over `schema` (the inverse of `Serialize`).
-    /// Names the schema does not have are an error naming them.
+    /// A name the schema does not have, or a value that is not a feature value's JSON form, is
+    /// an error naming the feature.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use underwrite_signals::features::{FeatureMapError, FeatureVector, Schema};
+    ///
+    /// let schema = Arc::new(Schema::phone_catalog());
+    /// let map = serde_json::json!({"events_overdue_day30": 2, "events_debt_day90_amount": "A3"});
+    /// let vector = FeatureVector::from_json_map(Arc::clone(&schema), map.as_object().unwrap())?;
+    /// assert_eq!(vector.get_by_name("events_debt_day90_amount").unwrap().to_string(), "A3");
+    ///
+    /// let unknown = serde_json::json!({"overdue_30": 1});
+    /// let err = FeatureVector::from_json_map(schema, unknown.as_object().unwrap()).unwrap_err();
+    /// assert!(matches!(err, FeatureMapError::UnknownFeature { ref name } if name == "overdue_30"));
+    /// # Ok::<(), FeatureMapError>(())
+    /// ```
     pub fn from_json_map(
         schema: Arc<Schema>,
         map: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<FeatureVector, String> {
+    ) -> Result<FeatureVector, FeatureMapError> {
         let mut vector = FeatureVector::new(schema);
         for (name, value) in map {
             let slot = vector
                 .schema
                 .slot(name)
-                .ok_or_else(|| format!("unknown feature {name:?}"))?;
+                .ok_or_else(|| FeatureMapError::UnknownFeature { name: name.clone() })?;
             let value =
-                FeatureValue::deserialize(value).map_err(|e| format!("feature {name:?}: {e}"))?;
+                FeatureValue::deserialize(value).map_err(|e| FeatureMapError::BadValue {
+                    name: name.clone(),
+                    reason: e.to_string(),
+                })?;
             vector.set(slot, value);
         }
         Ok(vector)
     }
 }
 
+/// Why [`FeatureVector::from_json_map`] could not read a vector back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeatureMapError {
+    /// The schema has no feature of this name.
+    #[error("unknown feature {name:?}")]
+    UnknownFeature {
+        /// The name.
+        name: String,
+    },
+    /// The value is not a feature value's JSON form (`null`, a number, `"never"`, a band,
+    /// `true`/`false` or `{"text": ...}`).
+    #[error("feature {name:?}: {reason}")]
+    BadValue {
+        /// The feature.
+        name: String,
+        /// What is wrong with the value.
+        reason: String,
+    },
+}
+
 impl FromStr for Band {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Band, String> {
-        Band::parse(s)
-            .ok_or_else(|| format!("{s:?} is not a band: a band is {}", catalog::BAND_FORM))
+    type Err = BandParseError;
+    /// [`Band::parse`], with an error that says what a band is.
+    fn from_str(s: &str) -> Result<Band, BandParseError> {
+        Band::parse(s).ok_or_else(|| BandParseError {
+            text: s.chars().take(40).collect(),
+        })
     }
+}
+
+/// Text that is not a band the catalog knows (from `str::parse::<Band>`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a band: a band is {}", catalog::BAND_FORM)]
+pub struct BandParseError {
+    /// The text (its first 40 characters).
+    pub text: String,
 }
 
 #[cfg(test)]
@@ -521,7 +573,7 @@ mod tests {
             assert!(bad.parse::<Band>().is_err(), "{bad:?}");
         }
         let err = "Z1".parse::<Band>().unwrap_err();
-        assert!(err.contains(catalog::BAND_FORM), "{err}");
+        assert!(err.to_string().contains(catalog::BAND_FORM), "{err}");
     }
 
     #[test]
@@ -618,6 +670,51 @@ mod tests {
         let back = FeatureVector::from_json_map(schema, json.as_object().expect("object"))
             .expect("round trip");
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn reading_a_vector_back_fails_with_a_typed_error_naming_the_feature() {
+        let schema = Arc::new(Schema::phone_catalog());
+        let read = |json: serde_json::Value| {
+            FeatureVector::from_json_map(Arc::clone(&schema), json.as_object().expect("object"))
+        };
+        assert_eq!(
+            read(serde_json::json!({"events_overdue_day30": 1, "overdue_30": 2})),
+            Err(FeatureMapError::UnknownFeature {
+                name: "overdue_30".into()
+            })
+        );
+        for bad in [
+            serde_json::json!("Z1"),
+            serde_json::json!([1]),
+            serde_json::json!({"text": "a", "b": "c"}),
+        ] {
+            let err = read(serde_json::json!({ "events_overdue_day30": bad }))
+                .expect_err("not a feature value");
+            assert!(
+                matches!(&err, FeatureMapError::BadValue { name, .. } if name == "events_overdue_day30"),
+                "{err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .starts_with("feature \"events_overdue_day30\": "),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn parsing_a_band_from_text_fails_with_a_typed_error() {
+        assert_eq!("A12".parse::<Band>().map(Band::level), Ok(12));
+        let err = "Z1".parse::<Band>().expect_err("not a band");
+        assert_eq!(err, BandParseError { text: "Z1".into() });
+        assert_eq!(
+            err.to_string(),
+            format!("\"Z1\" is not a band: a band is {}", catalog::BAND_FORM)
+        );
+        // A hostile text is quoted short.
+        let long = "A".repeat(10_000).parse::<Band>().expect_err("not a band");
+        assert_eq!(long.text.chars().count(), 40);
     }
 
     #[test]

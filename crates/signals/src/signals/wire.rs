@@ -12,6 +12,12 @@
 //! Data flows one way: this module reads into the types of `payload` and `error` and hands
 //! [`Top`] to `signals::parse`; it uses nothing of its parent.
 //!
+//! No positional reading: a [`Shape`] accepts a JSON array only where the payload has one
+//! (`items`); anywhere else an array, whatever it holds, is `Field::Wrong(JsonType::Array)`
+//! and so a `WrongType` error naming the field. serde's derived structs would read
+//! `["OK", "msg", "r1", {...}]` as an envelope or `["name", 1, "NUMBER"]` as an item, field by
+//! field; nothing here derives `Deserialize` for a struct (`tests/signals_positional.rs`).
+//!
 //! Keys are read as borrowed `Cow<str>` (owned only when the key has escapes); fields we do not
 //! use are skipped with [`IgnoredAny`], so a large `requestMeta` costs a scan and no allocation.
 //! Signal values are kept as `&RawValue` so numbers stay exact text.

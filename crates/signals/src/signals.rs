@@ -77,7 +77,7 @@ fn raw_message(raw: Option<&RawValue>) -> Option<String> {
 /// [`crate::normalize::normalize_payload`]); duplicates are kept for it to reject.
 ///
 /// ```
-/// use underwrite_core::signals::{parse, PayloadShape, SignalError, SignalStatus};
+/// use underwrite_signals::signals::{parse, PayloadShape, SignalError, SignalStatus};
 /// let bytes = br#"{"status":"COMPLETED","resultCode":"SUCCESS","result":{"events_overdue_day30":2}}"#;
 /// let payload = parse(bytes).unwrap();
 /// assert_eq!(payload.status, SignalStatus::Success);

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use underwrite_core::catalog::{phone_signals, SignalKind};
-use underwrite_core::features::{Band, FeatureValue, FeatureVector, Schema};
-use underwrite_core::normalize::normalize;
-use underwrite_core::signals::SignalStatus;
+use underwrite_signals::catalog::{phone_signals, SignalKind};
+use underwrite_signals::features::{Band, FeatureValue, FeatureVector, Schema};
+use underwrite_signals::normalize::normalize;
+use underwrite_signals::signals::SignalStatus;
 
 /// A generated signal value, as JSON text plus what it must normalize to.
 #[derive(Debug, Clone)]

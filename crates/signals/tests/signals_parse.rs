@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use underwrite_core::features::{FeatureValue, Schema};
-use underwrite_core::normalize::{normalize, Normalized, Warning};
-use underwrite_core::signals::{
+use underwrite_signals::features::{FeatureValue, Schema};
+use underwrite_signals::normalize::{normalize, Normalized, Warning};
+use underwrite_signals::signals::{
     parse, JsonType, PayloadShape, SignalError, SignalStatus, UnavailableReason,
 };
 

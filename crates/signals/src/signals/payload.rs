@@ -55,7 +55,7 @@ impl SignalStatus {
     /// Parse a `resultCode` (exact spelling). `None` for anything else.
     ///
     /// ```
-    /// use underwrite_core::signals::{SignalStatus, UnavailableReason};
+    /// use underwrite_signals::signals::{SignalStatus, UnavailableReason};
     /// assert_eq!(SignalStatus::from_result_code("NO_DATA"), Some(SignalStatus::NoData));
     /// assert_eq!(
     ///     SignalStatus::from_result_code("SYSTEM_ERROR"),

@@ -2,7 +2,7 @@
 //! message.
 
 use super::payload::{JsonType, ValueType};
-use crate::catalog::SignalKind;
+use crate::catalog::{RangeViolation, SignalKind};
 use crate::features::Band;
 
 /// Why a payload (or one of its signals) was rejected.
@@ -162,7 +162,7 @@ pub enum SignalError {
         /// The number as sent (shortened).
         value: String,
         /// The violated constraint.
-        constraint: &'static str,
+        constraint: RangeViolation,
     },
     /// A band (`"A3"`) for a kind that must be a number.
     #[error("signal {signal:?}: band {band} is not allowed for a {kind}, which must be a number")]

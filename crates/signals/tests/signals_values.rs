@@ -5,10 +5,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use underwrite_core::catalog::{NullMeaning, SignalKind};
-use underwrite_core::features::{Band, FeatureValue, Schema};
-use underwrite_core::normalize::{normalize, Normalized, UnknownSignal, Warning};
-use underwrite_core::signals::{JsonType, SignalError, ValueType};
+use underwrite_signals::catalog::{NullMeaning, RangeViolation, SignalKind};
+use underwrite_signals::features::{Band, FeatureValue, Schema};
+use underwrite_signals::normalize::{normalize, Normalized, UnknownSignal, Warning};
+use underwrite_signals::signals::{JsonType, SignalError, ValueType};
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::phone_catalog())
@@ -206,7 +206,7 @@ fn range_checks_per_kind() {
             signal: COUNT.into(),
             kind: SignalKind::Count,
             value: "-1".into(),
-            constraint: "must not be negative"
+            constraint: RangeViolation::Negative
         }
     );
     assert_eq!(
@@ -216,7 +216,7 @@ fn range_checks_per_kind() {
     assert!(matches!(
         err(&item(COUNT, "2.5", "NUMBER")),
         SignalError::InvalidValue {
-            constraint: "must be a whole number",
+            constraint: RangeViolation::Fractional,
             ..
         }
     ));

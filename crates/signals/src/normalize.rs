@@ -125,9 +125,9 @@ impl fmt::Display for Warning {
 /// ```
 /// use std::sync::Arc;
 /// use rust_decimal::Decimal;
-/// use underwrite_core::features::{FeatureValue, Schema};
-/// use underwrite_core::normalize::normalize;
-/// use underwrite_core::signals::SignalStatus;
+/// use underwrite_signals::features::{FeatureValue, Schema};
+/// use underwrite_signals::normalize::normalize;
+/// use underwrite_signals::signals::SignalStatus;
 ///
 /// let schema = Arc::new(Schema::phone_catalog());
 /// let payload = br#"{"code": "OK", "message": "Success!", "requestId": "r1", "data": {

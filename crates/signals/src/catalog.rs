@@ -79,13 +79,13 @@ impl SignalKind {
     }
 
     /// Check a numeric value against the kind's valid range (non-negative; whole for counts
-    /// and days). Returns a description of the violated constraint.
-    pub fn check(self, value: Decimal) -> Result<(), &'static str> {
+    /// and days). The error is the constraint violated.
+    pub fn check(self, value: Decimal) -> Result<(), RangeViolation> {
         if value.is_sign_negative() && !value.is_zero() {
-            return Err("must not be negative");
+            return Err(RangeViolation::Negative);
         }
         if self.is_integral() && !value.fract().is_zero() {
-            return Err("must be a whole number");
+            return Err(RangeViolation::Fractional);
         }
         Ok(())
     }
@@ -114,6 +114,18 @@ impl fmt::Display for SignalKind {
     }
 }
 
+/// The constraint of a [`SignalKind`]'s range that a value violates
+/// ([`SignalKind::check`]); displayed as the phrase an error message uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum RangeViolation {
+    /// Below zero: no kind is negative.
+    #[error("must not be negative")]
+    Negative,
+    /// A fraction where the kind counts (events, institutions, days).
+    #[error("must be a whole number")]
+    Fractional,
+}
+
 /// A signal name taken apart by the naming scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalName<'a> {
@@ -130,7 +142,7 @@ impl<'a> SignalName<'a> {
     /// `events_<event>_days_since_last`. Returns `None` for anything else.
     ///
     /// ```
-    /// use underwrite_core::catalog::{SignalKind, SignalName};
+    /// use underwrite_signals::catalog::{SignalKind, SignalName};
     /// let s = SignalName::parse("events_overdue_day90_institution_count").unwrap();
     /// assert_eq!((s.event, s.window_days, s.kind), ("overdue", Some(90), SignalKind::InstitutionCount));
     /// let s = SignalName::parse("events_overdue_days_since_last").unwrap();
@@ -416,7 +428,7 @@ const TABLE: &[(&str, SignalKind, [Option<Availability>; 3])] = &[
 /// Every documented phone signal, in the provider's table order.
 ///
 /// ```
-/// use underwrite_core::catalog::{phone_signals, Availability};
+/// use underwrite_signals::catalog::{phone_signals, Availability};
 /// let all = phone_signals();
 /// assert!(all.iter().any(|s| s.name == "events_overdue_day180_amount"));
 /// let defaults = all.iter().filter(|s| s.availability == Availability::Default).count();
@@ -568,14 +580,21 @@ mod tests {
         assert!(SignalKind::Count.check(dec(3, 0)).is_ok());
         assert_eq!(
             SignalKind::Count.check(dec(-1, 0)),
-            Err("must not be negative")
+            Err(RangeViolation::Negative)
         );
         assert_eq!(
             SignalKind::Count.check(dec(25, 1)),
-            Err("must be a whole number")
+            Err(RangeViolation::Fractional)
         );
         assert!(SignalKind::Amount.check(dec(25, 1)).is_ok());
-        assert!(SignalKind::Amount.check(dec(-25, 1)).is_err());
+        assert_eq!(
+            SignalKind::Amount.check(dec(-25, 1)),
+            Err(RangeViolation::Negative)
+        );
+        assert_eq!(
+            RangeViolation::Fractional.to_string(),
+            "must be a whole number"
+        );
     }
 
     mod rust_decimal_macros_free {
