@@ -90,7 +90,7 @@ impl<'a> Record<'a> {
 #[serde(deny_unknown_fields)]
 pub struct KycRequest<'a> {
     /// What the user submitted.
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "record")]
     pub submitted: Record<'a>,
     /// What the ID authority returned; `None` when the ID was not found.
     #[serde(borrow, deserialize_with = "required_nullable")]
@@ -156,21 +156,35 @@ fn opt_cow<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str
     d.deserialize_option(OptCowStr)
 }
 
+/// A record: a JSON object, never an array read by position.
+fn record<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Record<'a>, D::Error> {
+    crate::object::object(d)
+}
+
+/// `authority`: a record or `null`, and present (no `default`, so an absent key is refused).
 fn required_nullable<'de: 'a, 'a, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Record<'a>>, D::Error> {
-    Option::<Record<'a>>::deserialize(d)
+    crate::object::optional_object(d)
 }
 
+/// How a request that is not a JSON object is refused.
+const EXPECTED_REQUEST: &str = "a KYC request (a JSON object with \"submitted\" and \"authority\")";
+
 impl<'a> KycRequest<'a> {
-    /// Parse a request from JSON text, borrowing from it where possible.
+    /// Parse a request from JSON text, borrowing from it where possible. The request and its
+    /// records must be JSON objects: an array is refused, never read by position.
     pub fn from_json(text: &'a str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+        crate::object::from_json(serde_json::Deserializer::from_str(text), EXPECTED_REQUEST)
     }
 
-    /// Parse a request from JSON bytes, borrowing from them where possible.
+    /// Parse a request from JSON bytes, borrowing from them where possible; see
+    /// [`KycRequest::from_json`].
     pub fn from_json_slice(bytes: &'a [u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        crate::object::from_json(
+            serde_json::Deserializer::from_slice(bytes),
+            EXPECTED_REQUEST,
+        )
     }
 }
 

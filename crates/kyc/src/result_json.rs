@@ -183,7 +183,11 @@ impl KycResult {
     /// ```
     pub fn from_json(text: &str) -> Result<KycResult, ResultError> {
         reject_duplicate_keys(text)?;
-        let result: KycResult = serde_json::from_str(text).map_err(|e| ResultError::Json {
+        let result: KycResult = crate::object::from_json(
+            serde_json::Deserializer::from_str(text),
+            "a KYC result (a JSON object with \"ResultCode\", \"ResultText\" and \"Actions\")",
+        )
+        .map_err(|e| ResultError::Json {
             message: e.to_string(),
         })?;
         result.check()?;
