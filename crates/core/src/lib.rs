@@ -85,6 +85,7 @@ pub mod panic;
 pub mod policy;
 mod policy_schema;
 pub mod signals;
+mod size;
 mod text;
 
 pub use policy_schema::policy_schema_json;

@@ -10,6 +10,7 @@ use std::fmt;
 
 use crate::application::ApplicationError;
 use crate::policy::DecideError;
+use crate::size::Size;
 
 /// Why one line produced no result. Each is that line's error; the run goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,21 +118,6 @@ pub fn line_text(bytes: &[u8]) -> Result<&str, LineFailure> {
     std::str::from_utf8(bytes).map_err(|e| LineFailure::NotUtf8 {
         column: e.valid_up_to() + 1,
     })
-}
-
-/// A byte count as the CLI's flags write it: `1 MiB`, `3 KiB`, `1536 bytes`.
-struct Size(u64);
-
-impl fmt::Display for Size {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-            let size = 1u64 << shift;
-            if self.0 >= size && self.0 % size == 0 {
-                return write!(f, "{} {unit}", self.0 / size);
-            }
-        }
-        write!(f, "{} bytes", self.0)
-    }
 }
 
 #[cfg(test)]
