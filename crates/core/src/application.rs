@@ -207,7 +207,7 @@ fn id_fits(id: &RawValue) -> bool {
 ///
 /// ```
 /// use underwrite_core::application::from_json_object;
-/// #[derive(serde::Deserialize)]
+/// #[derive(Debug, serde::Deserialize)]
 /// struct Point { x: i32 }
 /// assert_eq!(from_json_object::<Point>(r#"{"x": 1}"#, "a point").unwrap().x, 1);
 /// let err = from_json_object::<Point>("[1]", "a point").unwrap_err();

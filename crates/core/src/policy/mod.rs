@@ -80,7 +80,7 @@ pub use expr::differential;
 
 pub use coverage::Coverage;
 pub use decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
-pub use error::{DecideError, Diagnostic, LoadError, RuleErrorKind};
+pub use error::{DecideError, Diagnostic, DiagnosticKind, LoadError, RuleErrorKind};
 pub use eval::DecideOptions;
 use kyc::KycFacts;
 pub use sandbox::{
