@@ -254,11 +254,12 @@ mod tests {
         }
     }
 
+    /// What a run gave: every result in the order emitted, each chunk's lines and bytes, and
+    /// how the run ended.
+    type Collected = (Vec<usize>, Vec<(usize, usize)>, Result<(), String>);
+
     /// Every line's result, in the order emitted, and each chunk's size in lines and bytes.
-    fn collect(
-        source: Numbers,
-        limits: ChunkLimits,
-    ) -> (Vec<usize>, Vec<(usize, usize)>, Result<(), String>) {
+    fn collect(source: Numbers, limits: ChunkLimits) -> Collected {
         let mut emitted = Vec::new();
         let mut chunks = Vec::new();
         let result = run(

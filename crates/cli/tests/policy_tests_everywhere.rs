@@ -98,6 +98,9 @@ fn write_table(dir: &Path) {
     }
 }
 
+/// A test's name and the messages of its failures.
+type TestResult<'a> = (&'a str, Vec<String>);
+
 /// `underwrite test --format json FILE`: (test name, failure messages) per test.
 fn cli(file: &Path) -> Vec<(String, Vec<String>)> {
     let out = Command::new(env!("CARGO_BIN_EXE_underwrite"))
@@ -152,7 +155,7 @@ fn the_cli_and_the_reload_gate_agree_test_by_test() {
     }
     // What each surface must say, pinned once: every row above agrees with these.
     let shown = |name: &str| dir.path().join(name).display().to_string();
-    let expected: [(&str, Vec<(&str, Vec<String>)>); 4] = [
+    let expected: [(&str, Vec<TestResult<'_>>); 4] = [
         (
             "files.yaml",
             vec![

@@ -11,7 +11,7 @@
 //!
 //! * [`application`]: one application (`id`, `signals`, `kyc`) as batch files, the service
 //!   and its decision log carry it.
-//! * [`line`]: why one line of JSON Lines input produced no result, and the message every
+//! * [`line`](mod@line): why one line of JSON Lines input produced no result, and the message every
 //!   surface writes for it.
 //! * [`catalog`]: every documented phone signal and the naming scheme it follows.
 //! * [`signals`]: the provider's envelope, statuses and both payload shapes, parsed without an

@@ -12,7 +12,7 @@
 //! most 4,096 lines and about 16 MiB (a chunk always takes at least one line, itself at most
 //! `--max-line-bytes`), one chunk ahead on a reader thread, decided on all cores with one shared
 //! `Policy`, written in input order, and dropped. A line's error is its
-//! [`LineFailure`](underwrite_core::line::LineFailure)'s message. A progress bar goes to stderr
+//! [`LineFailure`]'s message. A progress bar goes to stderr
 //! when it is a terminal.
 
 use std::io::{BufReader, BufWriter, Write};
