@@ -1,8 +1,9 @@
 //! Application envelopes (`{"id"?, "signals", "kyc"?}`, what `batch`, the service and its log
 //! read) → `Application::from_json` → `decide` with `rules/starter.yaml`. Besides "no panic":
 //!
+//! * only a JSON object is ever an application (an array is never read by position);
 //! * an accepted application's parts are the exact text of the input (sub-slices of it), and its
-//!   id is a short string or number;
+//!   id is a short string or a short number finite as an `f64`;
 //! * deciding through the application gives what the two calls it stands for give
 //!   (`KycFacts::from_json` on the KYC text, then `decide_payload` on the signals bytes): the
 //!   same decision, or an error with the same message.
@@ -42,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(app) = Application::from_json(text) else {
         return;
     };
+    assert_eq!(text.trim_start().as_bytes().first(), Some(&b'{'), "accepted a non-object");
     assert!(inside(app.signals(), text));
     if let Some(kyc) = app.kyc() {
         assert!(inside(kyc, text));
@@ -52,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
             b'"' => {
                 serde_json::from_str::<String>(id).is_ok_and(|s| s.chars().count() <= MAX_ID_CHARS)
             }
-            _ => id.len() <= MAX_ID_NUMBER_CHARS && id.parse::<f64>().is_ok(),
+            _ => id.len() <= MAX_ID_NUMBER_CHARS && id.parse::<f64>().is_ok_and(f64::is_finite),
         };
         assert!(ok, "accepted id {id}");
     }

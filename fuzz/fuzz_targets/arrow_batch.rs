@@ -178,13 +178,9 @@ fuzz_target!(|data: &[u8]| {
     for (i, row) in rows.iter().enumerate() {
         assert_ne!(error.is_valid(i), decision.is_valid(i), "row {i}");
         assert_eq!(decision.is_valid(i), reasons.is_valid(i), "row {i}");
+        // A panic, even one the row catches, aborts the run: libfuzzer-sys's panic hook aborts
+        // before unwinding, so no message needs reading for it.
         let got: Result = if error.is_valid(i) {
-            // A caught panic's message: messages echo input, so only its start is telling.
-            assert!(
-                !error.value(i).starts_with("internal error while deciding"),
-                "{}",
-                error.value(i)
-            );
             Err(error.value(i).to_string())
         } else {
             let codes = reasons.value(i);

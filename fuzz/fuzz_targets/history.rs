@@ -67,6 +67,8 @@ fn check_against_batch(policy: &Policy, text: &str, observation: &Observation<'_
         assert!(matches!(observation, Observation::Unread(_)));
         return;
     };
+    // A history line is an object, never an array read by position.
+    assert_eq!(text.trim_start().as_bytes().first(), Some(&b'{'), "read a non-object");
     let batch = line
         .application
         .decide(policy, DecideOptions { trace: false });

@@ -403,6 +403,8 @@ fn warm_up() {
 
 fuzz_target!(init: warm_up(), |data: &[u8]| {
     if let Ok(request) = KycRequest::from_json_slice(data) {
+        // A request is an object, never an array read by position.
+        assert_eq!(data.trim_ascii_start().first(), Some(&b'{'), "accepted a non-object");
         check(&request, &MatchConfig::default());
         return;
     }

@@ -13,9 +13,9 @@ pub enum FailureKind {
     TooLong,
     /// Not UTF-8.
     NotUtf8,
-    /// Not JSON, not an object, an unknown key, or no `signals`.
+    /// Not JSON, not an object (an array too), an unknown key, or no `signals`.
     NotAnApplication,
-    /// An `id` that is neither a short string nor a short number.
+    /// An `id` that is neither a short string nor a short, finite number.
     BadId,
     /// An `outcome` other than `null` or `{"bad": true | false | null}`.
     BadOutcome,

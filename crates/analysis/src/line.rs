@@ -1,7 +1,8 @@
 //! One line of history: the `batch` application plus an optional observed outcome,
 //! `{"id": ..., "signals": ..., "kyc": ..., "outcome": {"bad": true}}`.
 //!
-//! The envelope is read once into borrowing [`RawValue`]s and handed to
+//! The envelope is read once, as a JSON object only (an array is never read by position, see
+//! [`from_json_object`]), into borrowing [`RawValue`]s and handed to
 //! [`Application::from_parts`], so a history line and a `batch` line are accepted and refused by
 //! the same rules. `outcome` is `null`, absent, or an object whose only key is `bad`, itself
 //! `true`, `false` or `null`; anything else (a typo such as `"Bad"`, a string `"true"`) is the
@@ -9,7 +10,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use underwrite_core::application::{Application, ApplicationError};
+use underwrite_core::application::{from_json_object, Application, ApplicationError};
 
 use crate::failure::{Failure, FailureKind};
 
@@ -46,6 +47,10 @@ struct Envelope<'a> {
     outcome: Option<&'a RawValue>,
 }
 
+/// How a line that is not a JSON object is refused.
+const EXPECTED_LINE: &str =
+    "a history line, a JSON object {\"id\", \"signals\", \"kyc\", \"outcome\"} (never an array)";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Observed {
@@ -64,7 +69,7 @@ impl<'a> HistoryLine<'a> {
     /// # Ok::<(), underwrite_analysis::Failure>(())
     /// ```
     pub fn from_json(text: &'a str) -> Result<HistoryLine<'a>, Failure> {
-        let envelope: Envelope<'a> = serde_json::from_str(text).map_err(|e| {
+        let envelope: Envelope<'a> = from_json_object(text, EXPECTED_LINE).map_err(|e| {
             Failure::new(
                 FailureKind::NotAnApplication,
                 format!("not a history line: {e}"),
@@ -138,6 +143,26 @@ mod tests {
     }
 
     #[test]
+    fn arrays_are_never_read_as_history_lines() {
+        let signals = r#"{"data": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": []}}"#;
+        for text in [
+            format!(r#"["app-1", {signals}, null, {{"bad": true}}]"#),
+            format!("[null, {signals}]"),
+        ] {
+            let err = HistoryLine::from_json(&text).unwrap_err();
+            assert_eq!(err.kind, FailureKind::NotAnApplication, "{text}");
+            assert!(
+                err.message.starts_with(
+                    "not a history line: invalid type: sequence, expected a history line, a JSON \
+                     object"
+                ),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
     fn the_application_rules_are_batch_s() {
         let err = HistoryLine::from_json(r#"{"id": true, "signals": {}}"#).unwrap_err();
         assert_eq!(err.kind, FailureKind::BadId);
@@ -150,6 +175,10 @@ mod tests {
         );
         let err = HistoryLine::from_json(r#"{"id": 1}"#).unwrap_err();
         assert_eq!(err.kind, FailureKind::NotAnApplication);
+        let id = format!("{}e9", "9".repeat(38));
+        assert!(HistoryLine::from_json(&format!(r#"{{"id": {id}, "signals": {{}}}}"#)).is_ok());
+        let err = HistoryLine::from_json(r#"{"id": 1e400, "signals": {}}"#).unwrap_err();
+        assert_eq!(err.kind, FailureKind::BadId, "infinite as a float");
         let ok = HistoryLine::from_json(r#"{"id": null, "signals": {"a": 1}, "kyc": {}}"#).unwrap();
         assert_eq!(ok.application.id_json(), None);
         assert_eq!(ok.application.signals(), r#"{"a": 1}"#);

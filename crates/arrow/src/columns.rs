@@ -1,14 +1,96 @@
-//! The input columns: found by name, type-checked once, read cell by cell in place.
+//! The columns: which input columns hold an application's parts ([`Columns`]), the names the
+//! output adds ([`OUTPUT_COLUMNS`]), and the input columns found by name, type-checked once
+//! ([`ColumnError`] when they are not usable) and read cell by cell in place.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Schema};
+use arrow_schema::{ArrowError, DataType, Schema};
 
-use crate::output::OUTPUT_COLUMNS;
-use crate::{ColumnError, Columns};
+/// Which input columns hold the application's parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns<'a> {
+    /// The signals payloads (required).
+    pub signals: &'a str,
+    /// The KYC requests or results, if the batch has them.
+    pub kyc: Option<&'a str>,
+    /// The application ids, if they should be checked as `underwrite batch` checks `id`.
+    pub id: Option<&'a str>,
+}
+
+impl Default for Columns<'_> {
+    /// `signals`, no KYC, no id: the defaults of the Python `decide_arrow`.
+    fn default() -> Self {
+        Columns {
+            signals: "signals",
+            kyc: None,
+            id: None,
+        }
+    }
+}
+
+/// Why a batch could not be decided at all (a row's own problem is its `error` instead).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ColumnError {
+    /// The named column is not in the batch.
+    #[error("no column `{name}` (the batch has: {available})")]
+    Missing {
+        /// The column asked for.
+        name: String,
+        /// The batch's columns, comma-separated.
+        available: String,
+    },
+    /// The batch has more than one column of the name asked for.
+    #[error("the batch has {count} columns named `{name}`; rename all but one")]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// How many columns have it.
+        count: usize,
+    },
+    /// The named column cannot hold JSON text.
+    #[error(
+        "column `{name}` is {found}; it must hold JSON text (utf8, large_utf8, utf8_view, \
+         binary, large_binary or binary_view)"
+    )]
+    NotText {
+        /// The column.
+        name: String,
+        /// Its Arrow type.
+        found: DataType,
+    },
+    /// The id column is neither text nor integers.
+    #[error("column `{name}` is {found}; an id column must hold text or integers")]
+    BadIdType {
+        /// The column.
+        name: String,
+        /// Its Arrow type.
+        found: DataType,
+    },
+    /// The batch already has a column the output adds.
+    #[error(
+        "the batch already has a column `{name}`, which deciding adds; rename or drop it first"
+    )]
+    Clash {
+        /// The clashing column.
+        name: String,
+    },
+    /// Arrow refused to assemble the output (a bug: the columns are built to the schema).
+    #[error("cannot assemble the output batch: {0}")]
+    Arrow(#[from] ArrowError),
+}
+
+/// The columns [`decide_batch`](crate::decide_batch) adds, in order.
+pub const OUTPUT_COLUMNS: [&str; 5] = [
+    "decision",
+    "score",
+    "reason_codes",
+    "policy_sha256",
+    "error",
+];
 
 /// The batch's input columns, checked.
 pub(crate) struct Inputs<'a> {
@@ -129,6 +211,7 @@ enum TextCells<'a> {
 }
 
 /// Why a text cell cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CellError {
     /// The cell is null.
     Null,
@@ -156,7 +239,7 @@ impl<'a> TextColumn<'a> {
     }
 
     /// The column's name, for messages.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &'a str {
         self.name
     }
 
@@ -235,7 +318,7 @@ impl<'a> IdColumn<'a> {
     }
 
     /// The column's name, for messages.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &'a str {
         self.name
     }
 }

@@ -34,93 +34,20 @@
 
 #![deny(missing_docs)]
 
+// In data-flow order: each module uses only those above it.
 mod columns;
 mod output;
 mod row;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, DataType, Schema, SchemaRef};
+use arrow_schema::{Schema, SchemaRef};
 use rayon::prelude::*;
 use underwrite_core::policy::Policy;
 
-pub use output::OUTPUT_COLUMNS;
+pub use columns::{ColumnError, Columns, OUTPUT_COLUMNS};
 
 /// Rows handed to one parallel task at least: below this, splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 64;
-
-/// Which input columns hold the application's parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Columns<'a> {
-    /// The signals payloads (required).
-    pub signals: &'a str,
-    /// The KYC requests or results, if the batch has them.
-    pub kyc: Option<&'a str>,
-    /// The application ids, if they should be checked as `underwrite batch` checks `id`.
-    pub id: Option<&'a str>,
-}
-
-impl Default for Columns<'_> {
-    /// `signals`, no KYC, no id: the defaults of the Python `decide_arrow`.
-    fn default() -> Self {
-        Columns {
-            signals: "signals",
-            kyc: None,
-            id: None,
-        }
-    }
-}
-
-/// Why a batch could not be decided at all (a row's own problem is its `error` instead).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ColumnError {
-    /// The named column is not in the batch.
-    #[error("no column `{name}` (the batch has: {available})")]
-    Missing {
-        /// The column asked for.
-        name: String,
-        /// The batch's columns, comma-separated.
-        available: String,
-    },
-    /// The batch has more than one column of the name asked for.
-    #[error("the batch has {count} columns named `{name}`; rename all but one")]
-    Duplicate {
-        /// The name.
-        name: String,
-        /// How many columns have it.
-        count: usize,
-    },
-    /// The named column cannot hold JSON text.
-    #[error(
-        "column `{name}` is {found}; it must hold JSON text (utf8, large_utf8, utf8_view, \
-         binary, large_binary or binary_view)"
-    )]
-    NotText {
-        /// The column.
-        name: String,
-        /// Its Arrow type.
-        found: DataType,
-    },
-    /// The id column is neither text nor integers.
-    #[error("column `{name}` is {found}; an id column must hold text or integers")]
-    BadIdType {
-        /// The column.
-        name: String,
-        /// Its Arrow type.
-        found: DataType,
-    },
-    /// The batch already has a column the output adds.
-    #[error(
-        "the batch already has a column `{name}`, which deciding adds; rename or drop it first"
-    )]
-    Clash {
-        /// The clashing column.
-        name: String,
-    },
-    /// Arrow refused to assemble the output (a bug: the columns are built to the schema).
-    #[error("cannot assemble the output batch: {0}")]
-    Arrow(#[from] ArrowError),
-}
 
 /// The schema [`decide_batch`] gives a batch of schema `input`: its fields, then
 /// [`OUTPUT_COLUMNS`]. Fails as [`decide_batch`] would on a clash or a wrongly typed column, so
@@ -168,7 +95,7 @@ pub fn decide_batch(
     columns: Columns<'_>,
 ) -> Result<RecordBatch, ColumnError> {
     let inputs = columns::Inputs::read(batch, columns)?;
-    let outcomes: Vec<row::RowOutcome> = (0..batch.num_rows())
+    let outcomes: Vec<row::RowOutcome<'_>> = (0..batch.num_rows())
         .into_par_iter()
         .with_min_len(MIN_ROWS_PER_TASK)
         .map(|index| row::decide(policy, &inputs, index))
@@ -176,5 +103,5 @@ pub fn decide_batch(
     let schema = output::schema(batch.schema_ref());
     let mut arrays = batch.columns().to_vec();
     arrays.extend(output::columns(&outcomes, &policy.id().hash));
-    Ok(RecordBatch::try_new(schema, arrays)?)
+    RecordBatch::try_new(schema, arrays).map_err(ColumnError::Arrow)
 }

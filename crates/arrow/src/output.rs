@@ -8,16 +8,8 @@ use arrow_array::{ArrayRef, DictionaryArray, Int32Array, Int8Array, StringArray}
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use underwrite_core::policy::Outcome;
 
+use crate::columns::OUTPUT_COLUMNS;
 use crate::row::RowOutcome;
-
-/// The columns [`decide_batch`](crate::decide_batch) adds, in order.
-pub const OUTPUT_COLUMNS: [&str; 5] = [
-    "decision",
-    "score",
-    "reason_codes",
-    "policy_sha256",
-    "error",
-];
 
 /// The dictionary of the `decision` column; a key is an index into it.
 const OUTCOMES: [Outcome; 3] = [Outcome::Approve, Outcome::Review, Outcome::Reject];
@@ -47,7 +39,7 @@ pub(crate) fn schema(input: &Schema) -> SchemaRef {
 }
 
 /// The output arrays for `rows`, in [`OUTPUT_COLUMNS`] order.
-pub(crate) fn columns(rows: &[RowOutcome], policy_sha256: &str) -> [ArrayRef; 5] {
+pub(crate) fn columns(rows: &[RowOutcome<'_>], policy_sha256: &str) -> [ArrayRef; 5] {
     let keys: Int8Array = rows
         .iter()
         .map(|row| row.as_ref().ok().map(|d| outcome_key(d.outcome)))
@@ -77,7 +69,10 @@ pub(crate) fn columns(rows: &[RowOutcome], policy_sha256: &str) -> [ArrayRef; 5]
     }
 
     let sha = StringArray::from_iter_values(std::iter::repeat_n(policy_sha256, rows.len()));
-    let error: StringArray = rows.iter().map(|row| row.as_ref().err()).collect();
+    let error: StringArray = rows
+        .iter()
+        .map(|row| row.as_ref().err().map(ToString::to_string))
+        .collect();
 
     [
         Arc::new(decision),

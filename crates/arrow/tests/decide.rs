@@ -505,3 +505,64 @@ const ALL_BUT_ID: Columns<'static> = Columns {
     kyc: Some("kyc"),
     id: None,
 };
+
+/// A JSON array where an object belongs (a KYC request or record read by position, a payload
+/// as an array) is its row's error, with the message batch gives the same application; and a
+/// row's failures that are a line's read as `LineFailure` writes them.
+#[test]
+fn arrays_are_never_read_by_position_and_row_errors_are_batch_s() {
+    let policy = policy("starter.yaml");
+    let good = rows(40)
+        .into_iter()
+        .find(|r| batch_decides(&policy, &r.line).is_ok())
+        .unwrap();
+    let signals = good.signals.clone().unwrap();
+    let cases: [(&str, Option<&str>); 4] = [
+        (
+            signals.as_str(),
+            Some(r#"{"submitted": ["Joe", null, "Leo"], "authority": null}"#),
+        ),
+        (
+            signals.as_str(),
+            Some(r#"[{"first_name": "Joe", "last_name": "Leo"}, null, false]"#),
+        ),
+        (r#"[200, "OK", "r1", {}]"#, None),
+        (
+            signals.as_str(),
+            Some(r#"{"ResultCode": "1020", "ResultText": "Exact Match", "Actions": ["Verified"]}"#),
+        ),
+    ];
+    let batch = RecordBatch::try_from_iter([
+        (
+            "signals",
+            Arc::new(StringArray::from(
+                cases.iter().map(|(s, _)| Some(*s)).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "kyc",
+            Arc::new(StringArray::from(
+                cases.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let decided = decide_batch(
+        &policy,
+        &batch,
+        Columns {
+            kyc: Some("kyc"),
+            ..Columns::default()
+        },
+    )
+    .unwrap();
+    let errors = errors_of(&decided);
+    for (i, (signals, kyc)) in cases.iter().enumerate() {
+        let line = format!(
+            r#"{{"signals": {signals}, "kyc": {}}}"#,
+            kyc.unwrap_or("null")
+        );
+        let expected = batch_decides(&policy, &line).unwrap_err();
+        assert_eq!(errors[i].as_deref(), Some(expected.as_str()), "row {i}");
+    }
+}

@@ -115,13 +115,7 @@ fn read_under(name: &InputName, cap: Cap) -> Result<Vec<u8>, String> {
 
 /// Read a whole input under `--max-input-bytes`; a refusal names the file, the cap and the flag.
 pub fn read_input(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, CliError> {
-    read_named(name, limit).map_err(|message| CliError::bad_input(name, message))
-}
-
-/// [`read_input`] with the failure as a message (without the name), for callers that collect
-/// failures instead of stopping (policy tests).
-pub fn read_named(name: &InputName, limit: InputLimit) -> Result<Vec<u8>, String> {
-    read_under(name, Cap::Input(limit))
+    read_under(name, Cap::Input(limit)).map_err(|message| CliError::bad_input(name, message))
 }
 
 /// Read a policy file, at most [`MAX_POLICY_BYTES`]; the message says it when the file is larger.

@@ -15,8 +15,8 @@
 //! The flags have ceilings of their own, refused at argument parsing: `--max-input-bytes` at most
 //! [`MAX_INPUT_BYTES_CEILING`] (256 MiB) and `--max-line-bytes` at most [`MAX_LINE_BYTES_CEILING`]
 //! (64 MiB). Without them `--max-line-bytes 1000G` would lift the bound on `batch`'s memory: a
-//! chunk holds about 16 MiB of lines plus at most one line, so at the ceiling it holds about
-//! 80 MiB of input however the flags are set.
+//! chunk holds about 16 MiB of lines plus at most one line, and the reading pipeline holds at
+//! most two chunks, so at the ceiling it holds about 160 MiB of input however the flags are set.
 
 use std::fmt;
 use std::str::FromStr;

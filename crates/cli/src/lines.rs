@@ -1,4 +1,5 @@
-//! Bounded JSON Lines reading, shared by `batch` and `kyc --jsonl`.
+//! Bounded JSON Lines reading: the [`LineSource`] of `batch`, `kyc --jsonl` and the history
+//! reader of `backtest` / `compare`, which run it through [`crate::pipeline`].
 //!
 //! Lines are read as bytes, never more than the line cap of one line at a time: a longer line is
 //! skipped in fixed-size pieces without being buffered and becomes that line's error, and so does
@@ -14,74 +15,18 @@ use std::io::{self, BufRead, Read};
 use std::ops::Range;
 
 use underwrite_core::application::is_blank_line;
+use underwrite_core::line::{line_text, LineFailure};
 
 use crate::limits::{ByteSize, LineLimit};
+use crate::pipeline::{Chunk, ChunkLimits, LineSource};
 
 /// One line that is not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// 1-based line number in the input (blank lines count).
     pub number: usize,
-    /// Where its text is, or why there is none.
-    pub body: Body,
-}
-
-/// What was kept of a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
-    /// The line's bytes (without the terminator) are at this range of the caller's buffer.
-    Text(Range<usize>),
-    /// The line was longer than the cap and was skipped; it had this many bytes.
-    TooLong(u64),
-}
-
-/// Why one line produced no result. Each becomes that line's error; the run goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineFailure {
-    /// Longer than `--max-line-bytes`.
-    TooLong {
-        /// The line's length in bytes.
-        bytes: u64,
-        /// The cap.
-        cap: ByteSize,
-    },
-    /// Not valid UTF-8; `column` is the 1-based byte column of the first bad byte.
-    NotUtf8 {
-        /// 1-based byte offset of the first invalid byte.
-        column: usize,
-    },
-    /// Not the JSON the command expects (parse or shape error).
-    NotJson(String),
-    /// Parsed, but the library refused it (decide or match error).
-    Refused(String),
-    /// A panic inside the libraries while working on this line (a bug).
-    Internal(String),
-}
-
-impl fmt::Display for LineFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::TooLong { bytes, cap } => write!(
-                f,
-                "line is {bytes} bytes, longer than {cap} (--max-line-bytes raises the limit)"
-            ),
-            Self::NotUtf8 { column } => {
-                write!(f, "line is not UTF-8 (invalid byte at column {column})")
-            }
-            Self::NotJson(message) | Self::Refused(message) => f.write_str(message),
-            Self::Internal(detail) => write!(
-                f,
-                "internal error while deciding this line; please report it ({detail})"
-            ),
-        }
-    }
-}
-
-/// A line's text as UTF-8, or the failure naming the first bad byte.
-pub fn utf8(bytes: &[u8]) -> Result<&str, LineFailure> {
-    std::str::from_utf8(bytes).map_err(|e| LineFailure::NotUtf8 {
-        column: e.valid_up_to() + 1,
-    })
+    /// Where its text is in the caller's buffer (without the terminator), or why it has none.
+    body: Result<Range<usize>, LineFailure>,
 }
 
 /// A read that failed, and the line (1-based) it was reading.
@@ -116,40 +61,8 @@ impl<R: BufRead> JsonLines<R> {
         }
     }
 
-    /// The line cap, for error messages.
-    pub fn cap(&self) -> ByteSize {
-        self.cap
-    }
-
-    /// [`JsonLines::next_into`], a failed read naming the line it was reading.
-    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<Option<Line>, ReadError> {
-        self.next_into(buf).map_err(|error| ReadError {
-            line: self.number + 1,
-            error,
-        })
-    }
-
-    /// Append lines to `chunk`, their text to `buf`, until the chunk holds `max_lines` lines or
-    /// `buf` holds `max_bytes` bytes (a chunk takes at least one line, itself at most the cap)
-    /// or the input ends. On a failed read the lines before it stay in the chunk.
-    pub fn fill_chunk(
-        &mut self,
-        buf: &mut Vec<u8>,
-        chunk: &mut Vec<Line>,
-        max_lines: usize,
-        max_bytes: usize,
-    ) -> Result<(), ReadError> {
-        while chunk.len() < max_lines && buf.len() < max_bytes {
-            match self.next_line(buf)? {
-                Some(line) => chunk.push(line),
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
     /// The next line that is not blank, its text appended to `buf`; `None` at the end.
-    pub fn next_into(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
+    fn next_into(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<Line>> {
         loop {
             let start = buf.len();
             // The cap plus `\r\n`: at most this much of one line is ever held.
@@ -186,7 +99,7 @@ impl<R: BufRead> JsonLines<R> {
             }
             return Ok(Some(Line {
                 number: self.number,
-                body: Body::Text(start..end),
+                body: Ok(start..end),
             }));
         }
     }
@@ -194,7 +107,10 @@ impl<R: BufRead> JsonLines<R> {
     fn too_long(&self, bytes: u64) -> Line {
         Line {
             number: self.number,
-            body: Body::TooLong(bytes),
+            body: Err(LineFailure::TooLong {
+                bytes,
+                cap: self.cap.0,
+            }),
         }
     }
 
@@ -230,19 +146,41 @@ impl<R: BufRead> JsonLines<R> {
     }
 }
 
+impl<R: BufRead> LineSource for JsonLines<R> {
+    type Line = Line;
+    type Error = ReadError;
+
+    /// Append lines until the chunk is full or the input ends; a failed read names the line it
+    /// was reading.
+    fn fill(&mut self, chunk: &mut Chunk<Line>, limits: ChunkLimits) -> Result<(), ReadError> {
+        while chunk.has_room(limits) {
+            let next = self.next_into(chunk.buf_mut()).map_err(|error| ReadError {
+                line: self.number + 1,
+                error,
+            })?;
+            match next {
+                Some(line) => chunk.push(line),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Line {
-    /// The line's text, or the failure that stands in for it.
-    pub fn text<'b>(&self, buf: &'b [u8], cap: ByteSize) -> Result<&'b str, LineFailure> {
+    /// The line's text in `buf` (the chunk's buffer), or the failure that stands in for it: too
+    /// long, or not UTF-8.
+    pub fn text<'b>(&self, buf: &'b [u8]) -> Result<&'b str, LineFailure> {
         match &self.body {
-            Body::Text(range) => utf8(&buf[range.clone()]),
-            Body::TooLong(bytes) => Err(LineFailure::TooLong { bytes: *bytes, cap }),
+            Ok(range) => line_text(buf.get(range.clone()).unwrap_or_default()),
+            Err(failure) => Err(failure.clone()),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Body, JsonLines, Line, LineFailure};
+    use super::{JsonLines, Line, LineFailure};
     use crate::limits::{ByteSize, LineLimit};
 
     /// Every line read from `input` with cap `cap`, as (number, text or failure).
@@ -254,7 +192,7 @@ mod tests {
         let mut out = Vec::new();
         let mut buf = Vec::new();
         while let Some(line) = lines.next_into(&mut buf).unwrap_or(None) {
-            out.push((line.number, line.text(&buf, lines.cap()).map(str::to_owned)));
+            out.push((line.number, line.text(&buf).map(str::to_owned)));
             buf.clear();
         }
         out
@@ -281,12 +219,7 @@ mod tests {
         input.extend_from_slice(b"\nok\n0123456789\n01234567890\n");
         input.extend_from_slice(&[b'y'; 50]);
         let got = read(&input, 10);
-        let too_long = |bytes| {
-            Err(LineFailure::TooLong {
-                bytes,
-                cap: ByteSize(10),
-            })
-        };
+        let too_long = |bytes| Err(LineFailure::TooLong { bytes, cap: 10 });
         assert_eq!(
             got,
             [
@@ -318,12 +251,7 @@ mod tests {
 
     #[test]
     fn the_terminator_is_never_counted() {
-        let too_long = |bytes| {
-            Err(LineFailure::TooLong {
-                bytes,
-                cap: ByteSize(10),
-            })
-        };
+        let too_long = |bytes| Err(LineFailure::TooLong { bytes, cap: 10 });
         for ending in ["\n", "\r\n"] {
             for (length, expected) in [
                 (10, Ok("x".repeat(10))),
@@ -367,14 +295,14 @@ mod tests {
             first,
             Some(Line {
                 number: 1,
-                body: Body::Text(0..2)
+                body: Ok(0..2)
             })
         );
         assert_eq!(
             second,
             Some(Line {
                 number: 2,
-                body: Body::Text(2..4)
+                body: Ok(2..4)
             })
         );
         assert_eq!(buf, b"abcd");

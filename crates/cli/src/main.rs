@@ -17,6 +17,7 @@ mod limits;
 mod lines;
 mod output;
 mod panic;
+mod pipeline;
 mod term;
 
 use std::process::ExitCode;

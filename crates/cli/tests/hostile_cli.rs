@@ -282,8 +282,9 @@ fn policy_test_inputs_are_capped_and_fail_only_their_test() {
     );
     assert_eq!(out.code(), Some(1), "{}", out.stderr);
     let text = String::from_utf8(out.stdout).unwrap();
+    // The runner's message, the same from `underwrite test`, the service and Python.
     assert!(
-        text.contains("big.json: input is larger than 2 KiB (--max-input-bytes"),
+        text.contains("big.json: input is larger than 2 KiB, the most a file a test names may be"),
         "{text}"
     );
     assert!(text.contains("ok   ") && text.contains("inline"), "{text}");

@@ -8,6 +8,11 @@
 //! /v1/decisions` and `underwrite replay` accept and refuse the same applications with the same
 //! messages.
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use underwrite_kyc::KycResult;
@@ -17,8 +22,13 @@ use crate::policy::{DecideError, DecideOptions, Decision, Policy};
 
 /// Longest `id` string accepted, in characters.
 pub const MAX_ID_CHARS: usize = 256;
-/// Longest `id` number accepted, in characters of its JSON text.
+/// Longest `id` number accepted, in characters of its JSON text. A number must also be finite
+/// as a 64-bit float (`1e400` is refused: most JSON readers take it for infinity).
 pub const MAX_ID_NUMBER_CHARS: usize = 40;
+
+/// How an application that is not a JSON object is refused.
+const EXPECTED_APPLICATION: &str =
+    "an application, a JSON object {\"id\", \"signals\", \"kyc\"} (never an array)";
 
 /// An application read from JSON text, borrowing from it.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -36,17 +46,17 @@ pub struct Application<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApplicationError {
-    /// Not JSON, not an object, a key other than `id`, `signals` and `kyc`, or `signals`
-    /// absent.
+    /// Not JSON, not an object (an array above all: it is never read by position), a key
+    /// other than `id`, `signals` and `kyc`, or `signals` absent.
     #[error("not an application: {message}")]
     Shape {
         /// serde_json's message, with its line and column.
         message: String,
     },
-    /// `id` is neither a short string nor a short number.
+    /// `id` is neither a short string nor a short, finite number.
     #[error(
         "`id` must be a string of at most {MAX_ID_CHARS} characters \
-         or a number of at most {MAX_ID_NUMBER_CHARS} characters"
+         or a finite number of at most {MAX_ID_NUMBER_CHARS} characters"
     )]
     BadId,
 }
@@ -84,7 +94,7 @@ impl<'a> Application<'a> {
     /// ```
     pub fn from_json(text: &'a str) -> Result<Application<'a>, ApplicationError> {
         let app: Application<'a> =
-            serde_json::from_str(text).map_err(|e| ApplicationError::Shape {
+            from_json_object(text, EXPECTED_APPLICATION).map_err(|e| ApplicationError::Shape {
                 message: e.to_string(),
             })?;
         match app.id {
@@ -174,15 +184,64 @@ pub fn check_id(id: &RawValue) -> Result<(), ApplicationError> {
 }
 
 /// An `id` is accepted when it is a string of at most [`MAX_ID_CHARS`] characters or a number of
-/// at most [`MAX_ID_NUMBER_CHARS`] characters.
+/// at most [`MAX_ID_NUMBER_CHARS`] characters that is finite as an `f64` (what a client's JSON
+/// reader makes of it: `1e400` would read as infinity).
 fn id_fits(id: &RawValue) -> bool {
     let text = id.get();
     match text.as_bytes().first() {
         Some(b'"') => {
             serde_json::from_str::<String>(text).is_ok_and(|s| s.chars().count() <= MAX_ID_CHARS)
         }
-        Some(b'-' | b'0'..=b'9') => text.len() <= MAX_ID_NUMBER_CHARS,
+        Some(b'-' | b'0'..=b'9') => {
+            text.len() <= MAX_ID_NUMBER_CHARS && text.parse::<f64>().is_ok_and(f64::is_finite)
+        }
         _ => false,
+    }
+}
+
+/// Read `text` as a `T` that must be one JSON object, refusing every other JSON type with
+/// "invalid type: sequence, expected {expected}" at its position. serde's derived readers take
+/// a struct from an array too, field by position (`["app-1", {...}, null]` as an application);
+/// every reader of an envelope (an application here, a history line in `underwrite-analysis`)
+/// reads through this, so none ever decides an array.
+///
+/// ```
+/// use underwrite_core::application::from_json_object;
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Point { x: i32 }
+/// assert_eq!(from_json_object::<Point>(r#"{"x": 1}"#, "a point").unwrap().x, 1);
+/// let err = from_json_object::<Point>("[1]", "a point").unwrap_err();
+/// assert_eq!(err.to_string(), "invalid type: sequence, expected a point at line 1 column 1");
+/// ```
+pub fn from_json_object<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    expected: &'static str,
+) -> serde_json::Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = de.deserialize_map(ObjectOf {
+        expected,
+        of: PhantomData,
+    })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// A visitor that takes a map and hands it to `T`'s own reader; anything else is refused as
+/// not `expected`.
+struct ObjectOf<T> {
+    expected: &'static str,
+    of: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOf<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expected)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
     }
 }
 
@@ -232,6 +291,11 @@ knockouts:
             (&format!("\"{}\"", "é".repeat(MAX_ID_CHARS)), true),
             (&format!("\"{long}\""), false),
             (&"9".repeat(MAX_ID_NUMBER_CHARS + 1), false),
+            ("1e308", true),
+            ("-1.7976931348623157e308", true),
+            ("1e309", false), // infinity to an f64 reader
+            ("1e400", false),
+            ("-1e400", false),
             ("null", true), // as if absent
             ("true", false),
             ("{}", false),
@@ -253,6 +317,61 @@ knockouts:
         assert!(err
             .to_string()
             .starts_with("not an application: missing field `signals`"));
+    }
+
+    #[test]
+    fn ids_that_are_infinite_as_floats_are_refused_given_apart_too() {
+        for id in ["1e400", "-2e308", "1E999"] {
+            let raw: &RawValue = serde_json::from_str(id).unwrap();
+            assert_eq!(check_id(raw), Err(ApplicationError::BadId), "{id}");
+            let signals: &RawValue = serde_json::from_str("{}").unwrap();
+            assert_eq!(
+                Application::from_parts(Some(raw), signals, None).unwrap_err(),
+                ApplicationError::BadId
+            );
+        }
+        assert_eq!(
+            ApplicationError::BadId.to_string(),
+            "`id` must be a string of at most 256 characters or a finite number of at most 40 \
+             characters"
+        );
+    }
+
+    #[test]
+    fn arrays_are_never_read_as_applications() {
+        let signals = r#"{"data": {"status": "COMPLETED", "resultCode": "SUCCESS", "items": []}}"#;
+        for text in [
+            format!(r#"["app-1", {signals}, null]"#),
+            format!("[null, {signals}]"),
+            format!(" \t[{signals}]"),
+            "[]".to_string(),
+        ] {
+            let err = Application::from_json(&text).unwrap_err();
+            let ApplicationError::Shape { message } = &err else {
+                panic!("{text}: {err:?}");
+            };
+            assert!(
+                message.starts_with(
+                    "invalid type: sequence, expected an application, a JSON object \
+                     {\"id\", \"signals\", \"kyc\"} (never an array) at line 1 column "
+                ),
+                "{text}: {message}"
+            );
+        }
+        // The other types read the same way, and duplicates and unknown keys are still refused.
+        let err = Application::from_json("\"x\"").unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "not an application: invalid type: string \"x\", expected an application"
+            ),
+            "{err}"
+        );
+        let err = Application::from_json(r#"{"signals": {}, "signals": {}}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate field `signals`"),
+            "{err}"
+        );
+        assert!(Application::from_json(&format!(r#"{{"id": "a", "signals": {signals}}}"#)).is_ok());
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!
 //! * [`application`]: one application (`id`, `signals`, `kyc`) as batch files, the service
 //!   and its decision log carry it.
+//! * [`line`](mod@line): why one line of JSON Lines input produced no result, and the message every
+//!   surface writes for it.
 //! * [`catalog`]: every documented phone signal and the naming scheme it follows.
 //! * [`signals`]: the provider's envelope, statuses and both payload shapes, parsed without an
 //!   intermediate `serde_json::Value`.
@@ -79,9 +81,11 @@
 #![deny(missing_docs)]
 
 pub mod application;
+pub mod line;
 pub mod panic;
 pub mod policy;
 mod policy_schema;
+mod size;
 
 // The payload's modules live in `underwrite-signals` (which needs no Rhai or YAML, so the
 // provider client can use the parser alone); they are re-exported here whole, so

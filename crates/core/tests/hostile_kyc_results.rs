@@ -9,9 +9,10 @@ mod common;
 use common::within;
 
 use serde_json::{json, Value};
-use underwrite_core::policy::kyc::{KycFacts, KycInputError};
+use underwrite_core::policy::kyc::{KycFacts, KycInputError, KycInputErrorKind};
 use underwrite_kyc::{
-    match_request, Aggregation, KycRequest, MatchConfig, Record, ResultCode, ResultText,
+    match_request, Aggregation, KycRequest, MatchConfig, Record, ResultCode, ResultError,
+    ResultText,
 };
 
 fn facts(what: &str, text: String) -> Result<KycFacts, KycInputError> {
@@ -417,7 +418,10 @@ fn the_code_must_be_what_the_field_outcomes_give() {
     assert!(facts("nothing matches", with_fields(N, nothing)).is_ok());
     let err = facts("nothing matches, 1021", with_fields(P, nothing)).unwrap_err();
     assert!(
-        err.message.contains("disagrees with Actions"),
+        matches!(
+            err.kind,
+            KycInputErrorKind::Result(ResultError::CodeActions { .. })
+        ),
         "refused for the code, not anything else: {err}"
     );
 }
@@ -606,5 +610,6 @@ fn requests_still_refuse_duplicate_keys() {
                    "authority": {"first_name": "Joe", "last_name": "Leo"}}"#;
     let e = facts("request key twice", text.to_string()).unwrap_err();
     assert_eq!(e.field, "request");
+    assert_eq!(e.kind, KycInputErrorKind::Request);
     assert!(e.message.contains("duplicate field `first_name`"), "{e}");
 }

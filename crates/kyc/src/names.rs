@@ -54,10 +54,13 @@ pub struct NameComparison {
     /// Worst of the compared components.
     pub outcome: FieldOutcome,
     /// Submitted first name against the authority's first (straight) or last (swapped) name.
+    #[serde(deserialize_with = "crate::object::object")]
     pub first: ComponentDetails,
     /// Middle against middle; `None` when either side has no middle name (not compared).
+    #[serde(default, deserialize_with = "crate::object::optional_object")]
     pub middle: Option<ComponentDetails>,
     /// Submitted last name against the authority's last (straight) or first (swapped) name.
+    #[serde(deserialize_with = "crate::object::object")]
     pub last: ComponentDetails,
 }
 
@@ -65,9 +68,11 @@ pub struct NameComparison {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct NameDetails {
     /// first↔first, middle↔middle, last↔last.
+    #[serde(deserialize_with = "crate::object::object")]
     pub straight: NameComparison,
     /// first↔last, middle↔middle, last↔first. `None` when it was not computed because the
     /// straight comparison is an Exact Match (which decides `Names` on its own).
+    #[serde(default, deserialize_with = "crate::object::optional_object")]
     pub swapped: Option<NameComparison>,
 }
 

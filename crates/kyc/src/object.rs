@@ -1,41 +1,87 @@
-//! Structs read only from JSON objects. serde's derived struct readers also take a sequence, by
-//! position (`["Joe", null, "Leo"]` as a record, seven outcome strings as `Actions`), which no
-//! request or result means and which would let a misshapen input be read as if it named its
-//! fields.
+//! JSON objects only. serde's derived readers take a struct from a JSON array too, field by
+//! position (`["Joe", null, "Leo"]` read as a record), and no JSON this crate reads means that:
+//! a request, a record or a result given as an array is refused, not matched by position.
+//!
+//! Every struct of a request or a result is read through [`object`] (or [`optional_object`]),
+//! which asks the deserializer for a map: serde_json answers any other JSON type with
+//! "invalid type: sequence, expected …" at the value's position.
 
+use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
-/// `T` (a struct) from a JSON object only; an array is refused ("expected an object").
-pub fn from_map<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
-    d.deserialize_map(ObjectOnly(PhantomData))
+/// A visitor that takes a map and hands it to `T`'s own reader; anything else is refused as
+/// not `expected`.
+struct ObjectOf<T> {
+    expected: &'static str,
+    of: PhantomData<T>,
 }
 
-/// `Option<T>` from `null` or a JSON object only.
-pub fn from_map_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    struct Object<T>(T);
-    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            from_map(d).map(Object)
-        }
-    }
-    Ok(Option::<Object<T>>::deserialize(d)?.map(|o| o.0))
-}
-
-struct ObjectOnly<T>(PhantomData<T>);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOf<T> {
     type Value = T;
 
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object")
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expected)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map))
+        T::deserialize(MapAccessDeserializer::new(map))
     }
+}
+
+/// Read a `T` that must be a JSON object (`expected` names it in the refusal).
+fn object_named<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+    expected: &'static str,
+) -> Result<T, D::Error> {
+    d.deserialize_map(ObjectOf {
+        expected,
+        of: PhantomData,
+    })
+}
+
+/// `deserialize_with` for a struct-typed field: a JSON object, never an array.
+pub(crate) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    object_named(d, "a JSON object")
+}
+
+/// `deserialize_with` for an optional struct-typed field: `null` or a JSON object. (The field
+/// also needs `#[serde(default)]` when it may be absent.)
+pub(crate) fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    struct OrNull<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OrNull<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Option<T>, D2::Error> {
+            object(d).map(Some)
+        }
+    }
+    d.deserialize_option(OrNull(PhantomData))
+}
+
+/// Read a whole document that must be one JSON object, `expected` naming it in the refusal
+/// ("invalid type: sequence, expected a KYC request (a JSON object) at line 1 column 1").
+pub(crate) fn from_json<'de, R, T>(
+    mut de: serde_json::Deserializer<R>,
+    expected: &'static str,
+) -> serde_json::Result<T>
+where
+    R: serde_json::de::Read<'de>,
+    T: Deserialize<'de>,
+{
+    let value = object_named(&mut de, expected)?;
+    de.end()?;
+    Ok(value)
 }

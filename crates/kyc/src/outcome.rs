@@ -131,10 +131,13 @@ pub struct Actions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Details {
     /// Name components compared straight and swapped, with distances.
+    #[serde(default, deserialize_with = "crate::object::optional_object")]
     pub names: Option<NameDetails>,
     /// Which DOB components differed and the rule applied.
+    #[serde(default, deserialize_with = "crate::object::optional_object")]
     pub dob: Option<DobDetails>,
     /// How the phone numbers were compared.
+    #[serde(default, deserialize_with = "crate::object::optional_object")]
     pub phone_number: Option<PhoneDetails>,
     /// The edit-distance bound in force.
     pub max_distance: usize,
@@ -169,14 +172,14 @@ pub struct KycResult {
     #[schemars(with = "BoolText")]
     pub is_final: bool,
     /// `Actions`.
-    #[serde(rename = "Actions", deserialize_with = "crate::object::from_map")]
+    #[serde(rename = "Actions", deserialize_with = "crate::object::object")]
     pub actions: Actions,
     /// `Details`: absent when deserializing a reference response.
     #[serde(
         rename = "Details",
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::object::from_map_or_null"
+        deserialize_with = "crate::object::optional_object"
     )]
     pub details: Option<Details>,
 }

@@ -825,3 +825,80 @@ fn results_read_for_a_decision_are_refused_with_typed_errors() {
     assert_eq!(e.field(), "ResultCode");
     assert!(matches!(err("{".into()), ResultError::Json { .. }));
 }
+
+/// serde's derived readers take a struct from an array, field by position: a request, a record
+/// or a result given as an array must be refused, never matched by position.
+#[test]
+fn arrays_are_never_read_as_requests_records_or_results() {
+    let positional = [
+        r#"[{"first_name": "Joe", "last_name": "Leo"}, null, false]"#,
+        r#"{"submitted": ["Joe", null, "Leo"], "authority": null}"#,
+        r#"{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": ["Joe", null, "Leo"]}"#,
+    ];
+    for text in positional {
+        let err = KycRequest::from_json(text).expect_err(text);
+        assert!(err.is_data(), "{text}: {err}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("invalid type: sequence, expected "),
+            "{text}: {message}"
+        );
+        assert!(
+            KycRequest::from_json_slice(text.as_bytes()).is_err(),
+            "{text}"
+        );
+    }
+    // The same requests as objects are read.
+    let request = KycRequest::from_json(
+        r#"{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": {"first_name": "Joe", "last_name": "Leo"}}"#,
+    )
+    .unwrap();
+    let result = match_request(&request, &MatchConfig::default()).unwrap();
+    let json = serde_json::to_string(&result).unwrap();
+    assert_eq!(KycResult::from_json(&json).unwrap(), result);
+
+    let actions = [
+        "Verified",
+        "Not Applicable",
+        "Exact Match",
+        "Exact Match",
+        "Not Provided",
+        "Not Provided",
+        "Exact Match",
+    ];
+    let actions = serde_json::to_string(&actions).unwrap();
+    let results = [
+        format!(r#"["ID Verification", "1020", "Exact Match", true, {actions}]"#),
+        format!(r#"{{"ResultCode": "1020", "ResultText": "Exact Match", "Actions": {actions}}}"#),
+    ];
+    for text in &results {
+        let err = KycResult::from_json(text).expect_err(text);
+        assert!(
+            err.to_string()
+                .contains("invalid type: sequence, expected "),
+            "{text}: {err}"
+        );
+    }
+    // Details from this crate's own output: every struct inside is an object too.
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for pointer in [
+        "/Details",
+        "/Details/names",
+        "/Details/names/straight",
+        "/Details/names/straight/first",
+        "/Details/dob",
+    ] {
+        let mut changed = value.clone();
+        let target = changed.pointer_mut(pointer).unwrap();
+        let fields: Vec<serde_json::Value> =
+            target.as_object().unwrap().values().cloned().collect();
+        *target = serde_json::Value::Array(fields);
+        let text = changed.to_string();
+        let err = KycResult::from_json(&text).expect_err(pointer);
+        assert!(
+            err.to_string()
+                .contains("invalid type: sequence, expected a JSON object"),
+            "{pointer}: {err}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::panic::{self, AssertUnwindSafe};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
-use underwrite_core::policy::{DecideError, LoadError};
+use underwrite_core::policy::{DecideError, DiagnosticKind, LoadError};
 use underwrite_kyc::KycError;
 
 /// Longest panic message kept in an `InternalError`.
@@ -130,6 +130,7 @@ pub(crate) fn load_error(py: Python<'_>, error: &LoadError, file: Option<&str>) 
         for d in &error.diagnostics {
             let kwargs = PyDict::new(py);
             kwargs.set_item("file", file)?;
+            kwargs.set_item("kind", d.kind.as_str())?;
             kwargs.set_item("line", d.line)?;
             kwargs.set_item("column", d.column)?;
             kwargs.set_item("rule", d.rule.as_deref())?;
@@ -162,6 +163,7 @@ pub(crate) fn policy_too_large(py: Python<'_>, file: &str, limit: usize) -> PyEr
         let why = format!("policy file is larger than the limit of {limit} bytes");
         let kwargs = PyDict::new(py);
         kwargs.set_item("file", file)?;
+        kwargs.set_item("kind", DiagnosticKind::File.as_str())?;
         let diagnostic = module(py)?
             .getattr("Diagnostic")?
             .call((why.as_str(),), Some(&kwargs))?;

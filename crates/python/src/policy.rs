@@ -353,6 +353,9 @@ fn read_policy_file(py: Python<'_>, path: &Path, file: &str) -> PyResult<Vec<u8>
     match read_capped(path, MAX_POLICY_BYTES as u64) {
         Ok(bytes) => Ok(bytes),
         Err(ReadFailure::TooLarge) => Err(errors::policy_too_large(py, file, MAX_POLICY_BYTES)),
-        Err(ReadFailure::Io(why)) => Err(PyOSError::new_err(format!("{file}: {why}"))),
+        Err(ReadFailure::NotAFile) => {
+            Err(PyOSError::new_err(format!("{file}: not a regular file")))
+        }
+        Err(ReadFailure::Io(why)) => Err(PyOSError::new_err(format!("{file}: cannot read: {why}"))),
     }
 }

@@ -4,13 +4,12 @@ use std::io::Read;
 use std::path::Path;
 
 use pyo3::prelude::*;
-use underwrite_core::policy::{Policy, TestFailure, TestReport, Unreadable};
+use underwrite_core::policy::{
+    NoFiles, Policy, TestFailure, TestFiles, TestReport, Unreadable, UnreadableReason,
+};
 
 use crate::errors::catch;
 use crate::input::loads;
-
-/// Largest file a test may name, in bytes (the CLI's default `--max-input-bytes`).
-const MAX_TEST_FILE_BYTES: u64 = 16 << 20;
 
 /// The results of a policy's own tests.
 #[pyclass(name = "TestRun", module = "underwrite", frozen)]
@@ -85,21 +84,28 @@ impl PyTestResult {
     }
 }
 
-/// Run every test of `policy`; files a test names are read relative to `base_dir`.
+/// Run every test of `policy` with the library's one runner (as `underwrite test` and the
+/// service run them); files a test names are read relative to `base_dir`.
 pub(crate) fn run(policy: &Policy, base_dir: Option<&Path>) -> PyTestRun {
-    let reports: Vec<TestReport> = policy
-        .tests()
-        .iter()
-        .map(
-            |case| match case.inputs(|path| read_relative(base_dir, path)) {
-                Ok((signals, kyc)) => catch(|| policy.run_test(case, &signals, kyc.as_deref()))
-                    .unwrap_or_else(|detail| {
-                        TestReport::failed(case.name.clone(), TestFailure::Panicked { detail })
-                    }),
-                Err(failure) => TestReport::failed(case.name.clone(), failure),
-            },
-        )
-        .collect();
+    let run = || match base_dir {
+        Some(dir) => policy.run_tests(&BaseDir(dir)),
+        None => policy.run_tests(&NoFiles),
+    };
+    // The runner catches a panic in a test; this catches one outside them.
+    let reports: Vec<TestReport> = catch(run).unwrap_or_else(|detail| {
+        policy
+            .tests()
+            .iter()
+            .map(|case| {
+                TestReport::failed(
+                    case.name.clone(),
+                    TestFailure::Panicked {
+                        detail: detail.clone(),
+                    },
+                )
+            })
+            .collect()
+    });
     let coverage = policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref()));
     PyTestRun {
         passed: reports.iter().all(TestReport::passed),
@@ -115,50 +121,46 @@ pub(crate) fn run(policy: &Policy, base_dir: Option<&Path>) -> PyTestRun {
     }
 }
 
-/// Read a file a test names: relative to `base_dir`, which a policy from text may lack.
-fn read_relative(base_dir: Option<&Path>, relative: &str) -> Result<Vec<u8>, Unreadable> {
-    let Some(dir) = base_dir else {
-        return Err(Unreadable {
-            source: relative.to_string(),
-            message: "the test names a file, and this policy was not loaded from one: use \
-                      Policy.load(path), or Policy.from_yaml(text, base_dir=...)"
-                .to_string(),
-        });
-    };
-    let path = dir.join(relative);
-    read_file(&path).map_err(|message| Unreadable {
-        source: path.display().to_string(),
-        message,
-    })
+/// The files a policy's tests name, relative to its `base_dir`.
+struct BaseDir<'a>(&'a Path);
+
+impl TestFiles for BaseDir<'_> {
+    fn read(&self, relative: &str, cap: u64) -> Result<Vec<u8>, Unreadable> {
+        let path = self.0.join(relative);
+        read_capped(&path, cap).map_err(|failure| Unreadable {
+            source: path.display().to_string(),
+            reason: match failure {
+                ReadFailure::NotAFile => UnreadableReason::NotAFile,
+                ReadFailure::TooLarge => UnreadableReason::TooLarge { cap },
+                ReadFailure::Io(error) => UnreadableReason::Io { error },
+            },
+        })
+    }
 }
 
 /// Why a file could not be read.
 pub(crate) enum ReadFailure {
+    /// Not a regular file.
+    NotAFile,
     /// Larger than the cap.
     TooLarge,
-    /// Not a regular file, or the read failed.
+    /// The read failed: the system's message.
     Io(String),
 }
 
-/// A regular file (checked before it is opened: a FIFO would block), at most
-/// [`MAX_TEST_FILE_BYTES`].
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    read_capped(path, MAX_TEST_FILE_BYTES).map_err(|failure| match failure {
-        ReadFailure::TooLarge => format!("larger than {MAX_TEST_FILE_BYTES} bytes"),
-        ReadFailure::Io(why) => why,
-    })
-}
-
-/// Read a regular file of at most `cap` bytes (one byte more is read to tell).
+/// Read a regular file (checked before it is opened: a FIFO would block) of at most `cap`
+/// bytes (one byte more is read to tell).
 pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFailure> {
-    let io = |e: std::io::Error| ReadFailure::Io(format!("cannot read: {e}"));
+    let io = |e: std::io::Error| ReadFailure::Io(e.to_string());
     let metadata = std::fs::metadata(path).map_err(io)?;
     if !metadata.is_file() {
-        return Err(ReadFailure::Io("not a regular file".to_string()));
+        return Err(ReadFailure::NotAFile);
     }
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(cap + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > cap {
         return Err(ReadFailure::TooLarge);
     }

@@ -23,6 +23,10 @@ def applications(cli):
         {"id": "x" * 300, "signals": json.loads(good)},
         {"id": 12345, "signals": json.loads(good)},
         {"signals": json.loads(good)},
+        # JSON arrays where objects belong are refused, never read by position.
+        {"id": "positional-record", "signals": json.loads(good), "kyc": {"submitted": ["Joe", None, "Leo"], "authority": None}},
+        {"id": "positional-request", "signals": json.loads(good), "kyc": [{"first_name": "Joe", "last_name": "Leo"}, None, False]},
+        {"id": "payload-array", "signals": [200, "OK", "r1", json.loads(good)]},
     ]
     return lines
 

@@ -144,3 +144,15 @@ def test_deciding_releases_the_gil(starter):
     finally:
         sys.setswitchinterval(interval)
     assert spins > 50_000
+
+
+def test_arrays_are_never_read_as_kyc_requests_or_records(starter):
+    """serde would read a struct from an array by position; every KYC input must be an object."""
+    payload = (SIGNALS / "clean.json").read_text()
+    for kyc in (
+        {"submitted": ["Joe", None, "Leo"], "authority": None},
+        [{"first_name": "Joe", "last_name": "Leo"}, None, False],
+        '{"submitted": {"first_name": "Joe", "last_name": "Leo"}, "authority": ["Joe", null, "Leo"]}',
+    ):
+        with pytest.raises(underwrite.KycError, match="invalid type: sequence"):
+            starter.decide(payload, kyc=kyc)

@@ -2,8 +2,10 @@
 //!
 //! A policy replaces the live one only when it loads and every one of its tests passes: the
 //! tests are the author's statement of what the policy must do, so a file that breaks them is
-//! refused as surely as one that does not parse. Files a test names are read relative to the
-//! policy's directory, regular files only, each under [`MAX_TEST_INPUT_BYTES`].
+//! refused as surely as one that does not parse. The tests run through core's one runner
+//! (`Policy::run_tests`, as `underwrite test` and Python's `Policy.test()` run them); files a
+//! test names are read relative to the policy's directory, regular files only, each under the
+//! runner's cap (`underwrite_core::policy::MAX_TEST_INPUT_BYTES`).
 
 use std::fs::File;
 use std::io::Read;
@@ -11,11 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use underwrite_core::policy::{
-    InputSource, Policy, PolicyId, TestFailure, TestInput, TestReport, TestSpec, MAX_POLICY_BYTES,
+    Policy, PolicyId, TestFiles, TestReport, Unreadable, UnreadableReason, MAX_POLICY_BYTES,
 };
-
-/// Largest file a policy test may name, in bytes.
-pub const MAX_TEST_INPUT_BYTES: u64 = 8 << 20;
 
 /// A policy that loaded and passed its tests.
 #[derive(Debug)]
@@ -89,9 +88,13 @@ pub fn load_tested(path: &Path) -> Result<LoadedPolicy, PolicyFileError> {
 
 /// Read the policy file at `path` (a regular file of at most [`MAX_POLICY_BYTES`]). Blocking.
 pub fn read_policy(path: &Path) -> Result<Vec<u8>, PolicyFileError> {
-    read_capped(path, MAX_POLICY_BYTES as u64).map_err(|message| PolicyFileError::Unreadable {
+    read_capped(path, MAX_POLICY_BYTES as u64).map_err(|reason| PolicyFileError::Unreadable {
         path: path.display().to_string(),
-        message,
+        message: match reason {
+            UnreadableReason::TooLarge { cap } => format!("larger than {cap} bytes"),
+            UnreadableReason::Io { error } => error,
+            other => other.to_string(),
+        },
     })
 }
 
@@ -104,14 +107,7 @@ pub fn load_read(path: &Path, bytes: &[u8]) -> Result<LoadedPolicy, PolicyFileEr
         message: e.to_string(),
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let reports: Vec<TestReport> = policy
-        .tests()
-        .iter()
-        .map(|case| match read_inputs(case, dir) {
-            Ok((signals, kyc)) => policy.run_test(case, &signals, kyc.as_deref()),
-            Err(failure) => TestReport::failed(case.name.clone(), failure),
-        })
-        .collect();
+    let reports = policy.run_tests(&PolicyDir(dir));
     let failures: Vec<&TestReport> = reports.iter().filter(|r| !r.passed()).collect();
     if let Some(first) = failures.first() {
         return Err(PolicyFileError::TestsFailed {
@@ -138,46 +134,37 @@ pub fn load_read(path: &Path, bytes: &[u8]) -> Result<LoadedPolicy, PolicyFileEr
     })
 }
 
-/// Read a whole regular file of at most `cap` bytes.
-fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| e.to_string())?;
+/// The files a policy's tests name, relative to the policy's directory.
+struct PolicyDir<'a>(&'a Path);
+
+impl TestFiles for PolicyDir<'_> {
+    fn read(&self, relative: &str, cap: u64) -> Result<Vec<u8>, Unreadable> {
+        let path = self.0.join(relative);
+        read_capped(&path, cap).map_err(|reason| Unreadable {
+            source: path.display().to_string(),
+            reason,
+        })
+    }
+}
+
+/// Read a whole regular file (checked before it is opened: a FIFO would block) of at most
+/// `cap` bytes (one more is read to tell).
+fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, UnreadableReason> {
+    let io = |e: std::io::Error| UnreadableReason::Io {
+        error: e.to_string(),
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
     if !metadata.is_file() {
-        return Err("not a regular file".to_string());
+        return Err(UnreadableReason::NotAFile);
     }
     let mut bytes = Vec::new();
     File::open(path)
-        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
-        .map_err(|e| e.to_string())?;
+        .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(io)?;
     if bytes.len() as u64 > cap {
-        return Err(format!("larger than {cap} bytes"));
+        return Err(UnreadableReason::TooLarge { cap });
     }
     Ok(bytes)
-}
-
-/// Read a test's signals and KYC inputs (inline, or files relative to `dir`).
-fn read_inputs(case: &TestSpec, dir: &Path) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
-    let signals = read_source(&case.signals, TestInput::Signals, dir)?;
-    let kyc = match &case.kyc {
-        None => None,
-        Some(k) => Some(read_source(k, TestInput::Kyc, dir)?),
-    };
-    Ok((signals, kyc))
-}
-
-fn read_source(source: &InputSource, input: TestInput, dir: &Path) -> Result<Vec<u8>, TestFailure> {
-    match source {
-        InputSource::Path(rel) => {
-            let path = dir.join(rel);
-            read_capped(&path, MAX_TEST_INPUT_BYTES).map_err(|message| {
-                TestFailure::InputUnreadable {
-                    input,
-                    source: path.display().to_string(),
-                    message,
-                }
-            })
-        }
-        InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
-    }
 }
 
 #[cfg(test)]

@@ -8,33 +8,32 @@
 //! exit status is 1 at the end if any line failed. Blank lines follow the rule in
 //! [`crate::lines`]: skipped, but counted.
 //!
-//! Memory is bounded by bytes, not lines: lines are read into one buffer in chunks of at most
-//! [`CHUNK_LINES`] lines and about [`CHUNK_BYTES`] bytes (a chunk always takes at least one line,
-//! itself at most `--max-line-bytes`), decided on all cores with one shared `Policy`, written,
-//! and dropped. A progress bar goes to stderr when it is a terminal.
+//! Memory is bounded by bytes, not lines: lines are read by [`crate::pipeline`] in chunks of at
+//! most 4,096 lines and about 16 MiB (a chunk always takes at least one line, itself at most
+//! `--max-line-bytes`), one chunk ahead on a reader thread, decided on all cores with one shared
+//! `Policy`, written in input order, and dropped. A line's error is its
+//! [`LineFailure`]'s message. A progress bar goes to stderr
+//! when it is a terminal.
 
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use underwrite_core::application::Application;
+use underwrite_core::line::LineFailure;
 use underwrite_core::policy::{DecideOptions, Decision, Policy};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{load_policy, InputName};
 use crate::json;
-use crate::limits::{ByteSize, LineLimit};
-use crate::lines::{JsonLines, Line, LineFailure};
+use crate::limits::LineLimit;
+use crate::lines::{JsonLines, Line};
 use crate::panic;
+use crate::pipeline::{self, ChunkLimits, LineSource};
 
-/// Most lines decided per parallel chunk.
-const CHUNK_LINES: usize = 4096;
-/// Input bytes per chunk: a chunk stops taking lines once it holds this much.
-const CHUNK_BYTES: usize = 16 << 20;
 /// Arguments of `underwrite batch`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -106,27 +105,27 @@ impl<'a> Outcome<'a> {
 fn decide_text<'a>(policy: &Policy, options: DecideOptions, text: &'a str) -> Outcome<'a> {
     let app = match Application::from_json(text) {
         Ok(app) => app,
-        Err(e) => return Outcome::failed(LineFailure::NotJson(e.to_string())),
+        Err(e) => return Outcome::failed(LineFailure::from(e)),
     };
     let result = app
         .decide(policy, options)
         .map(|decided| decided.decision)
-        .map_err(|e| LineFailure::Refused(e.to_string()));
+        .map_err(LineFailure::from);
     Outcome {
         id: app.id_raw(),
         result,
     }
 }
 
-/// Decide one line of the chunk in `buf`; a panic inside the libraries is that line's error.
+/// Decide one line of a chunk whose text is in `buf`; a panic inside the libraries is that
+/// line's error.
 fn decide_line<'a>(
     policy: &Policy,
     options: DecideOptions,
     line: &Line,
     buf: &'a [u8],
-    cap: ByteSize,
 ) -> Output<'a> {
-    let outcome = match line.text(buf, cap) {
+    let outcome = match line.text(buf) {
         Ok(text) => panic::catch(|| decide_text(policy, options, text))
             .unwrap_or_else(|p| Outcome::failed(LineFailure::Internal(p.to_string()))),
         Err(failure) => Outcome::failed(failure),
@@ -139,10 +138,6 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let policy = load_policy(&args.policy)?;
     let options = DecideOptions { trace: args.trace };
     let source = InputName::from_arg(args.input.as_deref());
-    let reader = source
-        .open()
-        .map_err(|e| CliError::bad_input(&source, format!("cannot read: {e}")))?;
-    let mut lines = JsonLines::new(BufReader::with_capacity(1 << 16, reader), args.limit);
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {pos} decided ({per_sec}) {elapsed}")
@@ -151,48 +146,35 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = 0usize;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut chunk: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
     let mut encoded: Vec<u8> = Vec::with_capacity(4096);
-    let mut read_error = None;
-    loop {
-        buf.clear();
-        chunk.clear();
-        if let Err(e) = lines.fill_chunk(&mut buf, &mut chunk, CHUNK_LINES, CHUNK_BYTES) {
-            read_error = Some(CliError::bad_input(&source, e));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let cap = lines.cap();
-        let results: Vec<Output<'_>> = chunk
-            .par_iter()
-            .map(|line| {
-                let output = decide_line(&policy, options, line, &buf, cap);
+    let open = || {
+        let reader = source
+            .open()
+            .map_err(|e| CliError::bad_input(&source, format!("cannot read: {e}")))?;
+        let lines = JsonLines::new(BufReader::with_capacity(1 << 16, reader), args.limit);
+        Ok(lines.map_err(|e| CliError::bad_input(&source, e)))
+    };
+    let result = pipeline::run(open, ChunkLimits::default(), |chunk| {
+        chunk.map_in_order(
+            |line, buf| decide_line(&policy, options, line, buf),
+            |_, output| {
                 bar.inc(1);
-                output
-            })
-            .collect();
-        for r in &results {
-            failed += usize::from(r.error.is_some());
-            // Encode first, then write: a write error stays an io::Error (a closed stdout).
-            encoded.clear();
-            json::to_writer_compact(&mut encoded, r).map_err(|e| {
-                CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
-            })?;
-            encoded.push(b'\n');
-            out.write_all(&encoded).map_err(|e| CliError::output(&e))?;
-        }
-        if read_error.is_some() {
-            break;
-        }
-    }
+                failed += usize::from(output.error.is_some());
+                // Encode first, then write: a write error stays an io::Error (a closed stdout).
+                encoded.clear();
+                json::to_writer_compact(&mut encoded, &output).map_err(|e| {
+                    CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
+                })?;
+                encoded.push(b'\n');
+                out.write_all(&encoded).map_err(|e| CliError::output(&e))
+            },
+        )
+    });
     // Lines decided before a read error are written before it is reported.
-    out.flush().map_err(|e| CliError::output(&e))?;
+    let flushed = out.flush().map_err(|e| CliError::output(&e));
     bar.finish_and_clear();
-    if let Some(e) = read_error {
-        return Err(e);
-    }
+    result?;
+    flushed?;
     if failed > 0 {
         return Err(CliError::with_status(
             EXIT_FAILED,

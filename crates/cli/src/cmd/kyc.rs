@@ -4,23 +4,26 @@
 //! input line, one compact result per output line, in order; a bad line (too long, not UTF-8,
 //! not a request, refused, or a panic inside the matcher) prints
 //! `{"error": {"line": N, "message": "..."}}` in its place, the rest go on, and the exit status
-//! is 1 at the end. Blank lines follow the rule in [`crate::lines`]: skipped, but counted.
-//! Requests are parsed borrowing from a reused line buffer and results are serialized straight
-//! into a buffered stdout, so throughput is bounded by JSON, not matching.
+//! is 1 at the end. Blank lines follow the rule in [`crate::lines`]: skipped, but counted. Lines
+//! run through [`crate::pipeline`] as `batch`'s do: read in chunks bounded by lines and bytes,
+//! matched and encoded on all cores (requests parsed borrowing from the chunk's buffer),
+//! written in input order. A line's error is its [`LineFailure`]'s message.
 
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use underwrite_core::line::LineFailure;
 use underwrite_kyc::{match_request, Aggregation, KycRequest, MatchConfig};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_input, InputName};
 use crate::json;
 use crate::limits::{InputLimit, LineLimit};
-use crate::lines::{JsonLines, LineFailure};
+use crate::lines::{JsonLines, Line};
 use crate::output::print_json;
 use crate::panic;
+use crate::pipeline::{self, ChunkLimits, LineSource};
 
 /// Arguments of `underwrite kyc`.
 #[derive(Debug, clap::Args)]
@@ -83,14 +86,24 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Match one JSONL line, writing the result into `out`.
-fn match_line(text: &str, config: &MatchConfig, out: &mut Vec<u8>) -> Result<(), LineFailure> {
+/// Match one JSONL line: its result, encoded.
+fn match_line(text: &str, config: &MatchConfig) -> Result<Vec<u8>, LineFailure> {
     let request = KycRequest::from_json_slice(text.as_bytes())
         .map_err(|e| LineFailure::NotJson(format!("invalid request: {e}")))?;
     let result =
         match_request(&request, config).map_err(|e| LineFailure::Refused(e.to_string()))?;
-    json::to_writer_compact(out, &result)
-        .map_err(|e| LineFailure::Refused(format!("cannot encode result: {e}")))
+    let mut out = Vec::with_capacity(1024);
+    json::to_writer_compact(&mut out, &result)
+        .map_err(|e| LineFailure::Refused(format!("cannot encode result: {e}")))?;
+    Ok(out)
+}
+
+/// Match one line of a chunk whose text is in `buf`; a panic inside the matcher is that line's
+/// error.
+fn match_chunk_line(line: &Line, buf: &[u8], config: &MatchConfig) -> Result<Vec<u8>, LineFailure> {
+    let text = line.text(buf)?;
+    panic::catch(|| match_line(text, config))
+        .unwrap_or_else(|panicked| Err(LineFailure::Internal(panicked.to_string())))
 }
 
 fn run_jsonl(
@@ -98,48 +111,47 @@ fn run_jsonl(
     config: &MatchConfig,
     limit: LineLimit,
 ) -> Result<ExitCode, CliError> {
-    let source = name
-        .open()
-        .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
-    let mut lines = JsonLines::new(BufReader::with_capacity(1 << 16, source), limit);
     let stdout = std::io::stdout();
     let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
-
-    let mut line = Vec::with_capacity(1024);
-    let mut out = Vec::with_capacity(2048);
     let (mut matched, mut failed) = (0usize, 0usize);
-    loop {
-        line.clear();
-        let next = lines
-            .next_line(&mut line)
-            .map_err(|e| CliError::bad_input(name, e));
-        let next = match next {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(e) => {
-                writer.flush().map_err(|e| CliError::output(&e))?;
-                return Err(e);
-            }
-        };
-        matched += 1;
-        out.clear();
-        let outcome = next.text(&line, lines.cap()).and_then(|text| {
-            panic::catch(|| match_line(text, config, &mut out))
-                .unwrap_or_else(|panicked| Err(LineFailure::Internal(panicked.to_string())))
-        });
-        if let Err(failure) = outcome {
-            failed += 1;
-            out.clear();
-            let error =
-                serde_json::json!({"error": {"line": next.number, "message": failure.to_string()}});
-            json::to_writer_compact(&mut out, &error).map_err(|e| {
-                CliError::with_status(EXIT_BAD_INPUT, format!("cannot encode output: {e}"))
-            })?;
-        }
-        out.push(b'\n');
-        writer.write_all(&out).map_err(|e| CliError::output(&e))?;
-    }
-    writer.flush().map_err(|e| CliError::output(&e))?;
+    let open = || {
+        let source = name
+            .open()
+            .map_err(|e| CliError::bad_input(name, format!("cannot read: {e}")))?;
+        let lines = JsonLines::new(BufReader::with_capacity(1 << 16, source), limit);
+        Ok(lines.map_err(|e| CliError::bad_input(name, e)))
+    };
+    let result = pipeline::run(open, ChunkLimits::default(), |chunk| {
+        chunk.map_in_order(
+            |line, buf| match_chunk_line(line, buf, config),
+            |line, outcome| {
+                matched += 1;
+                let mut out = match outcome {
+                    Ok(out) => out,
+                    Err(failure) => {
+                        failed += 1;
+                        let error = serde_json::json!(
+                            {"error": {"line": line.number, "message": failure.to_string()}}
+                        );
+                        let mut out = Vec::with_capacity(256);
+                        json::to_writer_compact(&mut out, &error).map_err(|e| {
+                            CliError::with_status(
+                                EXIT_BAD_INPUT,
+                                format!("cannot encode output: {e}"),
+                            )
+                        })?;
+                        out
+                    }
+                };
+                out.push(b'\n');
+                writer.write_all(&out).map_err(|e| CliError::output(&e))
+            },
+        )
+    });
+    // Lines matched before a read error are written before it is reported.
+    let flushed = writer.flush().map_err(|e| CliError::output(&e));
+    result?;
+    flushed?;
     if failed > 0 {
         return Err(CliError::with_status(
             EXIT_FAILED,

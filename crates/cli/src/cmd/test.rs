@@ -1,11 +1,12 @@
 //! `underwrite test [--coverage] [--min-coverage PCT] [--format text|json] [PATH...]`: run every
 //! policy's own `tests:` and print a summary, and with `--coverage` which rules they exercise.
 //!
-//! Files a test names are read relative to the policy's directory, through the
-//! `--max-input-bytes` cap. Only regular files are read (a symlink to one is fine): a test naming
-//! a FIFO, `/dev/stdin` or `/dev/zero` fails at once with "not a regular file", since the cap
-//! bounds a read's size but not how long it waits. A panic inside the libraries fails that test
-//! and the run goes on. Every line printed is escaped for the terminal: file and test names come
+//! The tests run through core's one runner (`Policy::run_tests`), as the service's reload gate
+//! and Python's `Policy.test()` run them. Files a test names are read relative to the policy's
+//! directory, through the `--max-input-bytes` cap (by default the runner's, 8 MiB). Only
+//! regular files are read (a symlink to one is fine): a test naming a FIFO, `/dev/stdin` or
+//! `/dev/zero` fails at once with "not a regular file", since the cap bounds a read's size but
+//! not how long it waits. A panic inside the libraries fails that test and the run goes on. Every line printed is escaped for the terminal: file and test names come
 //! from the policy. The output (text or one JSON document) is written by [`render`].
 //!
 //! Exit status 1 when a test failed, a policy did not load, or a policy's coverage is below
@@ -17,12 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rust_decimal::Decimal;
-use underwrite_core::policy::{Coverage, Policy, PolicyId, TestFailure, TestReport, Unreadable};
+use underwrite_core::policy::{
+    Coverage, Policy, PolicyId, TestFiles, TestReport, Unreadable, UnreadableReason,
+};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
-use crate::input::{read_named, read_policy, InputName};
-use crate::limits::InputLimit;
-use crate::panic;
+use crate::input::{read_capped, read_policy, ReadError};
+use crate::limits::{ByteSize, InputLimit};
 
 /// Arguments of `underwrite test`.
 #[derive(Debug, clap::Args)]
@@ -133,50 +135,46 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-/// Read a file a test names, relative to the policy's directory.
-fn read_relative(dir: &Path, relative: &str, limit: InputLimit) -> Result<Vec<u8>, Unreadable> {
-    let path = dir.join(relative);
-    read_test_file(&path, limit).map_err(|message| Unreadable {
-        source: path.display().to_string(),
-        message,
-    })
+/// The files a policy's tests name: relative to the policy's directory, under
+/// `--max-input-bytes`.
+struct PolicyDir<'a> {
+    dir: &'a Path,
+    limit: InputLimit,
 }
 
-/// Read a file a test names: a regular file only, checked before it is opened (opening a FIFO
-/// blocks until a writer comes), then read under the cap.
-fn read_test_file(path: &Path, limit: InputLimit) -> Result<Vec<u8>, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if !metadata.is_file() {
-        return Err("not a regular file".to_string());
+impl TestFiles for PolicyDir<'_> {
+    fn cap(&self) -> u64 {
+        self.limit.bytes.0
     }
-    read_named(&InputName::File(path.to_path_buf()), limit)
+
+    /// A regular file only, checked before it is opened (opening a FIFO blocks until a writer
+    /// comes), then read under the cap.
+    fn read(&self, relative: &str, cap: u64) -> Result<Vec<u8>, Unreadable> {
+        let path = self.dir.join(relative);
+        let unreadable = |reason| Unreadable {
+            source: path.display().to_string(),
+            reason,
+        };
+        let io = |e: std::io::Error| UnreadableReason::Io {
+            error: e.to_string(),
+        };
+        let metadata = std::fs::metadata(&path).map_err(|e| unreadable(io(e)))?;
+        if !metadata.is_file() {
+            return Err(unreadable(UnreadableReason::NotAFile));
+        }
+        let file = std::fs::File::open(&path).map_err(|e| unreadable(io(e)))?;
+        read_capped(file, ByteSize(cap)).map_err(|e| match e {
+            ReadError::TooLarge => unreadable(UnreadableReason::TooLarge { cap }),
+            ReadError::Io(e) => unreadable(io(e)),
+        })
+    }
 }
 
 fn run_policy(path: &Path, limit: InputLimit, coverage: bool) -> Result<Tested, String> {
     let bytes = read_policy(path).map_err(|e| e.to_string())?;
     let policy = Policy::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let reports: Vec<TestReport> = policy
-        .tests()
-        .iter()
-        .map(
-            |case| match case.inputs(|path| read_relative(dir, path, limit)) {
-                Ok((signals, kyc)) => {
-                    panic::catch(|| policy.run_test(case, &signals, kyc.as_deref())).unwrap_or_else(
-                        |panicked| {
-                            TestReport::failed(
-                                case.name.clone(),
-                                TestFailure::Panicked {
-                                    detail: panicked.to_string(),
-                                },
-                            )
-                        },
-                    )
-                }
-                Err(failure) => TestReport::failed(case.name.clone(), failure),
-            },
-        )
-        .collect();
+    let reports = policy.run_tests(&PolicyDir { dir, limit });
     let coverage =
         coverage.then(|| policy.coverage(reports.iter().filter_map(|r| r.decision.as_ref())));
     Ok(Tested {

@@ -16,7 +16,7 @@ use rhai::Engine;
 
 use super::decision::{Outcome, Reason};
 use super::diagnostics::{At, Diagnostics};
-use super::error::{Diagnostic, LoadError};
+use super::error::{Diagnostic, DiagnosticKind, LoadError};
 use super::expr::{self, lower, Name};
 use super::positions::Path;
 use super::program::{
@@ -34,6 +34,7 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Policy, LoadError> {
         |_| {
             Err(LoadError {
                 diagnostics: vec![Diagnostic {
+                    kind: DiagnosticKind::Internal,
                     line: None,
                     column: None,
                     rule: None,
@@ -171,7 +172,7 @@ impl Expressions<'_> {
             Ok(parsed) => parsed,
             Err(problems) => {
                 for p in problems {
-                    diags.report(at(p.position), Some(rule), p.message);
+                    diags.report(p.kind, at(p.position), Some(rule), p.message);
                 }
                 return None;
             }
@@ -188,7 +189,7 @@ impl Expressions<'_> {
                 Ok(read) => reads.push(read),
                 Err(message) => {
                     ok = false;
-                    diags.report(at(used.position), Some(rule), message);
+                    diags.report(DiagnosticKind::Name, at(used.position), Some(rule), message);
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! never stops at the first problem, but a file full of mistakes is cut off at
 //! [`MAX_DIAGNOSTICS`].
 
-use super::error::{echo, Diagnostic};
+use super::error::{echo, Diagnostic, DiagnosticKind};
 use super::positions::{LineColumn, Path, Positions};
 
 /// Most diagnostics reported for one file: nobody reads the thousandth.
@@ -52,13 +52,20 @@ impl<'s> Diagnostics<'s> {
         self.list.len() >= MAX_DIAGNOSTICS
     }
 
-    /// Report `message` about `rule` at `at`.
-    pub(crate) fn report(&mut self, at: At<'_>, rule: Option<&str>, message: impl Into<String>) {
+    /// Report a problem of `kind`, `message`, about `rule` at `at`.
+    pub(crate) fn report(
+        &mut self,
+        kind: DiagnosticKind,
+        at: At<'_>,
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) {
         if self.full() {
             return;
         }
         if self.list.len() == MAX_DIAGNOSTICS - 1 {
             self.list.push(Diagnostic {
+                kind: DiagnosticKind::Truncated,
                 line: None,
                 column: None,
                 rule: None,
@@ -69,6 +76,7 @@ impl<'s> Diagnostics<'s> {
         let place = self.place(at);
         self.list.push(
             Diagnostic {
+                kind,
                 line: place.map(|p| p.line),
                 column: place.map(|p| p.column),
                 rule: rule.map(echo),

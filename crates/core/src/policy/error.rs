@@ -11,6 +11,8 @@ use super::kyc::KycInputError;
 /// One problem found while loading a policy, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What kind of problem, for callers that react to it (the message is for people).
+    pub kind: DiagnosticKind,
     /// 1-based line in the policy file, when known.
     pub line: Option<usize>,
     /// 1-based column, when known.
@@ -19,6 +21,61 @@ pub struct Diagnostic {
     pub rule: Option<String>,
     /// What is wrong.
     pub message: String,
+}
+
+/// The kinds of load diagnostics. Match on these, never on a message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// The file as a whole: larger than [`MAX_POLICY_BYTES`](super::MAX_POLICY_BYTES), or not
+    /// UTF-8.
+    File,
+    /// Not valid YAML, or past the YAML guard's limits (nesting, aliases, tags, key count).
+    Yaml,
+    /// YAML that is not a policy's shape: an unknown key, a missing key, a value of the wrong
+    /// type.
+    Shape,
+    /// A rule of the format broken: a required value empty, an id used twice, a knock-out or a
+    /// fallback that approves, cut-offs or bins out of order, too many items.
+    Structure,
+    /// A name that refers to nothing (a feature, an alias's signal, a KYC field) or that cannot
+    /// be one (an alias that is not an identifier, a derived feature shadowing a signal).
+    Name,
+    /// An expression Rhai cannot parse (or empty, or too long).
+    Syntax,
+    /// A call to a function that is not on the allow-list.
+    NotAllowed,
+    /// The static type check: a value that may be missing, *never* or a band used where it
+    /// cannot be, integer division of whole numbers, a `when` that is not true or false, a
+    /// derived feature that is neither a number nor true or false.
+    Type,
+    /// Derived features that depend on each other in a cycle.
+    Cycle,
+    /// A bug caught while loading (a panic inside the loader or Rhai).
+    Internal,
+    /// Not a problem of its own: more problems than are reported.
+    Truncated,
+}
+
+impl DiagnosticKind {
+    /// The kind's snake_case name, as serialized (`file`, `yaml`, `shape`, `structure`, `name`,
+    /// `syntax`, `not_allowed`, `type`, `cycle`, `internal`, `truncated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticKind::File => "file",
+            DiagnosticKind::Yaml => "yaml",
+            DiagnosticKind::Shape => "shape",
+            DiagnosticKind::Structure => "structure",
+            DiagnosticKind::Name => "name",
+            DiagnosticKind::Syntax => "syntax",
+            DiagnosticKind::NotAllowed => "not_allowed",
+            DiagnosticKind::Type => "type",
+            DiagnosticKind::Cycle => "cycle",
+            DiagnosticKind::Internal => "internal",
+            DiagnosticKind::Truncated => "truncated",
+        }
+    }
 }
 
 impl Diagnostic {

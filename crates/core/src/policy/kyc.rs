@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use underwrite_kyc::{match_request, KycRequest, KycResult, MatchConfig, ResultError};
+use underwrite_kyc::{match_request, KycError, KycRequest, KycResult, MatchConfig, ResultError};
 
 /// The fields `kyc.<field>` can name, in index order.
 pub const KYC_FIELDS: [&str; 9] = [
@@ -36,10 +36,30 @@ pub struct KycFacts {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {message}", where_in_kyc(field))]
 pub struct KycInputError {
+    /// What kind of refusal, for callers that react to it (the message is for people).
+    pub kind: KycInputErrorKind,
     /// The field at fault (`ResultCode`, `Actions.Names`, `submitted.dob`, ...).
     pub field: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// The kinds of [`KycInputError`]. Match on these, never on a message's wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KycInputErrorKind {
+    /// The bytes are not UTF-8 (field `kyc`).
+    NotUtf8,
+    /// The text is not JSON (field `kyc`).
+    NotJson,
+    /// A request (it names `submitted`) that is not a request's shape: an unknown or missing
+    /// key, a value of the wrong type, a key given twice, an array (field `request`).
+    Request,
+    /// A request the matcher refused: its error (a missing name, an impossible date, ...).
+    Match(KycError),
+    /// A result that is not a result's shape, names a key twice, or whose fields disagree:
+    /// the result reader's error.
+    Result(ResultError),
 }
 
 /// `kyc.<field>`, or `kyc` for the whole input (whose `field` is `kyc`).
@@ -134,28 +154,33 @@ impl KycFacts {
 /// whose `field` is `kyc` and whose message says so and where.
 pub fn result_from_json(bytes: &[u8]) -> Result<KycResult, KycInputError> {
     let text = std::str::from_utf8(bytes).map_err(|e| KycInputError {
+        kind: KycInputErrorKind::NotUtf8,
         field: "kyc".into(),
         message: format!("not UTF-8: invalid byte at offset {}", e.valid_up_to()),
     })?;
     if is_request(text).map_err(|e| KycInputError {
+        kind: KycInputErrorKind::NotJson,
         field: "kyc".into(),
         message: format!("not JSON: {e}"),
     })? {
         let request = KycRequest::from_json(text).map_err(|e| KycInputError {
+            kind: KycInputErrorKind::Request,
             field: "request".into(),
             message: e.to_string(),
         })?;
         match_request(&request, &MatchConfig::default()).map_err(|e| KycInputError {
+            kind: KycInputErrorKind::Match(e),
             field: e.field().to_string(),
             message: e.to_string(),
         })
     } else {
         KycResult::from_json(text).map_err(|e| KycInputError {
             field: e.field().to_string(),
-            message: match e {
+            message: match &e {
                 ResultError::Json { message } => format!("not a KYC request or result: {message}"),
                 e => e.to_string(),
             },
+            kind: KycInputErrorKind::Result(e),
         })
     }
 }
@@ -205,13 +230,41 @@ mod tests {
     #[test]
     fn bad_kyc_input_names_the_field() {
         let err = KycFacts::from_json(br#"{"ResultCode": 1022}"#).expect_err("number code");
+        assert!(matches!(
+            err.kind,
+            KycInputErrorKind::Result(ResultError::Json { .. })
+        ));
         assert_eq!(err.field, "result");
         let err = KycFacts::from_json(
             br#"{"submitted":{"first_name":"Joe","last_name":"Leo","dob":"2000-02-30"},"authority":null}"#,
         )
         .expect_err("bad date");
+        assert!(matches!(
+            err.kind,
+            KycInputErrorKind::Match(KycError::InvalidDate { .. })
+        ));
         assert_eq!(err.field, "submitted.dob");
         assert!(!KycFacts::none().provided());
+    }
+
+    #[test]
+    fn each_refusal_has_its_kind() {
+        let kind = |text: &str| KycFacts::from_json(text.as_bytes()).unwrap_err().kind;
+        assert_eq!(kind("{"), KycInputErrorKind::NotJson);
+        assert_eq!(
+            kind(r#"{"submitted": ["Joe", null, "Leo"], "authority": null}"#),
+            KycInputErrorKind::Request
+        );
+        assert_eq!(
+            kind(r#"{"submitted": {"first_name": " ", "last_name": "Leo"}, "authority": null}"#),
+            KycInputErrorKind::Match(KycError::MissingName {
+                field: "submitted.first_name"
+            })
+        );
+        assert!(matches!(
+            kind("[1]"),
+            KycInputErrorKind::Result(ResultError::Json { .. })
+        ));
     }
 
     #[test]
@@ -222,6 +275,7 @@ mod tests {
             (&b"{\"submitted\": {\"first_name\": \"Jo\xe9\"}}"[..], 32),
         ] {
             let err = KycFacts::from_json(bytes).expect_err("not UTF-8");
+            assert_eq!(err.kind, KycInputErrorKind::NotUtf8);
             assert_eq!(err.field, "kyc");
             assert_eq!(
                 err.message,

@@ -18,8 +18,9 @@
 //! * every decision carries the policy's name, version and SHA-256, and (unless switched off)
 //!   a trace of every derived feature, knock-out and bin evaluated with the values it read.
 //!
-//! A policy carries its own tests: [`Policy::run_test`] runs one and reports typed failures
-//! ([`testing`]), and [`Policy::coverage`] says which knock-outs, bins, cut-off bands and
+//! A policy carries its own tests: [`Policy::run_tests`] runs them all, reading the files they
+//! name through the caller's reader ([`test_run`]), [`Policy::run_test`] runs one on given
+//! bytes, each reporting typed failures ([`testing`]), and [`Policy::coverage`] says which knock-outs, bins, cut-off bands and
 //! fallbacks the tests' decisions exercised ([`coverage`]).
 //!
 //! ```
@@ -61,6 +62,7 @@ mod resolve;
 mod sandbox;
 mod source;
 pub mod spec;
+pub mod test_run;
 pub mod testing;
 mod typecheck;
 mod validate;
@@ -78,7 +80,7 @@ pub use expr::differential;
 
 pub use coverage::Coverage;
 pub use decision::{Decision, Outcome, PolicyId, Reason, TraceEntry, TraceKind};
-pub use error::{DecideError, Diagnostic, LoadError, RuleErrorKind};
+pub use error::{DecideError, Diagnostic, DiagnosticKind, LoadError, RuleErrorKind};
 pub use eval::DecideOptions;
 use kyc::KycFacts;
 pub use sandbox::{
@@ -87,7 +89,8 @@ pub use sandbox::{
 };
 pub use source::MAX_POLICY_BYTES;
 pub use spec::{InputSource, PolicySpec, TestSpec};
-pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport, Unreadable};
+pub use test_run::{NoFiles, TestFiles, Unreadable, UnreadableReason, MAX_TEST_INPUT_BYTES};
+pub use testing::{DecisionFailure, TestFailure, TestInput, TestReport};
 pub use validate::MAX_ITEMS;
 
 /// A knock-out rule as reports name it (see [`Policy::knockouts`]).

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::diagnostics::{At, Diagnostics};
+use super::error::DiagnosticKind;
 use super::positions::Path;
 use super::program::{Derived, Read};
 
@@ -51,6 +52,7 @@ pub(crate) fn derived(derived: Vec<Derived>, diags: &mut Diagnostics<'_>) -> Vec
             .index(d.index)
             .key("name");
         diags.report(
+            DiagnosticKind::Cycle,
             At::Node(&at),
             Some(&d.name),
             "derived features depend on each other in a cycle",

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_decimal::Decimal;
 
 use super::diagnostics::{At, Diagnostics};
+use super::error::DiagnosticKind;
 use super::kyc::{KycFacts, KYC_FIELDS};
 use super::positions::Path;
 use super::program::{Source, Variable};
@@ -45,6 +46,7 @@ pub(crate) fn declare(spec: &PolicySpec, diags: &mut Diagnostics<'_>) -> Names {
         let at = features().key("derived").index(i).key("name");
         if names.derived.insert(d.name.clone(), i).is_some() {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&at),
                 Some(&d.name),
                 "derived feature defined twice",
@@ -52,6 +54,7 @@ pub(crate) fn declare(spec: &PolicySpec, diags: &mut Diagnostics<'_>) -> Names {
         }
         if names.aliases.contains_key(&d.name) || names.schema.slot(&d.name).is_some() {
             diags.report(
+                DiagnosticKind::Name,
                 At::Node(&at),
                 Some(&d.name),
                 "derived feature name shadows a signal or alias",
@@ -73,6 +76,7 @@ impl Names {
             let at = features().key("aliases").key(alias);
             if !is_identifier(alias) {
                 diags.report(
+                    DiagnosticKind::Name,
                     At::Node(&at),
                     Some(alias),
                     "an alias must be a plain identifier",
@@ -85,6 +89,7 @@ impl Names {
                 } else {
                     let hint = self.suggest(target);
                     diags.report(
+                        DiagnosticKind::Name,
                         At::Node(&at),
                         Some(alias),
                         format!("alias points to unknown signal `{target}`{hint}"),
@@ -102,6 +107,7 @@ impl Names {
             let target = self.aliases.get(name).unwrap_or(name);
             let Some(slot) = self.schema.slot(target) else {
                 diags.report(
+                    DiagnosticKind::Name,
                     At::Node(&at),
                     Some(name),
                     format!("override for unknown feature `{name}`"),
@@ -110,6 +116,7 @@ impl Names {
             };
             if o.never.is_some() && self.kind(slot) != Some(SignalKind::DaysSinceLast) {
                 diags.report(
+                    DiagnosticKind::Structure,
                     At::Node(&at),
                     Some(name),
                     "`never` applies only to days-since-last signals",
@@ -117,6 +124,7 @@ impl Names {
             }
             if o.missing.is_none() && o.never.is_none() {
                 diags.report(
+                    DiagnosticKind::Structure,
                     At::Node(&at),
                     Some(name),
                     "override says neither `missing` nor `never`",

@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 
 use super::diagnostics::MAX_DIAGNOSTICS;
-use super::error::{Diagnostic, LoadError};
+use super::error::{Diagnostic, DiagnosticKind, LoadError};
 use super::positions::Positions;
 use super::spec::PolicySpec;
 use super::yaml_guard;
@@ -30,6 +30,7 @@ pub(crate) struct SourceFile<'s> {
 fn whole_file(message: String) -> LoadError {
     LoadError {
         diagnostics: vec![Diagnostic {
+            kind: DiagnosticKind::File,
             line: None,
             column: None,
             rule: None,
@@ -57,6 +58,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<SourceFile<'_>, LoadError> {
     }
     let spec: PolicySpec = serde_yaml::from_str(text).map_err(|e| LoadError {
         diagnostics: vec![Diagnostic {
+            kind: DiagnosticKind::Shape,
             line: e.location().map(|l| l.line()),
             column: e.location().map(|l| l.column()),
             rule: None,

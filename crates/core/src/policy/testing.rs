@@ -3,8 +3,8 @@
 //! [`super::Policy::run_test`] decides a case and compares the decision with the case's
 //! `expect:`; every difference is one [`TestFailure`], and the decision itself (with its trace)
 //! stays in the [`TestReport`] so that coverage ([`super::coverage`]) can be computed from it.
-//! Failures that happen before a decision (a file the caller could not read, a caught panic) are
-//! built by the caller with the same types. Each failure's `Display` is the one line the CLI
+//! Failures that happen before a decision (a file that could not be read, a caught panic) are
+//! built by the runner ([`super::test_run`]) with the same types. Each failure's `Display` is the one line the CLI
 //! prints for it.
 
 use std::fmt;
@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::decision::{Decision, Outcome};
 use super::error::{DecideError, RuleErrorKind};
-use super::spec::{InputSource, TestSpec};
+use super::spec::TestSpec;
+use super::test_run::UnreadableReason;
 
 /// The result of one policy test case.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,14 +50,18 @@ impl TestReport {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TestFailure {
-    /// An input the case names could not be read (missing, too large, not a regular file, not
-    /// UTF-8). Reported by the caller, which reads the files.
+    /// A file the case names could not be read (missing, too large, not a regular file).
+    /// Reported by the runner ([`Policy::run_tests`](super::Policy::run_tests)) from what the
+    /// caller's reader said.
     InputUnreadable {
         /// Which input.
         input: TestInput,
         /// Where it was read from (the path as resolved), for the message.
         source: String,
-        /// What went wrong.
+        /// Why (serialized as `"reason"` and the reason's fields).
+        #[serde(flatten)]
+        reason: UnreadableReason,
+        /// The reason's message.
         message: String,
     },
     /// The decision could not be made.
@@ -287,6 +292,7 @@ mod tests {
                 TestFailure::InputUnreadable {
                     input: TestInput::Signals,
                     source: "t/big.json".into(),
+                    reason: UnreadableReason::NotAFile,
                     message: "not a regular file".into(),
                 },
                 "t/big.json: not a regular file",
@@ -331,41 +337,5 @@ mod tests {
             serde_json::to_value(&failure).ok(),
             Some(serde_json::json!({"kind": "wrong_score", "expected": 1, "actual": null}))
         );
-    }
-}
-
-/// A file a test names that the caller could not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    /// Where it was read from (the path as resolved), for the message.
-    pub source: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-impl TestSpec {
-    /// The case's signals bytes and KYC bytes (if it has KYC): an inline value as its JSON, a
-    /// path through `read`, which gets the path as the policy writes it (relative to the
-    /// policy's file) and does the I/O. A file `read` refuses is the case's
-    /// [`TestFailure::InputUnreadable`], naming which input.
-    pub fn inputs(
-        &self,
-        mut read: impl FnMut(&str) -> Result<Vec<u8>, Unreadable>,
-    ) -> Result<(Vec<u8>, Option<Vec<u8>>), TestFailure> {
-        let mut bytes = |source: &InputSource, input: TestInput| match source {
-            InputSource::Path(path) => read(path).map_err(|e| TestFailure::InputUnreadable {
-                input,
-                source: e.source,
-                message: e.message,
-            }),
-            InputSource::Inline(_) => Ok(source.inline_bytes().unwrap_or_default()),
-        };
-        let signals = bytes(&self.signals, TestInput::Signals)?;
-        let kyc = self
-            .kyc
-            .as_ref()
-            .map(|k| bytes(k, TestInput::Kyc))
-            .transpose()?;
-        Ok((signals, kyc))
     }
 }

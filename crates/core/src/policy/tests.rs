@@ -217,6 +217,7 @@ knockouts:
         (d.line, d.column, d.rule.as_deref()),
         (Some(6), Some(42), Some("recent"))
     );
+    assert_eq!(d.kind, DiagnosticKind::Type, "{err}");
     assert!(d.message.contains("may be *never*"), "{err}");
     // Where only running can tell (a function call), it is the decision's error.
     let p = load(
@@ -469,6 +470,7 @@ features:
             .unwrap_or_else(|| panic!("no diagnostic for {rule}: {text}"))
     };
     let typo = find("typo_feature");
+    assert_eq!(typo.kind, DiagnosticKind::Name);
     assert!(
         typo.message.contains("unknown feature `overdue_3O`"),
         "{}",
@@ -486,7 +488,10 @@ features:
     );
     assert_eq!(typo.column, Some(11));
     assert!(find("bad_syntax").line.is_some());
+    assert_eq!(find("bad_syntax").kind, DiagnosticKind::Syntax);
+    assert_eq!(find("not_boolean").kind, DiagnosticKind::Type);
     assert!(find("not_boolean").message.contains("true or false"));
+    assert_eq!(find("approving_knockout").kind, DiagnosticKind::Structure);
     assert!(find("approving_knockout").message.contains("reject"));
 }
 
@@ -494,9 +499,76 @@ features:
 fn unknown_keys_are_load_errors_with_line_and_column() {
     let err = load("knockouts:\n  - id: a\n    wen: x > 1\n").unwrap_err();
     let d = &err.diagnostics[0];
+    assert_eq!(d.kind, DiagnosticKind::Shape);
     assert!(d.message.contains("unknown field `wen`"), "{}", d.message);
     assert_eq!(d.line, Some(5));
     assert!(d.column.is_some());
+}
+
+/// The kind of every diagnostic, one policy each: what callers match on, never the wording.
+#[test]
+fn every_diagnostic_has_its_kind() {
+    let ko = |when: &str| {
+        format!("knockouts:\n  - id: k\n    when: '{when}'\n    outcome: reject\n    reason: {{ code: K, text: k }}\n")
+    };
+    let kinds = |bytes: &[u8]| -> Vec<DiagnosticKind> {
+        Policy::load(bytes)
+            .unwrap_err()
+            .diagnostics
+            .iter()
+            .map(|d| d.kind)
+            .collect()
+    };
+    let head = |body: &str| format!("name: t\nversion: \"1\"\n{body}");
+    let too_many: String = (0..150)
+        .map(|i| format!("  - id: k{i}\n    when: nope_{i} > 1\n    outcome: reject\n    reason: {{ code: K, text: k }}\n"))
+        .collect();
+    for (policy, kind) in [
+        (vec![b'#'; MAX_POLICY_BYTES + 1], DiagnosticKind::File),
+        (b"name: \xff".to_vec(), DiagnosticKind::File),
+        (b"name: [".to_vec(), DiagnosticKind::Yaml),
+        (b"name: &a t\nversion: *a\n".to_vec(), DiagnosticKind::Yaml),
+        (head("knockout: []\n").into_bytes(), DiagnosticKind::Shape),
+        (
+            head(&ko("events_overdue_day30 > 0").replace("reject", "approve")).into_bytes(),
+            DiagnosticKind::Structure,
+        ),
+        (head(&ko("nope > 1")).into_bytes(), DiagnosticKind::Name),
+        (head(&ko("events_overdue_day30 >")).into_bytes(), DiagnosticKind::Syntax),
+        (head(&ko("tan(events_overdue_day30) > 1")).into_bytes(), DiagnosticKind::NotAllowed),
+        (head(&ko("events_overdue_days_since_last < 30")).into_bytes(), DiagnosticKind::Type),
+        (head("features:\n  derived:\n    - name: a\n      expr: b + 1\n    - name: b\n      expr: a + 1\n").into_bytes(), DiagnosticKind::Cycle),
+    ] {
+        let got = kinds(&policy);
+        assert!(got.contains(&kind), "{kind:?}: {got:?} for {}", String::from_utf8_lossy(&policy));
+        assert!(got.iter().all(|k| *k == kind), "{kind:?}: {got:?}");
+    }
+    for kind in [
+        DiagnosticKind::File,
+        DiagnosticKind::Yaml,
+        DiagnosticKind::Shape,
+        DiagnosticKind::Structure,
+        DiagnosticKind::Name,
+        DiagnosticKind::Syntax,
+        DiagnosticKind::NotAllowed,
+        DiagnosticKind::Type,
+        DiagnosticKind::Cycle,
+        DiagnosticKind::Internal,
+        DiagnosticKind::Truncated,
+    ] {
+        assert_eq!(
+            serde_json::to_value(kind).unwrap(),
+            serde_json::Value::from(kind.as_str())
+        );
+    }
+    let got = kinds(head(&format!("knockouts:\n{too_many}")).as_bytes());
+    assert_eq!(got.last(), Some(&DiagnosticKind::Truncated));
+    assert!(
+        got[..got.len() - 1]
+            .iter()
+            .all(|k| *k == DiagnosticKind::Name),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -505,6 +577,10 @@ fn structural_mistakes_are_load_errors() {
         "features:\n  derived:\n    - name: a\n      expr: b + 1\n    - name: b\n      expr: a + 1\n",
     )
     .unwrap_err();
+    assert!(cycle
+        .diagnostics
+        .iter()
+        .all(|d| d.kind == DiagnosticKind::Cycle));
     assert!(messages(&cycle).contains("cycle"), "{}", messages(&cycle));
     let approve_unavailable =
         load("signals_unavailable:\n  outcome: approve\n  reason: { code: X, text: x }\n")
@@ -543,6 +619,7 @@ fn hostile_expressions_are_stopped() {
     .unwrap_err();
     let d = &err.diagnostics[0];
     assert_eq!(d.rule.as_deref(), Some("big"));
+    assert_eq!(d.kind, DiagnosticKind::NotAllowed);
     assert!(d.message.contains("`pad` is not available"), "{d}");
     // Division by zero is a typed error, not a panic.
     let p = load(

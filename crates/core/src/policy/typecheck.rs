@@ -18,6 +18,7 @@ use rhai::{Dynamic, Engine, Map, Scope};
 use rust_decimal::Decimal;
 
 use super::diagnostics::{At, Diagnostics};
+use super::error::DiagnosticKind;
 use super::expr::native::{Const, Expr};
 use super::expr::ops::Op;
 use super::kyc::{KYC_FIELDS, PROVIDED};
@@ -200,6 +201,7 @@ impl Checker<'_> {
     fn flush(&mut self, path: &Path, text: &str, rule: &str, diags: &mut Diagnostics<'_>) {
         for (position, message) in self.problems.drain(..) {
             diags.report(
+                DiagnosticKind::Type,
                 At::Expression {
                     path,
                     text,
@@ -477,6 +479,7 @@ impl<'e> Probe<'e> {
             Ok(Ok(value)) => value,
             Err(_) => {
                 diags.report(
+                    DiagnosticKind::Internal,
                     At::Node(path),
                     Some(rule),
                     "internal error while checking this expression (a bug; please report it \
@@ -487,6 +490,7 @@ impl<'e> Probe<'e> {
         };
         match expect {
             Expect::Condition if !(value.is_bool() || value.is_unit()) => diags.report(
+                DiagnosticKind::Type,
                 At::Node(path),
                 Some(rule),
                 format!(
@@ -497,6 +501,7 @@ impl<'e> Probe<'e> {
             Expect::Value => {
                 if !(value.is_bool() || value.is_decimal() || value.is_int() || value.is_unit()) {
                     diags.report(
+                        DiagnosticKind::Type,
                         At::Node(path),
                         Some(rule),
                         format!(

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use super::decision::Outcome;
 use super::diagnostics::{At, Diagnostics};
+use super::error::DiagnosticKind;
 use super::positions::Path;
 use super::spec::{PolicySpec, ReasonSpec, ScorecardSpec};
 
@@ -21,6 +22,7 @@ pub(crate) fn too_many_items(spec: &PolicySpec, diags: &mut Diagnostics<'_>) -> 
         });
     if count > MAX_ITEMS {
         diags.report(
+            DiagnosticKind::Structure,
             At::File,
             None,
             format!("policy has {count} rules, bins and tests; the limit is {MAX_ITEMS}"),
@@ -33,10 +35,16 @@ pub(crate) fn too_many_items(spec: &PolicySpec, diags: &mut Diagnostics<'_>) -> 
 pub(crate) fn structure(spec: &PolicySpec, diags: &mut Diagnostics<'_>) {
     let root = Path::root();
     if spec.name.trim().is_empty() {
-        diags.report(At::Node(&root.key("name")), None, "the policy needs a name");
+        diags.report(
+            DiagnosticKind::Structure,
+            At::Node(&root.key("name")),
+            None,
+            "the policy needs a name",
+        );
     }
     if spec.version.trim().is_empty() {
         diags.report(
+            DiagnosticKind::Structure,
             At::Node(&root.key("version")),
             None,
             "the policy needs a version",
@@ -46,10 +54,16 @@ pub(crate) fn structure(spec: &PolicySpec, diags: &mut Diagnostics<'_>) {
     for (i, k) in spec.knockouts.iter().enumerate() {
         let at = root.key("knockouts").index(i);
         if !ids.insert(k.id.as_str()) {
-            diags.report(At::Node(&at.key("id")), Some(&k.id), "rule id used twice");
+            diags.report(
+                DiagnosticKind::Structure,
+                At::Node(&at.key("id")),
+                Some(&k.id),
+                "rule id used twice",
+            );
         }
         if k.outcome == Outcome::Approve {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&at.key("outcome")),
                 Some(&k.id),
                 "a knock-out's outcome must be `reject` or `review`",
@@ -66,6 +80,7 @@ pub(crate) fn structure(spec: &PolicySpec, diags: &mut Diagnostics<'_>) {
         .is_some_and(|f| f.outcome == Outcome::Approve)
     {
         diags.report(
+            DiagnosticKind::Structure,
             At::Node(&root.key("signals_unavailable").key("outcome")),
             Some("signals_unavailable"),
             "unavailable signals must never approve; use `review` or `reject`",
@@ -90,6 +105,7 @@ pub(crate) fn structure(spec: &PolicySpec, diags: &mut Diagnostics<'_>) {
     for (i, t) in spec.tests.iter().enumerate() {
         if t.name.trim().is_empty() {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&root.key("tests").index(i).key("name")),
                 None,
                 "a test needs a name",
@@ -100,13 +116,19 @@ pub(crate) fn structure(spec: &PolicySpec, diags: &mut Diagnostics<'_>) {
 
 fn reason(r: &ReasonSpec, at: &Path, rule: &str, diags: &mut Diagnostics<'_>) {
     if r.code.trim().is_empty() || r.text.trim().is_empty() {
-        diags.report(At::Node(at), Some(rule), "a reason needs a code and a text");
+        diags.report(
+            DiagnosticKind::Structure,
+            At::Node(at),
+            Some(rule),
+            "a reason needs a code and a text",
+        );
     }
 }
 
 fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
     if sc.cutoffs.approve < sc.cutoffs.review {
         diags.report(
+            DiagnosticKind::Structure,
             At::Node(&at.key("cutoffs")),
             Some("cutoffs"),
             "the approve cut-off must not be below the review cut-off",
@@ -115,6 +137,7 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
     if let Some(n) = sc.max_reasons {
         if !(1..=4).contains(&n) {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&at.key("max_reasons")),
                 Some("max_reasons"),
                 "max_reasons must be 1 to 4",
@@ -123,6 +146,7 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
     }
     if sc.characteristics.is_empty() {
         diags.report(
+            DiagnosticKind::Structure,
             At::Node(at),
             Some("scorecard"),
             "a scorecard needs characteristics",
@@ -133,6 +157,7 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
         let c_at = at.key("characteristics").index(ci);
         if !ids.insert(c.id.as_str()) {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&c_at.key("id")),
                 Some(&c.id),
                 "characteristic id used twice",
@@ -143,6 +168,7 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
         }
         let Some(last) = c.bins.len().checked_sub(1) else {
             diags.report(
+                DiagnosticKind::Structure,
                 At::Node(&c_at.key("bins")),
                 Some(&c.id),
                 "a characteristic needs bins",
@@ -155,11 +181,13 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
             let b_at = c_at.key("bins").index(bi);
             match (&b.when, bi == last) {
                 (None, false) => diags.report(
+                    DiagnosticKind::Structure,
                     At::Node(&b_at),
                     Some(&id),
                     "only the last bin may leave out `when` (it matches everything)",
                 ),
                 (Some(_), true) => diags.report(
+                    DiagnosticKind::Structure,
                     At::Node(&b_at),
                     Some(&id),
                     "the last bin must leave out `when`, so that every applicant matches a bin \
@@ -169,6 +197,7 @@ fn scorecard(sc: &ScorecardSpec, at: &Path, diags: &mut Diagnostics<'_>) {
             }
             if b.points < best && b.reason.is_none() && c.reason.is_none() {
                 diags.report(
+                    DiagnosticKind::Structure,
                     At::Node(&b_at),
                     Some(&id),
                     "a bin below the best needs a reason (on the bin or the characteristic)",

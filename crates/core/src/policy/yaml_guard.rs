@@ -25,7 +25,7 @@ use std::collections::HashSet;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
-use super::error::{echo, Diagnostic};
+use super::error::{echo, Diagnostic, DiagnosticKind};
 use super::positions::{NodeAt, Positions, Seg};
 
 /// Deepest nesting of YAML collections a policy may use. A policy's own structure is about
@@ -234,6 +234,7 @@ fn refuse_anchor(
 /// A diagnostic at `mark` (the parser's lines are 1-based, its columns 0-based).
 fn at(mark: Marker, message: String) -> Diagnostic {
     Diagnostic {
+        kind: DiagnosticKind::Yaml,
         line: Some(mark.line()),
         column: Some(mark.col() + 1),
         rule: None,

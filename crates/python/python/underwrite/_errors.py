@@ -34,7 +34,10 @@ class Diagnostic:
     """One problem found while loading a policy, with where it is.
 
     ``str(d)`` reads ``file:line:column: `rule`: message`` (parts that are unknown are left out),
-    the form editors and CI logs link to.
+    the form editors and CI logs link to. ``kind`` says what kind of problem it is, for code
+    that reacts to it (``"file"``, ``"yaml"``, ``"shape"``, ``"structure"``, ``"name"``,
+    ``"syntax"``, ``"not_allowed"``, ``"type"``, ``"cycle"``, ``"internal"``,
+    ``"truncated"``): match on it, not on the message.
     """
 
     message: str
@@ -42,6 +45,7 @@ class Diagnostic:
     line: Optional[int] = None
     column: Optional[int] = None
     rule: Optional[str] = None
+    kind: Optional[str] = None
 
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)

@@ -13,7 +13,7 @@ pub(crate) mod ops;
 
 use rhai::{Engine, Position, AST};
 
-use super::error::echo;
+use super::error::{echo, DiagnosticKind};
 use super::functions;
 use super::sandbox::MAX_EXPRESSION_LEN;
 
@@ -23,6 +23,7 @@ pub(crate) use lower::{Name, NameUse};
 /// expression), with its message ready for a diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
+    pub kind: DiagnosticKind,
     pub position: Position,
     pub message: String,
 }
@@ -37,20 +38,24 @@ pub(crate) struct Parsed {
 /// Parse `src` with `parser` (see [`super::sandbox::parser`]): the length limit, Rhai's parser,
 /// then the function allow-list over the AST. A panic inside Rhai is reported as a bug.
 pub(crate) fn parse(parser: &Engine, src: &str) -> Result<Parsed, Vec<Problem>> {
-    let whole = |message: String| {
+    let whole = |kind: DiagnosticKind, message: String| {
         vec![Problem {
+            kind,
             position: Position::NONE,
             message,
         }]
     };
     if src.len() > MAX_EXPRESSION_LEN {
-        return Err(whole(format!(
-            "expression is {} bytes; the limit is {MAX_EXPRESSION_LEN}",
-            src.len()
-        )));
+        return Err(whole(
+            DiagnosticKind::Syntax,
+            format!(
+                "expression is {} bytes; the limit is {MAX_EXPRESSION_LEN}",
+                src.len()
+            ),
+        ));
     }
     if src.trim().is_empty() {
-        return Err(whole("empty expression".into()));
+        return Err(whole(DiagnosticKind::Syntax, "empty expression".into()));
     }
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         parser.compile_expression(src)
@@ -58,6 +63,7 @@ pub(crate) fn parse(parser: &Engine, src: &str) -> Result<Parsed, Vec<Problem>> 
     let ast = match compiled {
         Err(_) => {
             return Err(whole(
+                DiagnosticKind::Internal,
                 "internal error while compiling this expression (a bug; please report it with \
                  the policy)"
                     .into(),
@@ -65,6 +71,7 @@ pub(crate) fn parse(parser: &Engine, src: &str) -> Result<Parsed, Vec<Problem>> 
         }
         Ok(Err(e)) => {
             return Err(vec![Problem {
+                kind: DiagnosticKind::Syntax,
                 position: e.position(),
                 message: format!("expression `{}`: {}", echo(src), e.err_type()),
             }])
@@ -75,7 +82,11 @@ pub(crate) fn parse(parser: &Engine, src: &str) -> Result<Parsed, Vec<Problem>> 
     if !disallowed.is_empty() {
         return Err(disallowed
             .into_iter()
-            .map(|(position, message)| Problem { position, message })
+            .map(|(position, message)| Problem {
+                kind: DiagnosticKind::NotAllowed,
+                position,
+                message,
+            })
             .collect());
     }
     let names = lower::names(&ast);
