@@ -18,6 +18,8 @@
 //!   per signal kind.
 //! * [`features`]: the dense, slot-indexed feature vector and its schema.
 //! * [`policy`]: YAML + Rhai policies, compiled once, decided many times.
+//! * [`split`]: the champion/challenger split (which arm an application id meets), shared by
+//!   the service and `compare`.
 //! * [`policy_schema_json`]: the JSON Schema of the policy file format, for editors.
 //!
 //! # Why it is built this way
@@ -82,6 +84,7 @@ pub mod panic;
 pub mod policy;
 mod policy_schema;
 pub mod signals;
+pub mod split;
 mod text;
 
 pub use policy_schema::policy_schema_json;
