@@ -3,6 +3,7 @@
 
 use serde_json::value::RawValue;
 use underwrite_core::policy::{Outcome, Policy};
+use underwrite_core::split::{Arm, Split};
 
 use crate::failure::Failure;
 use crate::input::InputTally;
@@ -14,7 +15,6 @@ use crate::report::{
     ArmReport, AtOther, CompareReport, FailedSides, SplitReport, SwapReport, SwapSet,
     REPORT_VERSION,
 };
-use crate::split::{Arm, Split};
 use crate::stats::{ratio, Counts};
 use crate::tally::{outcome_index, PolicyTally, ReasonCounts};
 use crate::Label;
@@ -242,7 +242,7 @@ impl<'p> Compare<'p> {
 
 impl SplitTally {
     fn route(&mut self, id: Option<&RawValue>, label: Label, outcomes: [Option<Outcome>; 2]) {
-        let Some(arm) = id.and_then(|id| self.split.arm_of(id)) else {
+        let Some(arm) = id.and_then(|id| self.split.arm_of_id(id.get())) else {
             self.unroutable += 1;
             return;
         };

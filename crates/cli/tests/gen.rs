@@ -130,3 +130,45 @@ fn refuses_a_bad_share_and_an_unwritable_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn lines_run_up_to_the_last_index_and_no_further() {
+    // The last two indexes, 2^64 - 2 and 2^64 - 1 (ids count from 1, past u64 for the last).
+    let out = stdout(gen(&[
+        "--count",
+        "2",
+        "--seed",
+        "1",
+        "--start",
+        "18446744073709551614",
+    ]));
+    let text = String::from_utf8(out).unwrap();
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| l.split('"').nth(3).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        ["app-18446744073709551615", "app-18446744073709551616"]
+    );
+    // One line more would need index 2^64: refused before anything is written.
+    for (start, count) in [("18446744073709551615", "2"), ("2", "18446744073709551615")] {
+        let out = gen(&["--count", count, "--seed", "1", "--start", start]);
+        assert_eq!(out.status.code(), Some(2), "{start} {count}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("--start") && stderr.contains("past the last index"),
+            "{stderr}"
+        );
+    }
+    let out = gen(&[
+        "--count",
+        "0",
+        "--seed",
+        "1",
+        "--start",
+        "18446744073709551615",
+    ]);
+    assert!(stdout(out).is_empty());
+}

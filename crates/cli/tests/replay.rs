@@ -339,9 +339,7 @@ async fn challenger_records_are_checked_against_their_own_policy() {
     let mut config = starter_config();
     config.challenger = Some(Challenger {
         policy: root().join(OTHER),
-        mode: ChallengerMode::Split {
-            champion_percent: 50,
-        },
+        mode: ChallengerMode::Split("50/50".parse().unwrap()),
     });
     let answers = log_traffic(config, dir.path()).await;
     let by_arm = |arm: &str| answers.values().filter(|a| a["arm"] == arm).count() as u64;

@@ -20,6 +20,8 @@
 //!   per signal kind.
 //! * [`features`]: the dense, slot-indexed feature vector and its schema.
 //! * [`policy`]: YAML + Rhai policies, compiled once, decided many times.
+//! * [`split`]: the champion/challenger split (which arm an application id meets), shared by
+//!   the service and `compare`.
 //! * [`policy_schema_json`]: the JSON Schema of the policy file format, for editors.
 //!
 //! [`catalog`], [`signals`], [`normalize`] and [`features`] are `underwrite-signals`'
@@ -86,6 +88,7 @@ pub mod panic;
 pub mod policy;
 mod policy_schema;
 mod size;
+pub mod split;
 
 // The payload's modules live in `underwrite-signals` (which needs no Rhai or YAML, so the
 // provider client can use the parser alone); they are re-exported here whole, so

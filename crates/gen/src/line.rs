@@ -101,7 +101,8 @@ pub(crate) fn write(seed: u64, share: MalformedShare, index: u64, out: &mut Stri
     let unlabelled_key = d.chance(0.02);
 
     let start = out.len();
-    let _ = write!(out, "{{\"id\":\"app-{:07}\",", index + 1);
+    // The id counts from 1; as a u128 so that the last index, u64::MAX, has one too.
+    let _ = write!(out, "{{\"id\":\"app-{:07}\",", u128::from(index) + 1);
     out.push_str(if kind == LineKind::Malformed(Malformed::WrongShape) {
         "\"signal\":"
     } else {

@@ -291,3 +291,18 @@ fn a_seed_gives_the_same_bytes_in_every_version() {
         "5950dda1cf780ef880bb7c45ce08d001f7f3a8ec93cfdbb5c8161334e9344fc3"
     );
 }
+
+#[test]
+fn every_index_has_a_line_up_to_the_last_one() {
+    // Ids count from 1, so the last index's id, 2^64, is past u64 (it overflowed before).
+    let g = Generator::new(3).with_malformed_share(MalformedShare::NONE);
+    for (index, id) in [
+        (u64::MAX, "app-18446744073709551616"),
+        (u64::MAX - 1, "app-18446744073709551615"),
+        (0, "app-0000001"),
+    ] {
+        let line = g.line(index);
+        let v: Value = serde_json::from_str(&line.text).unwrap();
+        assert_eq!(v["id"], id);
+    }
+}

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use underwrite_core::split::Split;
 use underwrite_signals_client::{ClientConfig, Country};
 
 use crate::auth::Tokens;
@@ -87,17 +88,15 @@ pub struct Challenger {
 }
 
 /// How a challenger takes part in live traffic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChallengerMode {
     /// Every request is decided by both; the champion answers, the challenger's outcome goes to
     /// the log and the metrics.
     Shadow,
-    /// Each application goes to one arm by a stable hash of its id: `champion_percent` of them
-    /// to the champion, the rest to the challenger, which then answers.
-    Split {
-        /// Share of applications the champion decides, 0 to 100.
-        champion_percent: u8,
-    },
+    /// Each application goes to one arm by the split's salted hash of its id (the rule
+    /// `underwrite compare --split` applies, [`underwrite_core::split`]); an application without
+    /// an id is routed by the hex SHA-256 of its input. The arm it meets answers.
+    Split(Split),
 }
 
 /// Bounds on what one request may cost.

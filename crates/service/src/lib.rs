@@ -21,6 +21,9 @@ mod api;
 mod app;
 mod applications;
 mod auth;
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench;
 mod body;
 mod config;
 mod decide;

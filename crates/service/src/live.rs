@@ -9,7 +9,6 @@
 //! did not change keeps its loaded instance across a reload. Each attempt also remembers what
 //! the files held, so a watcher can tell a real change from an event that changed nothing.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,27 +20,9 @@ use sha2::{Digest, Sha256};
 use crate::config::{ChallengerMode, Config};
 use crate::policy_file::{load_read, read_policy, LoadedPolicy, PolicyFileError};
 
-/// Which arm made (or answered) a decision.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Arm {
-    /// The live policy.
-    Champion,
-    /// The challenger policy.
-    Challenger,
-}
-
-impl Arm {
-    /// `champion` or `challenger`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Arm::Champion => "champion",
-            Arm::Challenger => "challenger",
-        }
-    }
-}
+/// Which arm made (or answered) a decision: the one [`underwrite_core::split::Arm`], here so
+/// that `underwrite_service::Arm` keeps its path.
+pub use underwrite_core::split::Arm;
 
 /// The policies live at one moment.
 #[derive(Debug)]
@@ -65,8 +46,9 @@ pub struct Route<'a> {
 
 impl Arms {
     /// Route an application: `id_json` is its id as JSON text (a quoted string or a number),
-    /// `input_sha256` the hex SHA-256 of its bytes. A split hashes [`split_key`] of these, so an
-    /// application always meets the same arm.
+    /// `input_sha256` the hex SHA-256 of its bytes. A split routes by the id
+    /// ([`underwrite_core::split::Split::arm_of_id`], the rule `compare --split` applies) and, for an application
+    /// without one, by its input's hash as the key, so an application always meets the same arm.
     pub fn route(&self, id_json: Option<&str>, input_sha256: &str) -> Route<'_> {
         let champion = Route {
             answering: &self.champion,
@@ -79,15 +61,17 @@ impl Arms {
                 shadow: Some(challenger),
                 ..champion
             },
-            Some((challenger, ChallengerMode::Split { champion_percent })) => {
-                if split_bucket(&split_key(id_json, input_sha256)) < *champion_percent {
-                    champion
-                } else {
-                    Route {
+            Some((challenger, ChallengerMode::Split(split))) => {
+                let arm = id_json
+                    .and_then(|id| split.arm_of_id(id))
+                    .unwrap_or_else(|| split.arm_of_key(input_sha256));
+                match arm {
+                    Arm::Champion => champion,
+                    Arm::Challenger => Route {
                         answering: challenger,
                         arm: Arm::Challenger,
                         shadow: None,
-                    }
+                    },
                 }
             }
         }
@@ -113,31 +97,6 @@ impl Arms {
             challenger,
         }
     }
-}
-
-/// The bytes a split hashes for an application: its id's value when it has one (a string's
-/// characters, without the quotes and with escapes decoded, in UTF-8; a number's text as
-/// written), else the hex SHA-256 of its input. So `{"id": "app-1"}` and `{"id": "app\u002d1"}`
-/// meet the same arm, and the arm of an id can be computed outside the service.
-pub fn split_key<'a>(id_json: Option<&'a str>, input_sha256: &'a str) -> Cow<'a, [u8]> {
-    match id_json {
-        Some(text) if text.starts_with('"') => match serde_json::from_str::<String>(text) {
-            Ok(value) => Cow::Owned(value.into_bytes()),
-            Err(_) => Cow::Borrowed(text.as_bytes()),
-        },
-        Some(number) => Cow::Borrowed(number.as_bytes()),
-        None => Cow::Borrowed(input_sha256.as_bytes()),
-    }
-}
-
-/// A stable bucket in `0..100` for a split: the first eight bytes of the key's SHA-256 read as a
-/// big-endian integer, modulo 100. The same key meets the same bucket in every process and
-/// release; the champion answers the buckets below its percentage.
-pub fn split_bucket(key: &[u8]) -> u8 {
-    let digest = Sha256::digest(key);
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    (u64::from_be_bytes(first) % 100) as u8
 }
 
 /// The record of reloads, for `GET /v1/policy` and the metrics.
@@ -241,7 +200,7 @@ impl Live {
             challenger: config
                 .challenger
                 .as_ref()
-                .map(|c| (c.policy.clone(), c.mode)),
+                .map(|c| (c.policy.clone(), c.mode.clone())),
         };
         let (seen, arms) = load_files(&files);
         let arms = arms.map_err(|refusal| {
@@ -375,7 +334,7 @@ fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refusal>) {
     let challenger = files
         .challenger
         .as_ref()
-        .map(|(path, mode)| (load(path), *mode));
+        .map(|(path, mode)| (load(path), mode.clone()));
     let arms = match (champion, challenger) {
         (Some(champion), None) => Some(Arms {
             champion: Arc::new(champion),
@@ -435,16 +394,40 @@ mod tests {
     }
 
     #[test]
-    fn a_split_hashes_the_id_s_value_or_else_the_input_hash() {
-        let input = "ab".repeat(32);
-        assert_eq!(&*split_key(Some(r#""app-1""#), &input), b"app-1");
-        assert_eq!(&*split_key(Some(r#""app\u002d1""#), &input), b"app-1");
-        assert_eq!(
-            &*split_key(Some(r#""d\u00e9j\u00e0""#), &input),
-            "déjà".as_bytes()
-        );
-        assert_eq!(&*split_key(Some("12345"), &input), b"12345");
-        assert_eq!(&*split_key(None, &input), input.as_bytes());
+    fn a_split_routes_by_the_salted_id_or_else_the_salted_input_hash() {
+        let split = "50/50"
+            .parse::<underwrite_core::split::Split>()
+            .expect("split");
+        let (_dir, _config, live) = started(Some(ChallengerMode::Split(split.with_salt("s"))));
+        let arms = live.current();
+        let no_id = "ab".repeat(32);
+        // Buckets from Python's hashlib (salt "s"; the champion takes buckets 0-49):
+        // python3 -c 'import hashlib; print([(k,int.from_bytes(hashlib.sha256(b"s\0"+k.encode()).digest()[:8],"big")%100) for k in ["app-1","déjà vu","12","-3.5e2","ab"*32,"cd"*32]])'
+        // app-1 63, déjà vu 18, 12 94, -3.5e2 1, "ab"*32 40, "cd"*32 88.
+        for (id, input, arm) in [
+            (Some(r#""app-1""#), no_id.as_str(), Arm::Challenger),
+            (Some(r#""app\u002d1""#), no_id.as_str(), Arm::Challenger),
+            (
+                Some(r#""d\u00e9j\u00e0 vu""#),
+                no_id.as_str(),
+                Arm::Champion,
+            ),
+            (Some("12"), no_id.as_str(), Arm::Challenger),
+            (Some(r#""12""#), no_id.as_str(), Arm::Challenger),
+            (Some("-3.5e2"), no_id.as_str(), Arm::Champion),
+            (None, no_id.as_str(), Arm::Champion),
+            (None, &"cd".repeat(32), Arm::Challenger),
+        ] {
+            let route = arms.route(id, input);
+            assert_eq!(route.arm, arm, "{id:?} {input}");
+            let (challenger, _) = arms.challenger.as_ref().expect("challenger");
+            let answering = match arm {
+                Arm::Champion => &arms.champion,
+                Arm::Challenger => challenger,
+            };
+            assert!(std::ptr::eq(route.answering, &**answering), "{id:?}");
+            assert!(route.shadow.is_none());
+        }
     }
 
     #[tokio::test]
@@ -556,19 +539,5 @@ mod tests {
         let (_dir, _config, alone) = started(None);
         let made = decide(&alone.current(), body, request).expect("decided");
         assert!(made.shadow.is_none());
-    }
-
-    #[test]
-    fn split_buckets_are_stable_and_spread() {
-        assert_eq!(split_bucket(b"app-1"), split_bucket(b"app-1"));
-        let mut counts = [0u32; 100];
-        for i in 0..100_000 {
-            counts[usize::from(split_bucket(format!("app-{i}").as_bytes()))] += 1;
-        }
-        // Each bucket expects 1,000; 4 standard deviations is about 126.
-        assert!(
-            counts.iter().all(|&c| (870..=1130).contains(&c)),
-            "{counts:?}"
-        );
     }
 }

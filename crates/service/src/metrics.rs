@@ -16,7 +16,7 @@
 //! costs two read locks (the policy, its reason codes), map lookups by borrowed strings (no
 //! allocation, no clone of anything shared), an atomic increment per counter and one histogram
 //! observation: about 0.5 µs for a decision with nine reasons on one thread, 1 µs per call with
-//! two threads counting at once (`tests::measure_decided`, optimized build), against a budget of
+//! two threads counting at once (the `metrics` criterion bench in `benches/`), against a budget of
 //! 66 µs of CPU per decision at 30,000 decisions/s on two cores.
 //!
 //! Label values are bounded: outcomes, arms, problem kinds and routes are fixed sets; policy
@@ -482,8 +482,8 @@ pub async fn track(
 
 #[cfg(test)]
 mod tests {
-    //! The cost of [`Metrics::decided`] (an ignored micro-measure; run it with `--release
-    //! --ignored --nocapture`) and the exposition of one decision.
+    //! The exposition of one decision. (What [`Metrics::decided`] costs is the `metrics`
+    //! criterion bench in `benches/`.)
 
     use std::path::Path;
 
@@ -541,36 +541,5 @@ mod tests {
                 .any(|l| l == "underwrite_decision_duration_seconds_count 2"),
             "{text}"
         );
-    }
-
-    /// Prints the cost of one `decided` call on a warm cache (a decision with its reasons).
-    #[test]
-    #[ignore = "a measurement, not a check: run with --release --ignored --nocapture"]
-    fn measure_decided() {
-        let arms = starter_arms();
-        let made = a_decision(&arms);
-        let metrics = Metrics::new();
-        metrics.decided(&made);
-        let rounds = 2_000_000u32;
-        let started = Instant::now();
-        for _ in 0..rounds {
-            metrics.decided(std::hint::black_box(&made));
-        }
-        let per_call = started.elapsed() / rounds;
-        let reasons = made.response.decision.reasons.len();
-        println!("decided(): {per_call:?} per call ({reasons} reasons)");
-        let threads = 2;
-        let started = Instant::now();
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    for _ in 0..rounds / 2 {
-                        metrics.decided(std::hint::black_box(&made));
-                    }
-                });
-            }
-        });
-        let per_call = started.elapsed() / (rounds / 2);
-        println!("decided() on {threads} threads at once: {per_call:?} per call per thread");
     }
 }

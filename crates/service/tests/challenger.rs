@@ -10,21 +10,32 @@ use common::Running;
 use fixtures::{
     application, assert_decided_by, decide, fixture, policy, policy_status, reload, sha, Files,
 };
+use underwrite_core::split::Split;
 use underwrite_service::ChallengerMode;
 
-/// The documented split: the first eight bytes of SHA-256 of the id's value, big-endian,
-/// modulo 100; the champion takes the buckets below its percentage. Computed here from the
-/// documentation, not by the service.
-fn bucket(id: &str) -> u64 {
+/// The documented split: the first eight bytes of SHA-256(salt ‖ 0x00 ‖ the id's value),
+/// big-endian, modulo 100; the champion takes the buckets below its percentage. Computed here
+/// from the documentation, not by the service.
+fn bucket(salt: &str, id: &str) -> u64 {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(id.as_bytes());
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(salt.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(id.as_bytes());
+    let digest = hasher.finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_be_bytes(first) % 100
 }
 
-fn arm_for(id: &str, champion_percent: u64) -> &'static str {
-    if bucket(id) < champion_percent {
+/// The service's split in these tests: `champion_percent`, salt `salt`.
+fn split(champion_percent: u8, salt: &str) -> ChallengerMode {
+    let text = format!("{champion_percent}/{}", 100 - champion_percent);
+    ChallengerMode::Split(text.parse::<Split>().expect("split").with_salt(salt))
+}
+
+fn arm_for(salt: &str, id: &str, champion_percent: u64) -> &'static str {
+    if bucket(salt, id) < champion_percent {
         "champion"
     } else {
         "challenger"
@@ -64,10 +75,7 @@ async fn shadow_mode_answers_with_the_champion_and_shows_both_policies() {
 #[tokio::test]
 async fn a_90_10_split_sends_each_id_to_one_arm_by_its_hash_and_says_which() {
     let files = Files::new();
-    let split = ChallengerMode::Split {
-        champion_percent: 90,
-    };
-    let svc = Running::start(files.config(Some(split))).await;
+    let svc = Running::start(files.config(Some(split(90, "q3")))).await;
     let policies = [
         ("champion", policy(&fixture("champion-v1.yaml"))),
         ("challenger", policy(&fixture("challenger.yaml"))),
@@ -86,7 +94,7 @@ async fn a_90_10_split_sends_each_id_to_one_arm_by_its_hash_and_says_which() {
     for (i, (answer, body)) in answers.iter().zip(&lines).enumerate() {
         let decision = &answer["decision"];
         let id = format!("split-{i}");
-        let arm = arm_for(&id, 90);
+        let arm = arm_for("q3", &id, 90);
         assert_eq!(decision["arm"], arm, "{id}");
         let (_, policy) = policies
             .iter()
@@ -120,18 +128,15 @@ async fn a_90_10_split_sends_each_id_to_one_arm_by_its_hash_and_says_which() {
 #[tokio::test]
 async fn a_split_hashes_the_id_s_value_however_it_is_written() {
     let files = Files::new();
-    let split = ChallengerMode::Split {
-        champion_percent: 50,
-    };
-    let svc = Running::start(files.config(Some(split))).await;
+    let svc = Running::start(files.config(Some(split(50, "")))).await;
     // Ids whose documented bucket sends them to the challenger, and to the champion.
     let to_challenger = (0..)
         .map(|i| format!("app-{i}"))
-        .find(|id| arm_for(id, 50) == "challenger")
+        .find(|id| arm_for("", id, 50) == "challenger")
         .expect("an id");
     let to_champion = (0..)
         .map(|i| format!("app-{i}"))
-        .find(|id| arm_for(id, 50) == "champion")
+        .find(|id| arm_for("", id, 50) == "champion")
         .expect("an id");
     for (id, arm) in [(&to_challenger, "challenger"), (&to_champion, "champion")] {
         let escaped = id.replace('-', "\\u002d");
@@ -145,7 +150,7 @@ async fn a_split_hashes_the_id_s_value_however_it_is_written() {
     }
     // A number is hashed as written: 12 meets the arm of the text "12".
     let number = (0..)
-        .find(|n: &u32| arm_for(&n.to_string(), 50) == "challenger")
+        .find(|n: &u32| arm_for("", &n.to_string(), 50) == "challenger")
         .expect("a number");
     let body = format!(
         r#"{{"id": {number}, "signals": {{"status": "COMPLETED", "resultCode": "SUCCESS", "result": {{"events_overdue_day30": 0, "events_successful_repayment_day30": 3}}}}}}"#
@@ -157,7 +162,7 @@ async fn a_split_hashes_the_id_s_value_however_it_is_written() {
     // Without an id, the same body always meets the same arm (its input hash decides).
     let anonymous = r#"{"signals": {"status": "COMPLETED", "resultCode": "SUCCESS", "result": {"events_overdue_day30": 0, "events_successful_repayment_day30": 1}}}"#;
     let (_, first) = decide(&svc, anonymous).await;
-    let expected = arm_for(first["input_sha256"].as_str().expect("hash"), 50);
+    let expected = arm_for("", first["input_sha256"].as_str().expect("hash"), 50);
     assert_eq!(first["arm"], expected);
     for _ in 0..5 {
         let (_, again) = decide(&svc, anonymous).await;
@@ -169,10 +174,7 @@ async fn a_split_hashes_the_id_s_value_however_it_is_written() {
 #[tokio::test]
 async fn a_reload_that_changes_only_the_challenger_leaves_the_champion_as_it_was() {
     let files = Files::new();
-    let split = ChallengerMode::Split {
-        champion_percent: 90,
-    };
-    let svc = Running::start(files.config(Some(split))).await;
+    let svc = Running::start(files.config(Some(split(90, "")))).await;
     let before = policy_status(&svc).await;
     let challenger_v2 = String::from_utf8(fixture("challenger.yaml"))
         .expect("utf-8")
@@ -195,7 +197,7 @@ async fn a_reload_that_changes_only_the_challenger_leaves_the_champion_as_it_was
     // The challenger's applications are now answered by its new version.
     let id = (0..)
         .map(|i| format!("r-{i}"))
-        .find(|id| arm_for(id, 90) == "challenger")
+        .find(|id| arm_for("", id, 90) == "challenger")
         .expect("an id");
     let body = application(&id, 1, 1);
     let (code, answer) = decide(&svc, &body).await;

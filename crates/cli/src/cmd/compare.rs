@@ -16,8 +16,9 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use underwrite_analysis::report::{html, tables};
-use underwrite_analysis::{Compare, Direction, Split};
+use underwrite_analysis::{Compare, Direction};
 use underwrite_core::policy::Outcome;
+use underwrite_core::split::Split;
 
 use super::analysis::history::{self, Seen};
 use super::analysis::outputs::{self, OutputArgs, Rendered};
@@ -36,10 +37,12 @@ pub struct Args {
     #[arg(long)]
     pub challenger: PathBuf,
     /// Also report a live split, champion's share first (e.g. `90/10`), routing each
-    /// application by a stable hash of its id and `--salt`.
+    /// application by a stable hash of its id and `--salt`, as `underwrite serve --split`
+    /// routes it.
     #[arg(long, value_name = "A/B")]
     pub split: Option<Split>,
-    /// The salt of the split's hash (the same salt routes the same ids the same way).
+    /// The salt of the split's hash: the same salt as `serve --split-salt` routes the same ids
+    /// to the same arms.
     #[arg(long, default_value = "", requires = "split")]
     pub salt: String,
     /// Write the swapped applications here, one JSON line each:

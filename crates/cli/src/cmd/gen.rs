@@ -94,16 +94,17 @@ impl Sink {
     }
 }
 
-/// Lines `from..to`, each followed by a newline, in pieces generated in parallel.
-fn block(generator: &Generator, from: u64, to: u64) -> Vec<String> {
-    let pieces = (to - from).div_ceil(PIECE_LINES);
+/// Lines `from..=last`, each followed by a newline, in pieces generated in parallel. Inclusive,
+/// so a range can end at the last index, `u64::MAX`; every sum below stays at most `last`.
+fn block(generator: &Generator, from: u64, last: u64) -> Vec<String> {
+    let pieces = (last - from) / PIECE_LINES + 1;
     (0..pieces)
         .into_par_iter()
         .map(|p| {
             let start = from + p * PIECE_LINES;
-            let end = (start + PIECE_LINES).min(to);
-            let mut text = String::with_capacity(3200 * (end - start) as usize);
-            for index in start..end {
+            let end = start.saturating_add(PIECE_LINES - 1).min(last);
+            let mut text = String::with_capacity(3200 * (end - start + 1) as usize);
+            for index in start..=end {
                 generator.write_line(index, &mut text);
                 text.push('\n');
             }
@@ -112,15 +113,37 @@ fn block(generator: &Generator, from: u64, to: u64) -> Vec<String> {
         .collect()
 }
 
+/// The blocks of lines `start..start + count`, in order, each as its first and last index; an
+/// error when the last index would be past `u64::MAX`.
+fn blocks(start: u64, count: u64) -> Result<impl Iterator<Item = (u64, u64)>, CliError> {
+    let last = match count.checked_sub(1) {
+        None => None,
+        Some(more) => Some(start.checked_add(more).ok_or_else(|| {
+            CliError::bad_input(
+                "--start",
+                format!(
+                    "{count} lines from {start} go past the last index, {} (2^64 - 1)",
+                    u64::MAX
+                ),
+            )
+        })?),
+    };
+    let mut next = last.map(|last| (start, last));
+    Ok(std::iter::from_fn(move || {
+        let (from, last) = next?;
+        let to = from.saturating_add(BLOCK_LINES - 1).min(last);
+        next = to.checked_add(1).filter(|n| *n <= last).map(|n| (n, last));
+        Some((from, to))
+    }))
+}
+
 /// Run the subcommand.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let name = args
         .output
         .as_ref()
         .map_or_else(|| "<stdout>".to_owned(), |p| p.display().to_string());
-    let end = args.start.checked_add(args.count).ok_or_else(|| {
-        CliError::bad_input("--start", "start + count is past the last index (2^64 - 1)")
-    })?;
+    let blocks = blocks(args.start, args.count)?;
     let mut sink = Sink::open(args.output.as_deref())
         .map_err(|e| CliError::bad_input(&name, format!("cannot create: {e}")))?;
     let generator = Generator::new(args.seed).with_malformed_share(args.malformed_share);
@@ -135,14 +158,11 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             }
             sink.finish()
         });
-        let mut from = args.start;
-        while from < end {
-            let to = end.min(from + BLOCK_LINES);
+        for (from, last) in blocks {
             // A closed channel means the writer stopped on an error, which join reports.
-            if send.send(block(&generator, from, to)).is_err() {
+            if send.send(block(&generator, from, last)).is_err() {
                 break;
             }
-            from = to;
         }
         drop(send);
         writer.join()
@@ -155,5 +175,43 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
             crate::error::EXIT_INTERNAL,
             "the writer thread panicked",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(start: u64, count: u64) -> Vec<(u64, u64)> {
+        blocks(start, count)
+            .map(|blocks| blocks.collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn blocks_cover_the_lines_once_up_to_the_last_index() {
+        assert_eq!(all(0, 0), []);
+        assert_eq!(all(u64::MAX, 0), []);
+        assert_eq!(all(5, 1), [(5, 5)]);
+        assert_eq!(
+            all(10, 2 * BLOCK_LINES + 1),
+            [
+                (10, 9 + BLOCK_LINES),
+                (10 + BLOCK_LINES, 9 + 2 * BLOCK_LINES),
+                (10 + 2 * BLOCK_LINES, 10 + 2 * BLOCK_LINES)
+            ]
+        );
+        let max = u64::MAX;
+        assert_eq!(all(max, 1), [(max, max)]);
+        assert_eq!(all(max - 1, 2), [(max - 1, max)]);
+        assert_eq!(
+            all(max - BLOCK_LINES, BLOCK_LINES + 1),
+            [(max - BLOCK_LINES, max - 1), (max, max)]
+        );
+        assert!(blocks(max, 2).is_err());
+        assert!(blocks(2, max).is_err());
+        assert_eq!(blocks(1, max).unwrap().next(), Some((1, BLOCK_LINES)));
+        let mut whole = blocks(0, max).unwrap();
+        assert_eq!(whole.next(), Some((0, BLOCK_LINES - 1)));
     }
 }

@@ -19,9 +19,11 @@ pub async fn status(State(state): State<Arc<AppState>>) -> Response {
     let (challenger, mode, champion_percent) = match &arms.challenger {
         None => (None, None, None),
         Some((policy, ChallengerMode::Shadow)) => (Some(live(policy)), Some("shadow"), None),
-        Some((policy, ChallengerMode::Split { champion_percent })) => {
-            (Some(live(policy)), Some("split"), Some(*champion_percent))
-        }
+        Some((policy, ChallengerMode::Split(split))) => (
+            Some(live(policy)),
+            Some("split"),
+            Some(split.champion_percent()),
+        ),
     };
     let status = PolicyStatus {
         champion: live(&arms.champion),

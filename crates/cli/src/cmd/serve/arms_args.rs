@@ -1,15 +1,18 @@
 //! Champion/challenger and reload flags: `--challenger FILE` with `--shadow` or
-//! `--split CHAMPION/CHALLENGER`, and `--watch`.
+//! `--split CHAMPION/CHALLENGER` (and `--split-salt S`), and `--watch`.
+//!
+//! The split is [`underwrite_core::split::Split`], the one `underwrite compare --split` reads and
+//! routes with, so `serve --split 90/10 --split-salt S` and `compare --split 90/10 --salt S`
+//! send every id to the same arm.
 //!
 //! Which flags go together is clap's to check (it names both flags in its message and exits
 //! with the usage status 2): `--shadow` and `--split` exclude each other, each needs
 //! `--challenger`, and `--challenger` needs one of them. A challenger without a mode is refused
 //! rather than given a default, because the modes differ in what clients receive.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
+use underwrite_core::split::Split;
 use underwrite_service::{Challenger, ChallengerMode, Config};
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
@@ -35,6 +38,12 @@ pub struct ArmsArgs {
     /// percentages summing to 100, e.g. 90/10. The answer says which arm decided.
     #[arg(long, value_name = "CHAMPION/CHALLENGER")]
     pub split: Option<Split>,
+    /// The salt of the split's hash (empty unless given). `compare --split` with the same
+    /// `--salt` routes the same ids to the same arms; a new salt reshuffles them.
+    // `conflicts_with` as well: clap lets a requirement go unmet when the required flag
+    // conflicts with one given, and `--split` conflicts with `--shadow`.
+    #[arg(long, value_name = "S", requires = "split", conflicts_with = "shadow")]
+    pub split_salt: Option<String>,
     /// Reload the policies when their files change (besides SIGHUP and
     /// POST /v1/admin/reload).
     #[arg(long)]
@@ -45,7 +54,7 @@ impl ArmsArgs {
     /// Set these options in `config`.
     pub fn apply(&self, config: &mut Config) -> Result<(), CliError> {
         config.watch = self.watch;
-        config.challenger = match (&self.challenger, self.shadow, self.split) {
+        config.challenger = match (&self.challenger, self.shadow, &self.split) {
             (None, false, None) => None,
             (Some(policy), true, None) => Some(Challenger {
                 policy: policy.clone(),
@@ -53,9 +62,11 @@ impl ArmsArgs {
             }),
             (Some(policy), false, Some(split)) => Some(Challenger {
                 policy: policy.clone(),
-                mode: ChallengerMode::Split {
-                    champion_percent: split.champion,
-                },
+                mode: ChallengerMode::Split(
+                    split
+                        .clone()
+                        .with_salt(self.split_salt.clone().unwrap_or_default()),
+                ),
             }),
             // Unreachable through clap's checks; kept so `apply` never builds a half config.
             _ => {
@@ -67,79 +78,6 @@ impl ArmsArgs {
             }
         };
         Ok(())
-    }
-}
-
-/// A `--split`: the champion's and the challenger's percentages, summing to 100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Split {
-    /// The champion's share of applications.
-    pub champion: u8,
-    /// The challenger's share.
-    pub challenger: u8,
-}
-
-/// Why a `--split` value was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SplitError {
-    /// Not two whole numbers from 0 to 100 around a `/`.
-    Shape,
-    /// The two do not sum to 100.
-    Sum {
-        /// The champion's percentage.
-        champion: u8,
-        /// The challenger's percentage.
-        challenger: u8,
-    },
-}
-
-impl fmt::Display for SplitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SplitError::Shape => f.write_str(
-                "expected CHAMPION/CHALLENGER percentages, whole numbers from 0 to 100, such as \
-                 90/10",
-            ),
-            SplitError::Sum {
-                champion,
-                challenger,
-            } => write!(
-                f,
-                "the percentages must sum to 100, and {champion}/{challenger} sums to {}",
-                u16::from(*champion) + u16::from(*challenger)
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SplitError {}
-
-impl FromStr for Split {
-    type Err = SplitError;
-
-    fn from_str(text: &str) -> Result<Split, SplitError> {
-        let (champion, challenger) = text.split_once('/').ok_or(SplitError::Shape)?;
-        let percent = |part: &str| {
-            let part = part.trim();
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(SplitError::Shape);
-            }
-            match part.parse::<u8>() {
-                Ok(percent) if percent <= 100 => Ok(percent),
-                _ => Err(SplitError::Shape),
-            }
-        };
-        let (champion, challenger) = (percent(champion)?, percent(challenger)?);
-        if u16::from(champion) + u16::from(challenger) != 100 {
-            return Err(SplitError::Sum {
-                champion,
-                challenger,
-            });
-        }
-        Ok(Split {
-            champion,
-            challenger,
-        })
     }
 }
 
@@ -174,20 +112,28 @@ mod tests {
         assert_eq!(challenger.policy, PathBuf::from("c.yaml"));
         assert_eq!(challenger.mode, ChallengerMode::Shadow);
         assert!(config.watch);
+        let split = |text: &str, salt: &str| {
+            ChallengerMode::Split(text.parse::<Split>().expect("split").with_salt(salt))
+        };
         let config = parse(&["--challenger", "c.yaml", "--split", "90/10"]).expect("split");
         assert_eq!(
             config.challenger.expect("a challenger").mode,
-            ChallengerMode::Split {
-                champion_percent: 90
-            }
+            split("90/10", ""),
+            "the salt is empty unless given"
         );
-        for (text, champion) in [("100/0", 100), ("0/100", 0), (" 75 / 25 ", 75)] {
-            assert_eq!(
-                text.parse::<Split>().map(|s| s.champion),
-                Ok(champion),
-                "{text}"
-            );
-        }
+        let config = parse(&[
+            "--challenger",
+            "c.yaml",
+            "--split",
+            " 75 / 25 ",
+            "--split-salt",
+            "q3",
+        ])
+        .expect("split");
+        assert_eq!(
+            config.challenger.expect("a challenger").mode,
+            split("75/25", "q3")
+        );
     }
 
     #[test]
@@ -211,6 +157,16 @@ mod tests {
         assert!(shadow_alone.contains("--challenger"), "{shadow_alone}");
         let split_alone = refused(&["--split", "90/10"], ErrorKind::MissingRequiredArgument);
         assert!(split_alone.contains("--challenger"), "{split_alone}");
+        let salt_alone = refused(&["--split-salt", "q3"], ErrorKind::MissingRequiredArgument);
+        assert!(salt_alone.contains("--split <"), "{salt_alone}");
+        let salt_shadow = refused(
+            &["--challenger", "c.yaml", "--shadow", "--split-salt", "q3"],
+            ErrorKind::ArgumentConflict,
+        );
+        assert!(
+            salt_shadow.contains("--split-salt") && salt_shadow.contains("--shadow"),
+            "{salt_shadow}"
+        );
         let no_mode = refused(
             &["--challenger", "c.yaml"],
             ErrorKind::MissingRequiredArgument,
@@ -227,35 +183,5 @@ mod tests {
             sum.contains("--split") && sum.contains("90/20 sums to 110"),
             "{sum}"
         );
-    }
-
-    #[test]
-    fn a_split_is_two_whole_percentages_summing_to_100() {
-        for bad in [
-            "90", "90/", "/10", "90/10/0", "9o/10", "-10/110", "90.5/9.5", "",
-        ] {
-            assert_eq!(bad.parse::<Split>(), Err(SplitError::Shape), "{bad:?}");
-        }
-        assert_eq!(
-            "60/30".parse::<Split>(),
-            Err(SplitError::Sum {
-                champion: 60,
-                challenger: 30
-            })
-        );
-        assert_eq!(
-            "100/100".parse::<Split>(),
-            Err(SplitError::Sum {
-                champion: 100,
-                challenger: 100
-            })
-        );
-        for not_percent in ["101/0", "255/1", "99999/1"] {
-            assert_eq!(
-                not_percent.parse::<Split>(),
-                Err(SplitError::Shape),
-                "{not_percent}"
-            );
-        }
     }
 }
