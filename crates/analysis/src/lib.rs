@@ -31,6 +31,7 @@ pub mod report;
 mod scores;
 mod split;
 pub mod stats;
+mod swap;
 mod tally;
 pub(crate) mod values;
 
@@ -42,3 +43,4 @@ pub use observe::{Observation, Observer, Seen};
 pub use reference::{is_saved_report, Reference, ReferenceError, MAX_REFERENCE_BYTES};
 pub use scores::MAX_CELLS as MAX_SCORE_CELLS;
 pub use split::{Arm, Split, SplitError};
+pub use swap::SwapMatrix;
