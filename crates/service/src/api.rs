@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use underwrite_core::policy::Decision;
 
-use crate::live::Arm;
+use underwrite_log::Arm;
 
 /// The body of `POST /v1/decisions`, and one line of `POST /v1/decisions/batch`: the same
 /// application `underwrite batch` reads.
@@ -192,92 +192,8 @@ pub struct ConsentDoc {
     pub consented_with: Option<String>,
 }
 
-/// How a fetch of signals ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FetchOutcomeKind {
-    /// The provider completed the request with signals.
-    Completed,
-    /// The provider completed the request: no data for this phone (a thin file).
-    NoData,
-    /// No signals could be had; the policy's `signals_unavailable` fallback decided.
-    Unavailable,
-    /// The provider refused the request (HTTP 4xx); the fallback decided.
-    Rejected,
-}
-
-/// Why signals could not be had: a stable name for dashboards and alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CauseKind {
-    /// The provider answered `SYSTEM_ERROR` or `SERVICE_UNAVAILABLE` to every attempt.
-    Provider,
-    /// HTTP 408, 429, 500 or 503 to every attempt.
-    Status,
-    /// No connection could be made.
-    Connect,
-    /// A POST got no answer; not sent again (it may have been billed).
-    NoAnswer,
-    /// An answer that is not a signals payload (HTML, malformed JSON, a gateway's 502 / 504,
-    /// status `ERROR`, over the size cap).
-    BadAnswer,
-    /// The deadline passed.
-    Deadline,
-    /// The provider refused our credentials (HTTP 401 / 403): a configuration problem.
-    RejectedAuth,
-    /// The provider refused the request (another 4xx).
-    RejectedRequest,
-    /// The provider's payload failed the core's checks.
-    RefusedPayload,
-}
-
-impl CauseKind {
-    /// The snake_case name (as in JSON and the metrics' `cause` label).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CauseKind::Provider => "provider",
-            CauseKind::Status => "status",
-            CauseKind::Connect => "connect",
-            CauseKind::NoAnswer => "no_answer",
-            CauseKind::BadAnswer => "bad_answer",
-            CauseKind::Deadline => "deadline",
-            CauseKind::RejectedAuth => "rejected_auth",
-            CauseKind::RejectedRequest => "rejected_request",
-            CauseKind::RefusedPayload => "refused_payload",
-        }
-    }
-}
-
-/// How the signals were fetched for an application: in its answer and its log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct SignalsFetched {
-    /// How the fetch ended.
-    pub outcome: FetchOutcomeKind,
-    /// The provider's id of the signal request (`data.id`), once it gave one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signal_id: Option<String>,
-    /// The provider's `requestId` of its last answer, for its support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// Why the signals were not had, when they were not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
-    /// A stable name for the cause.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause_kind: Option<CauseKind>,
-    /// `true` when no usable payload came and the decision rests on a payload underwrite wrote
-    /// (`resultCode` `SERVICE_UNAVAILABLE`, the cause as `resultMessage`), so the policy's
-    /// `signals_unavailable` fallback decided.
-    pub synthesized: bool,
-    /// POSTs tried, those that could not connect included.
-    pub attempts: u32,
-    /// POSTs that reached the provider, or may have (each one billable).
-    pub posts: u32,
-    /// Polls of a `PROCESSING` request.
-    pub polls: u32,
-    /// Time spent fetching, in milliseconds.
-    pub elapsed_ms: u64,
-}
+/// The log's types the answers share: defined with the log line they are part of.
+pub use underwrite_log::{CauseKind, FetchOutcomeKind, SignalsFetched};
 
 /// `POST /v1/applications`' answer: the decision as `POST /v1/decisions` gives it, and how the
 /// signals were fetched.

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use underwrite_core::application::is_blank_line;
+use underwrite_log::Lines;
 
 use crate::api::{BatchLine, LineError};
 use crate::app::AppState;
@@ -48,6 +49,7 @@ async fn one_inner(
     let request = DecideRequest {
         trace: query.trace,
         log: state.log.as_ref().map(|_| &state.masking),
+        signals_fetch: None,
     };
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         Problem::malformed(format!(
@@ -117,18 +119,15 @@ async fn batch_inner(
 }
 
 /// Decide every line of a batch body (blocking: runs on a blocking thread).
-fn decide_lines(
-    state: &AppState,
-    query: DecideQuery,
-    bytes: &[u8],
-) -> (Vec<BatchLine>, Vec<crate::decision_log::Record>) {
+fn decide_lines(state: &AppState, query: DecideQuery, bytes: &[u8]) -> (Vec<BatchLine>, Lines) {
     let arms = state.live.current();
     let request = DecideRequest {
         trace: query.trace,
         log: state.log.as_ref().map(|_| &state.masking),
+        signals_fetch: None,
     };
     let mut lines = Vec::new();
-    let mut records = Vec::new();
+    let mut records = Lines::new();
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
         let number = index + 1;
@@ -170,7 +169,9 @@ fn decide_lines(
         });
         match outcome {
             Ok(mut made) => {
-                records.extend(made.record.take());
+                if let Some(line) = made.record.take() {
+                    records.append(line);
+                }
                 state.metrics.decided(&made);
                 lines.push(decided(number, made));
             }

@@ -1,4 +1,5 @@
-//! The decision log: append-only JSON Lines, one [`Record`] per decision, in segment files.
+//! The decision log as the service holds it: [`DecisionLog`] (a handle to the writer thread),
+//! its configuration and its errors.
 //!
 //! # Durability
 //!
@@ -17,34 +18,21 @@
 //!
 //! Each process start opens a new segment (never appending after a tail a crash may have torn),
 //! and a segment is closed for a new one when a line would take it past
-//! [`LogConfig::max_file_bytes`]; a line is never split across segments. See `segment` for
-//! the names, which sort by time.
-//!
-//! # Reading
-//!
-//! [`read`] reads segments back in order for `underwrite replay` and tests: a last line without
-//! its newline is a torn line, reported and skipped; any other bad line is a typed error naming
-//! its file and line. [`replay`] decides logged records again and compares.
-
-pub mod read;
-mod record;
-pub mod replay;
-mod segment;
-mod writer;
+//! [`LogConfig::max_file_bytes`]; a line is never split across segments. Segments and the
+//! directory are private to the service's user (see [`LogAccess`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-pub use record::{Record, ShadowDecision, LOG_FORMAT_VERSION};
-pub use segment::{is_segment_name, list as list_segments};
-
-use writer::{Msg, Writer};
+use crate::access::{prepare_dir, LogAccess, ModeChange};
+use crate::line::Lines;
+use crate::mask::PhoneMasking;
+use crate::writer::{Msg, Writer};
 
 /// The default size at which a segment is closed for a new one: 256 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
@@ -59,8 +47,11 @@ pub const DEFAULT_GROUP_WINDOW: Duration = Duration::from_micros(500);
 pub struct LogConfig {
     /// The directory of segment files (created if needed).
     pub dir: PathBuf,
-    /// How the applicant's phone is masked.
-    pub masking: crate::mask::PhoneMasking,
+    /// Who may read the directory and its segments.
+    pub access: LogAccess,
+    /// How the applicant's phone is masked in the lines written (by the encoder, on the
+    /// request's side: see [`Lines::push`]).
+    pub masking: PhoneMasking,
     /// When a line counts as logged.
     pub sync: SyncPolicy,
     /// A segment is closed for a new one before a line would take it past this size.
@@ -71,12 +62,13 @@ pub struct LogConfig {
 }
 
 impl LogConfig {
-    /// A log in `dir` with the defaults: phone removed, [`SyncPolicy::Batch`],
-    /// [`DEFAULT_MAX_FILE_BYTES`], [`DEFAULT_GROUP_WINDOW`].
+    /// A log in `dir` with the defaults: owner-only access, phone removed,
+    /// [`SyncPolicy::Batch`], [`DEFAULT_MAX_FILE_BYTES`], [`DEFAULT_GROUP_WINDOW`].
     pub fn new(dir: impl Into<PathBuf>) -> LogConfig {
         LogConfig {
             dir: dir.into(),
-            masking: crate::mask::PhoneMasking::default(),
+            access: LogAccess::default(),
+            masking: PhoneMasking::default(),
             sync: SyncPolicy::default(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             group_window: DEFAULT_GROUP_WINDOW,
@@ -99,7 +91,8 @@ pub enum SyncPolicy {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum LogError {
-    /// The directory or a new segment could not be created.
+    /// The directory or a new segment could not be created, or the directory's permissions
+    /// could not be tightened.
     #[error("decision log {path}: cannot create: {source}")]
     Open {
         /// The directory.
@@ -123,35 +116,27 @@ pub enum LogError {
         /// Why.
         source: Arc<std::io::Error>,
     },
-    /// A record could not be serialized (a bug).
-    #[error("decision log: cannot encode decision {decision_id}: {message}")]
-    Encode {
-        /// The record's decision id.
-        decision_id: String,
-        /// serde_json's message.
-        message: String,
-    },
     /// The log is closed (the service is stopping) or its writer has stopped.
     #[error("decision log: closed")]
     Closed,
 }
 
 impl LogError {
-    fn open(path: &Path, source: std::io::Error) -> LogError {
+    pub(crate) fn open(path: &Path, source: std::io::Error) -> LogError {
         LogError::Open {
             path: path.display().to_string(),
             source: Arc::new(source),
         }
     }
 
-    fn write(path: &Path, source: std::io::Error) -> LogError {
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> LogError {
         LogError::Write {
             path: path.display().to_string(),
             source: Arc::new(source),
         }
     }
 
-    fn sync(path: &Path, source: std::io::Error) -> LogError {
+    pub(crate) fn sync(path: &Path, source: std::io::Error) -> LogError {
         LogError::Sync {
             path: path.display().to_string(),
             source: Arc::new(source),
@@ -181,14 +166,14 @@ pub struct LogStats {
 
 /// The writer's counters, shared with the handles.
 #[derive(Debug, Default)]
-struct Counters {
-    appends: AtomicU64,
-    records: AtomicU64,
-    groups: AtomicU64,
-    syncs: AtomicU64,
-    bytes: AtomicU64,
-    segments: AtomicU64,
-    failures: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) appends: AtomicU64,
+    pub(crate) records: AtomicU64,
+    pub(crate) groups: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+    pub(crate) bytes: AtomicU64,
+    pub(crate) segments: AtomicU64,
+    pub(crate) failures: AtomicU64,
 }
 
 /// An open decision log: a handle to its writer thread. Clones share the writer.
@@ -201,17 +186,21 @@ pub struct DecisionLog {
 struct Shared {
     tx: Sender<Msg>,
     counters: Arc<Counters>,
-    thread: Mutex<Option<JoinHandle<()>>>,
     dir: PathBuf,
     first_segment: Option<PathBuf>,
+    tightened: Option<ModeChange>,
 }
 
 impl DecisionLog {
-    /// Create `config.dir` if needed, open a new segment in it and start the writer thread.
+    /// Create `config.dir` if needed (or tighten its permissions to `config.access`'s), open a
+    /// new segment in it and start the writer thread.
     pub fn open(config: &LogConfig) -> Result<DecisionLog, LogError> {
+        let tightened =
+            prepare_dir(&config.dir, config.access).map_err(|e| LogError::open(&config.dir, e))?;
         let counters = Arc::new(Counters::default());
         let writer = Writer::open(
             &config.dir,
+            config.access,
             config.sync,
             config.max_file_bytes,
             config.group_window,
@@ -219,7 +208,8 @@ impl DecisionLog {
         )?;
         let first_segment = writer.current_path().map(Path::to_path_buf);
         let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
+        // Detached: it stops by itself once closed or once every handle is gone.
+        std::thread::Builder::new()
             .name("decision-log".to_owned())
             .spawn(move || writer.run(rx))
             .map_err(|e| LogError::open(&config.dir, e))?;
@@ -227,9 +217,9 @@ impl DecisionLog {
             shared: Arc::new(Shared {
                 tx,
                 counters,
-                thread: Mutex::new(Some(thread)),
                 dir: config.dir.clone(),
                 first_segment,
+                tightened,
             }),
         })
     }
@@ -239,55 +229,39 @@ impl DecisionLog {
         &self.shared.dir
     }
 
+    /// The directory's permissions, when opening had to tighten them.
+    pub fn tightened(&self) -> Option<ModeChange> {
+        self.shared.tightened
+    }
+
     /// The segment this process opened first.
     pub fn first_segment(&self) -> Option<&Path> {
         self.shared.first_segment.as_deref()
     }
 
-    /// Append records; resolves once they are written and, under [`SyncPolicy::Batch`],
-    /// synced. On an error none of them counts as logged (though some may be in the file).
-    pub async fn append(&self, records: Vec<Record>) -> Result<(), LogError> {
-        if records.is_empty() {
+    /// Append lines; resolves once they are written and, under [`SyncPolicy::Batch`], synced.
+    /// On an error none of them counts as logged (though some may be in the file).
+    pub async fn append(&self, lines: Lines) -> Result<(), LogError> {
+        if lines.is_empty() {
             return Ok(());
         }
         let (done, written) = oneshot::channel();
         self.shared
             .tx
-            .send(Msg::Append { records, done })
+            .send(Msg::Append { lines, done })
             .map_err(|_| LogError::Closed)?;
         written.await.map_err(|_| LogError::Closed)?
     }
 
-    /// Write what is queued, sync, close the segment and stop the writer. Appends after this
-    /// fail with [`LogError::Closed`]. Closing twice is harmless.
-    pub async fn close(&self) {
+    /// Write what is queued, sync, close the segment and stop the writer; the final sync's
+    /// error, if any. When this resolves the segment files are complete. Appends after this
+    /// fail with [`LogError::Closed`]; closing twice is harmless.
+    pub async fn close(&self) -> Result<(), LogError> {
         let (done, closed) = oneshot::channel();
-        if self.shared.tx.send(Msg::Close { done }).is_ok() {
-            if let Ok(Err(e)) = closed.await {
-                tracing::error!(error = %e, "decision log: the final sync failed");
-            }
+        if self.shared.tx.send(Msg::Close { done }).is_err() {
+            return Ok(());
         }
-        let thread = self
-            .shared
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(thread) = thread {
-            // The thread has answered the close and is returning: joining is quick.
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
-            let s = self.stats();
-            tracing::info!(
-                records = s.records,
-                appends = s.appends,
-                groups = s.groups,
-                syncs = s.syncs,
-                bytes = s.bytes,
-                segments = s.segments,
-                failures = s.failures,
-                "decision log closed"
-            );
-        }
+        closed.await.unwrap_or(Ok(()))
     }
 
     /// What the writer has done so far.
