@@ -22,53 +22,15 @@
 //! No payload the signals reader accepts has any of these shapes, and the signals reader never
 //! reads `requestMeta`, so masking never changes a decision.
 //!
-//! The parse is iterative (a bit per level of nesting, no recursion), so nesting of any depth
-//! costs no stack; the three masked levels are the only ones handled by their own code.
+//! The scan (`scan`) checks the grammar and copies lazily, so a compact payload costs a few
+//! copies, and it follows nesting without recursion; this module walks the three levels where
+//! the phone can be and decides what of them is written.
 
-use std::fmt;
+mod scan;
 
 use crate::mask::{write_hashed, PhoneMasking};
-
-/// Why a payload could not be written: it is not JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the signals payload is not JSON: {kind} at byte {offset}")]
-pub struct PayloadError {
-    /// Where, in bytes from the payload's start.
-    pub offset: usize,
-    /// What was wrong there.
-    pub kind: PayloadErrorKind,
-}
-
-/// What made a payload not JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PayloadErrorKind {
-    /// The text ended inside a value.
-    UnexpectedEnd,
-    /// A byte that cannot start or continue a value here.
-    UnexpectedByte,
-    /// A raw control character inside a string.
-    ControlCharacter,
-    /// A `\` escape that JSON does not have.
-    BadEscape,
-    /// A number that does not follow JSON's grammar.
-    BadNumber,
-    /// Something after the value.
-    TrailingBytes,
-}
-
-impl fmt::Display for PayloadErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PayloadErrorKind::UnexpectedEnd => "unexpected end",
-            PayloadErrorKind::UnexpectedByte => "unexpected character",
-            PayloadErrorKind::ControlCharacter => "control character in a string",
-            PayloadErrorKind::BadEscape => "invalid escape",
-            PayloadErrorKind::BadNumber => "invalid number",
-            PayloadErrorKind::TrailingBytes => "trailing characters",
-        })
-    }
-}
+use scan::{decode, Scanner, Str};
+pub use scan::{PayloadError, PayloadErrorKind};
 
 /// Append `payload` to `out`, compact, with the phone masked. On an error `out` is as it was.
 pub(crate) fn write(
@@ -77,33 +39,12 @@ pub(crate) fn write(
     masking: &PhoneMasking,
 ) -> Result<(), PayloadError> {
     let mark = out.len();
-    let mut reader = Reader {
-        src: payload.as_bytes(),
-        pos: 0,
-        nesting: Nesting::default(),
-    };
-    let result = reader.payload(out, masking);
+    let result = write_payload(&mut Scanner::new(payload), out, masking);
     if result.is_err() {
         out.truncate(mark);
     }
     result
 }
-
-/// Bytes a string's scan stops at: the quote, a backslash, control characters, and the first
-/// bytes of U+0085 (`C2 85`) and U+2028 / U+2029 (`E2 80 A8`, `E2 80 A9`).
-static STOP: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table[0xC2] = true;
-    table[0xE2] = true;
-    table
-};
 
 /// Where the masker is: each level says what its keys mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,517 +69,173 @@ enum Action {
     Hash,
 }
 
-/// The kinds of the open containers, innermost last: a bit per level (set: object), the first
-/// 64 levels without allocating.
-#[derive(Debug, Default)]
-struct Nesting {
-    low: u64,
-    high: Vec<bool>,
-    depth: usize,
+fn write_payload(
+    scan: &mut Scanner<'_>,
+    out: &mut Vec<u8>,
+    masking: &PhoneMasking,
+) -> Result<(), PayloadError> {
+    scan.ws(out);
+    let salt = match masking {
+        PhoneMasking::Keep => None,
+        PhoneMasking::Remove => Some(None),
+        PhoneMasking::Hash { salt } => Some(Some(salt.as_slice())),
+    };
+    match salt {
+        None => {
+            scan.value(out)?;
+            scan.flush(out);
+        }
+        Some(salt) if scan.peek() == Some(b'{') => masked(scan, out, Level::Top, salt)?,
+        Some(_) => {
+            // Not an object: nowhere a phone could be read from. Checked, not written.
+            let mark = out.len();
+            scan.value(out)?;
+            scan.skip();
+            out.truncate(mark);
+            out.extend_from_slice(b"null");
+        }
+    }
+    scan.ws(out);
+    if !scan.at_end() {
+        return Err(scan.error(PayloadErrorKind::TrailingBytes));
+    }
+    Ok(())
 }
 
-impl Nesting {
-    fn push(&mut self, object: bool) {
-        if self.depth < 64 {
-            let bit = 1u64 << self.depth;
-            if object {
-                self.low |= bit;
+/// An object at a masked level (the scan at its `{`, everything before it written); `salt` is
+/// `None` to remove the phone. Its entries are written one by one, so that any can be left out.
+fn masked(
+    scan: &mut Scanner<'_>,
+    out: &mut Vec<u8>,
+    level: Level,
+    salt: Option<&[u8]>,
+) -> Result<(), PayloadError> {
+    scan.bump();
+    scan.flush(out);
+    scan.ws(out);
+    if scan.peek() == Some(b'}') {
+        scan.bump();
+        scan.flush(out);
+        return Ok(());
+    }
+    let mut first = true;
+    loop {
+        scan.ws(out);
+        let entry = out.len();
+        if !first {
+            out.push(b',');
+        }
+        let key = scan.key(out)?;
+        scan.flush(out);
+        let kept = match action(scan, level, key, salt) {
+            Action::Copy => {
+                scan.value(out)?;
+                scan.flush(out);
+                true
+            }
+            Action::Descend(inner) => {
+                masked(scan, out, inner, salt)?;
+                true
+            }
+            Action::Drop => {
+                scan.value(out)?;
+                scan.skip();
+                out.truncate(entry);
+                false
+            }
+            Action::Hash => hash_phone(scan, out, entry, salt.unwrap_or_default())?,
+        };
+        first &= !kept;
+        scan.ws(out);
+        match scan.peek() {
+            Some(b',') => {
+                // Written before the next entry kept, if one is.
+                scan.bump();
+                scan.skip();
+            }
+            Some(b'}') => {
+                scan.bump();
+                scan.flush(out);
+                return Ok(());
+            }
+            _ => return Err(scan.unexpected()),
+        }
+    }
+}
+
+/// What to do with the value of `key` at `level` (the scan is at the value).
+fn action(scan: &Scanner<'_>, level: Level, key: Str, salt: Option<&[u8]>) -> Action {
+    let inner = match level {
+        Level::Top if key_is(scan, key, "requestMeta") => Level::Meta,
+        Level::Top if key_is(scan, key, "data") => Level::Data,
+        Level::Data if key_is(scan, key, "requestMeta") => Level::Meta,
+        Level::Meta if key_is(scan, key, "phone") => {
+            return if salt.is_some() {
+                Action::Hash
             } else {
-                self.low &= !bit;
-            }
-        } else {
-            self.high.push(object);
-        }
-        self.depth += 1;
-    }
-
-    /// Whether the innermost open container is an object; `None` when none is open.
-    fn top(&self) -> Option<bool> {
-        let depth = self.depth.checked_sub(1)?;
-        if depth < 64 {
-            Some(self.low >> depth & 1 == 1)
-        } else {
-            self.high.last().copied()
-        }
-    }
-
-    fn pop(&mut self) {
-        if self.depth > 64 {
-            self.high.pop();
-        }
-        self.depth = self.depth.saturating_sub(1);
-    }
-}
-
-/// A string read: its text between the quotes, and whether it has escapes.
-#[derive(Debug, Clone, Copy)]
-struct Str {
-    start: usize,
-    end: usize,
-    escaped: bool,
-}
-
-struct Reader<'a> {
-    src: &'a [u8],
-    pos: usize,
-    nesting: Nesting,
-}
-
-impl<'a> Reader<'a> {
-    fn payload(&mut self, out: &mut Vec<u8>, masking: &PhoneMasking) -> Result<(), PayloadError> {
-        self.ws();
-        let salt = match masking {
-            PhoneMasking::Keep => None,
-            PhoneMasking::Remove => Some(None),
-            PhoneMasking::Hash { salt } => Some(Some(salt.as_slice())),
-        };
-        match salt {
-            None => self.value(out)?,
-            Some(salt) if self.peek() == Some(b'{') => self.masked(out, Level::Top, salt)?,
-            Some(_) => {
-                // Not an object: nowhere a phone could be read from. Checked, not written.
-                let mark = out.len();
-                self.value(out)?;
-                out.truncate(mark);
-                out.extend_from_slice(b"null");
-            }
-        }
-        self.ws();
-        if self.pos < self.src.len() {
-            return Err(self.error(PayloadErrorKind::TrailingBytes));
-        }
-        Ok(())
-    }
-
-    /// An object at a masked level (at its `{`); `salt` is `None` to remove the phone.
-    fn masked(
-        &mut self,
-        out: &mut Vec<u8>,
-        level: Level,
-        salt: Option<&[u8]>,
-    ) -> Result<(), PayloadError> {
-        self.pos += 1;
-        out.push(b'{');
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            out.push(b'}');
-            return Ok(());
-        }
-        let mut first = true;
-        loop {
-            self.ws();
-            let entry = out.len();
-            if !first {
-                out.push(b',');
-            }
-            let key = self.key(out)?;
-            self.ws();
-            let action = self.action(level, key, salt);
-            let kept = match action {
-                Action::Copy => {
-                    self.value(out)?;
-                    true
-                }
-                Action::Descend(inner) => {
-                    self.masked(out, inner, salt)?;
-                    true
-                }
-                Action::Drop => {
-                    self.value(out)?;
-                    out.truncate(entry);
-                    false
-                }
-                Action::Hash => self.hash_phone(out, entry, salt.unwrap_or_default())?,
+                Action::Drop
             };
-            first &= !kept;
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    out.push(b'}');
-                    return Ok(());
-                }
-                Some(_) => return Err(self.error(PayloadErrorKind::UnexpectedByte)),
-                None => return Err(self.error(PayloadErrorKind::UnexpectedEnd)),
-            }
         }
+        Level::Top | Level::Data | Level::Meta => return Action::Copy,
+    };
+    if scan.peek() == Some(b'{') {
+        Action::Descend(inner)
+    } else {
+        Action::Drop
     }
+}
 
-    /// What to do with the value of `key` at `level` (the reader is at the value).
-    fn action(&self, level: Level, key: Str, salt: Option<&[u8]>) -> Action {
-        let object = self.peek() == Some(b'{');
-        let inner = match level {
-            Level::Top if self.key_is(key, "requestMeta") => Level::Meta,
-            Level::Top if self.key_is(key, "data") => Level::Data,
-            Level::Data if self.key_is(key, "requestMeta") => Level::Meta,
-            Level::Meta if self.key_is(key, "phone") => {
-                return if salt.is_some() {
-                    Action::Hash
-                } else {
-                    Action::Drop
-                };
-            }
-            Level::Top | Level::Data | Level::Meta => return Action::Copy,
-        };
-        if object {
-            Action::Descend(inner)
-        } else {
-            Action::Drop
+/// The phone's value, written as its keyed hash when it is a string or a number; else dropped
+/// with its key (written from `entry` on). Whether the entry was kept.
+fn hash_phone(
+    scan: &mut Scanner<'_>,
+    out: &mut Vec<u8>,
+    entry: usize,
+    salt: &[u8],
+) -> Result<bool, PayloadError> {
+    let start = scan.pos();
+    let mark = out.len();
+    let text = match scan.peek() {
+        Some(b'"') => {
+            let s = scan.string(out)?;
+            let mut text = Vec::new();
+            decode(scan.text(s.start, s.end), &mut text).then_some(text)
         }
-    }
-
-    /// The phone's value, written as its keyed hash when it is a string or a number; else
-    /// dropped with its key (written from `entry` on). Whether the entry was kept.
-    fn hash_phone(
-        &mut self,
-        out: &mut Vec<u8>,
-        entry: usize,
-        salt: &[u8],
-    ) -> Result<bool, PayloadError> {
-        let start = self.pos;
-        let mark = out.len();
-        match self.peek() {
-            Some(b'"') => {
-                let s = self.string(out)?;
-                out.truncate(mark);
-                let mut text = Vec::new();
-                let raw = self.src.get(s.start..s.end).unwrap_or_default();
-                if decode(raw, &mut text) {
-                    write_hashed(out, salt, &text);
-                    return Ok(true);
-                }
-            }
-            Some(b'-' | b'0'..=b'9') => {
-                self.number(out)?;
-                out.truncate(mark);
-                write_hashed(out, salt, self.src.get(start..self.pos).unwrap_or_default());
-                return Ok(true);
-            }
-            _ => self.value(out)?,
+        Some(b'-' | b'0'..=b'9') => {
+            scan.number()?;
+            Some(scan.text(start, scan.pos()).to_vec())
         }
-        out.truncate(entry);
-        Ok(false)
-    }
-
-    /// Whether the key's text (escapes decoded) is `name`.
-    fn key_is(&self, key: Str, name: &str) -> bool {
-        let raw = self.src.get(key.start..key.end).unwrap_or_default();
-        if !key.escaped {
-            return raw == name.as_bytes();
+        _ => {
+            scan.value(out)?;
+            None
         }
-        // An escape is at most 6 bytes for one byte of `name`'s ASCII.
-        if raw.len() > 6 * name.len() {
-            return false;
+    };
+    scan.skip();
+    out.truncate(mark);
+    match text {
+        Some(text) => {
+            write_hashed(out, salt, &text);
+            Ok(true)
         }
-        let mut text = Vec::with_capacity(name.len());
-        decode(raw, &mut text) && text == name.as_bytes()
-    }
-
-    /// Any value, copied compactly: containers are followed by the nesting stack, not by
-    /// recursion.
-    fn value(&mut self, out: &mut Vec<u8>) -> Result<(), PayloadError> {
-        'value: loop {
-            self.ws();
-            match self.peek() {
-                Some(b'{') => {
-                    self.pos += 1;
-                    out.push(b'{');
-                    self.ws();
-                    if self.peek() == Some(b'}') {
-                        self.pos += 1;
-                        out.push(b'}');
-                    } else {
-                        self.nesting.push(true);
-                        self.key(out)?;
-                        continue 'value;
-                    }
-                }
-                Some(b'[') => {
-                    self.pos += 1;
-                    out.push(b'[');
-                    self.ws();
-                    if self.peek() == Some(b']') {
-                        self.pos += 1;
-                        out.push(b']');
-                    } else {
-                        self.nesting.push(false);
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => {
-                    self.string(out)?;
-                }
-                Some(b'-' | b'0'..=b'9') => self.number(out)?,
-                Some(b't') => self.literal(out, b"true")?,
-                Some(b'f') => self.literal(out, b"false")?,
-                Some(b'n') => self.literal(out, b"null")?,
-                Some(_) => return Err(self.error(PayloadErrorKind::UnexpectedByte)),
-                None => return Err(self.error(PayloadErrorKind::UnexpectedEnd)),
-            }
-            // A value is complete: close what it completes, or go on to the next element.
-            loop {
-                let Some(object) = self.nesting.top() else {
-                    return Ok(());
-                };
-                self.ws();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        out.push(b',');
-                        if object {
-                            self.ws();
-                            self.key(out)?;
-                        }
-                        continue 'value;
-                    }
-                    Some(b'}') if object => {
-                        self.pos += 1;
-                        out.push(b'}');
-                        self.nesting.pop();
-                    }
-                    Some(b']') if !object => {
-                        self.pos += 1;
-                        out.push(b']');
-                        self.nesting.pop();
-                    }
-                    Some(_) => return Err(self.error(PayloadErrorKind::UnexpectedByte)),
-                    None => return Err(self.error(PayloadErrorKind::UnexpectedEnd)),
-                }
-            }
-        }
-    }
-
-    /// An object's key and its colon, written; the reader is then at the value.
-    fn key(&mut self, out: &mut Vec<u8>) -> Result<Str, PayloadError> {
-        match self.peek() {
-            Some(b'"') => {}
-            Some(_) => return Err(self.error(PayloadErrorKind::UnexpectedByte)),
-            None => return Err(self.error(PayloadErrorKind::UnexpectedEnd)),
-        }
-        let key = self.string(out)?;
-        self.ws();
-        match self.peek() {
-            Some(b':') => {
-                self.pos += 1;
-                out.push(b':');
-                self.ws();
-                Ok(key)
-            }
-            Some(_) => Err(self.error(PayloadErrorKind::UnexpectedByte)),
-            None => Err(self.error(PayloadErrorKind::UnexpectedEnd)),
-        }
-    }
-
-    /// A string (the reader at its opening quote), copied with its escapes as written and
-    /// U+0085, U+2028 and U+2029 escaped.
-    fn string(&mut self, out: &mut Vec<u8>) -> Result<Str, PayloadError> {
-        let src = self.src;
-        let start = self.pos + 1;
-        let mut run = self.pos;
-        let mut i = start;
-        let mut escaped = false;
-        loop {
-            while src.get(i).is_some_and(|b| !STOP[usize::from(*b)]) {
-                i += 1;
-            }
-            let Some(&b) = src.get(i) else {
-                self.pos = i;
-                return Err(self.error(PayloadErrorKind::UnexpectedEnd));
-            };
-            match b {
-                b'"' => {
-                    out.extend_from_slice(src.get(run..=i).unwrap_or_default());
-                    self.pos = i + 1;
-                    return Ok(Str {
-                        start,
-                        end: i,
-                        escaped,
-                    });
-                }
-                b'\\' => {
-                    escaped = true;
-                    i = self.escape(i)?;
-                }
-                0xC2 | 0xE2 => {
-                    let (len, escape): (usize, &[u8]) = match (b, src.get(i + 1), src.get(i + 2)) {
-                        (0xC2, Some(0x85), _) => (2, b"\\u0085"),
-                        (0xE2, Some(0x80), Some(0xA8)) => (3, b"\\u2028"),
-                        (0xE2, Some(0x80), Some(0xA9)) => (3, b"\\u2029"),
-                        _ => (1, b""),
-                    };
-                    if !escape.is_empty() {
-                        out.extend_from_slice(src.get(run..i).unwrap_or_default());
-                        out.extend_from_slice(escape);
-                        run = i + len;
-                    }
-                    i += len;
-                }
-                _ => {
-                    self.pos = i;
-                    return Err(self.error(PayloadErrorKind::ControlCharacter));
-                }
-            }
-        }
-    }
-
-    /// Check the escape whose backslash is at `i`; the index after it.
-    fn escape(&mut self, i: usize) -> Result<usize, PayloadError> {
-        match self.src.get(i + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
-            Some(b'u') => {
-                let hex = self.src.get(i + 2..i + 6);
-                if hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                    Ok(i + 6)
-                } else {
-                    self.pos = i;
-                    Err(self.error(PayloadErrorKind::BadEscape))
-                }
-            }
-            Some(_) => {
-                self.pos = i;
-                Err(self.error(PayloadErrorKind::BadEscape))
-            }
-            None => {
-                self.pos = i + 1;
-                Err(self.error(PayloadErrorKind::UnexpectedEnd))
-            }
-        }
-    }
-
-    /// A number, checked against JSON's grammar and copied as its text.
-    fn number(&mut self, out: &mut Vec<u8>) -> Result<(), PayloadError> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => self.digits(),
-            _ => return Err(self.error(PayloadErrorKind::BadNumber)),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            self.some_digits()?;
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
-            self.some_digits()?;
-        }
-        out.extend_from_slice(self.src.get(start..self.pos).unwrap_or_default());
-        Ok(())
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-    }
-
-    fn some_digits(&mut self) -> Result<(), PayloadError> {
-        if !self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            return Err(self.error(PayloadErrorKind::BadNumber));
-        }
-        self.digits();
-        Ok(())
-    }
-
-    fn literal(&mut self, out: &mut Vec<u8>, word: &[u8]) -> Result<(), PayloadError> {
-        let end = self.pos + word.len();
-        if self.src.get(self.pos..end) != Some(word) {
-            return Err(self.error(PayloadErrorKind::UnexpectedByte));
-        }
-        self.pos = end;
-        out.extend_from_slice(word);
-        Ok(())
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.src.get(self.pos).copied()
-    }
-
-    fn error(&self, kind: PayloadErrorKind) -> PayloadError {
-        PayloadError {
-            offset: self.pos,
-            kind,
+        None => {
+            out.truncate(entry);
+            Ok(false)
         }
     }
 }
 
-/// Decode a checked string's text (between its quotes) into UTF-8; `false` when it has a lone
-/// surrogate escape, which is no text.
-fn decode(raw: &[u8], out: &mut Vec<u8>) -> bool {
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        if b != b'\\' {
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let simple = match raw.get(i + 1) {
-            Some(b'"') => b'"',
-            Some(b'\\') => b'\\',
-            Some(b'/') => b'/',
-            Some(b'b') => 0x08,
-            Some(b'f') => 0x0C,
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            Some(b'u') => 0,
-            _ => return false,
-        };
-        if simple != 0 {
-            out.push(simple);
-            i += 2;
-            continue;
-        }
-        let Some(unit) = hex4(raw, i + 2) else {
-            return false;
-        };
-        i += 6;
-        let code = match unit {
-            0xD800..=0xDBFF => {
-                let low = match (raw.get(i), raw.get(i + 1)) {
-                    (Some(b'\\'), Some(b'u')) => hex4(raw, i + 2),
-                    _ => None,
-                };
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        i += 6;
-                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    _ => return false,
-                }
-            }
-            0xDC00..=0xDFFF => return false,
-            unit => unit,
-        };
-        let Some(c) = char::from_u32(code) else {
-            return false;
-        };
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+/// Whether the key's text (escapes decoded) is `name`.
+fn key_is(scan: &Scanner<'_>, key: Str, name: &str) -> bool {
+    let raw = scan.text(key.start, key.end);
+    if !key.escaped {
+        return raw == name.as_bytes();
     }
-    true
-}
-
-/// The four hex digits at `at`, as a number.
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    let digits = raw.get(at..at + 4)?;
-    digits.iter().try_fold(0u32, |n, d| {
-        let digit = char::from(*d).to_digit(16)?;
-        Some(n << 4 | digit)
-    })
+    // An escape is at most 6 bytes for one byte of `name`'s ASCII.
+    if raw.len() > 6 * name.len() {
+        return false;
+    }
+    let mut text = Vec::with_capacity(name.len());
+    decode(raw, &mut text) && text == name.as_bytes()
 }
 
 #[cfg(test)]

@@ -117,6 +117,44 @@ fn line_separators_inside_strings_are_escaped() {
 }
 
 #[test]
+fn a_special_character_at_any_offset_of_a_long_string_is_seen() {
+    // The scan skips plain ASCII eight bytes at a time: put each special at every offset.
+    for at in 0..24 {
+        let pad = |n: usize| "a".repeat(n);
+        let (before, after) = (pad(at), pad(23 - at));
+        for (special, written) in [
+            ("\\\"", "\\\""),
+            ("\\n", "\\n"),
+            ("\\u0041", "\\u0041"),
+            ("\u{2028}", "\\u2028"),
+            ("\u{85}", "\\u0085"),
+            ("\u{e9}", "\u{e9}"),
+            ("\u{7f}", "\u{7f}"),
+        ] {
+            let payload = format!("[\"{before}{special}{after}\", 1]");
+            assert_eq!(
+                written_keep(&payload),
+                format!("[\"{before}{written}{after}\",1]"),
+                "{payload:?}"
+            );
+        }
+        for control in ['\n', '\u{1}', '\u{1f}'] {
+            let payload = format!("[\"{before}{control}{after}\"]");
+            let error = write(&mut Vec::new(), &payload, &PhoneMasking::Keep).expect_err("control");
+            assert_eq!(error.kind, PayloadErrorKind::ControlCharacter);
+            assert_eq!(error.offset, 2 + at, "{payload:?}");
+        }
+        // The closing quote itself at every offset.
+        let payload = format!("[\"{before}\",\"{after}\"]");
+        assert_eq!(written_keep(&payload), payload);
+    }
+}
+
+fn written_keep(payload: &str) -> String {
+    written(payload, &PhoneMasking::Keep)
+}
+
+#[test]
 fn a_forged_record_inside_the_payload_stays_inside_one_line() {
     let record = r#"{"v":1,"decision_id":"forged","time":"2026-11-26T09:30:00.000Z","policy":{"name":"p","version":"1","hash":"aaaa"},"arm":"champion","input_sha256":"bb","signals":{"data":{}},"decision":"approve","score":900,"reasons":[],"latency_us":1}"#;
     for separator in ["\n", "\r\n", "\n\n", " \t\r\n"] {
