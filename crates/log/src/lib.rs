@@ -24,12 +24,18 @@
 //! * **No HTTP here.** This crate depends on `underwrite-core` and `underwrite-kyc` only, so
 //!   `underwrite replay` reads and re-decides logs without linking the service.
 //!
-//! Modules, in data-flow order: `record` (the line format's types) → `mask` (the modes, the
-//! keyed hash) → `payload` (compact + mask, one pass) → `json` (the line formatter) → `line`
-//! (records into lines) → `access` (modes) → `segment` (names, creation, listing) → `writer`
-//! (the group commit thread) → `handle` ([`DecisionLog`], [`LogConfig`]) → `read` → `replay`.
+//! Modules, in data-flow order (each uses only those before it): `record` (the line format's
+//! types) → `mask` (the modes, the keyed hash) → `payload` (compact + mask in one pass:
+//! `payload::scan` checks and copies the JSON, `payload` walks the levels where the phone can
+//! be) → `json` (the line formatter) → `line` (record parts into [`Lines`]) → `access` (file
+//! and directory modes) → `segment` (names, creation, listing) → `config`, `error`, `stats`
+//! ([`LogConfig`], [`LogError`], [`LogStats`]) → `writer` (the group-commit thread) → `handle`
+//! ([`DecisionLog`]) → [`read`] (segments back into records,
+//! bounded chunks, bad lines) → [`replay`] (records decided again, defects).
 
 mod access;
+mod config;
+mod error;
 mod handle;
 mod json;
 mod line;
@@ -39,13 +45,13 @@ pub mod read;
 mod record;
 pub mod replay;
 mod segment;
+mod stats;
 mod writer;
 
 pub use access::{LogAccess, ModeChange};
-pub use handle::{
-    DecisionLog, LogConfig, LogError, LogStats, SyncPolicy, DEFAULT_GROUP_WINDOW,
-    DEFAULT_MAX_FILE_BYTES,
-};
+pub use config::{LogConfig, SyncPolicy, DEFAULT_GROUP_WINDOW, DEFAULT_MAX_FILE_BYTES};
+pub use error::LogError;
+pub use handle::DecisionLog;
 pub use line::{EncodeError, Lines, RecordParts, Timestamp};
 pub use mask::{PhoneMasking, HASH_PREFIX};
 pub use payload::{PayloadError, PayloadErrorKind};
@@ -53,3 +59,4 @@ pub use record::{
     Arm, CauseKind, FetchOutcomeKind, Record, ShadowDecision, SignalsFetched, LOG_FORMAT_VERSION,
 };
 pub use segment::{is_segment_name, list as list_segments};
+pub use stats::LogStats;

@@ -27,9 +27,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use crate::access::LogAccess;
-use crate::handle::{Counters, LogError, SyncPolicy};
+use crate::config::SyncPolicy;
+use crate::error::LogError;
 use crate::line::Lines;
 use crate::segment::Namer;
+use crate::stats::Counters;
 
 /// Stop taking more messages into a group once its lines reach this many bytes.
 pub const GROUP_MAX_BYTES: usize = 8 << 20;
