@@ -12,10 +12,10 @@ use crate::report::build::{
     around_approval_rate, bad_rate, mix, policy_report, reason_rows, share,
 };
 use crate::report::{
-    ArmReport, AtOther, CompareReport, FailedSides, SplitReport, SwapReport, SwapSet,
-    REPORT_VERSION,
+    ArmReport, AtOther, CompareReport, SplitReport, SwapReport, SwapSet, REPORT_VERSION,
 };
 use crate::stats::{ratio, Counts};
+use crate::swap::SwapMatrix;
 use crate::tally::{outcome_index, PolicyTally, ReasonCounts};
 use crate::Label;
 
@@ -46,8 +46,7 @@ pub struct Swapped<'a> {
 
 #[derive(Debug, Clone, Default)]
 struct SwapTally {
-    matrix: [[Counts; 3]; 3],
-    failed: FailedSides,
+    matrix: SwapMatrix,
     swap_out_reasons: ReasonCounts,
 }
 
@@ -128,22 +127,10 @@ impl<'p> Compare<'p> {
         if let Some(split) = &mut self.split {
             split.route(id, label, outcomes);
         }
-        let (champion, challenger) = match outcomes {
-            [Some(a), Some(b)] => (a, b),
-            [None, Some(_)] => {
-                self.swap.failed.champion_only += 1;
-                return None;
-            }
-            [Some(_), None] => {
-                self.swap.failed.challenger_only += 1;
-                return None;
-            }
-            [None, None] => {
-                self.swap.failed.both += 1;
-                return None;
-            }
+        self.swap.matrix.add(outcomes[0], outcomes[1], label);
+        let [Some(champion), Some(challenger)] = outcomes else {
+            return None;
         };
-        self.swap.matrix[outcome_index(champion)][outcome_index(challenger)].add(label);
         let direction = match (champion == Outcome::Approve, challenger == Outcome::Approve) {
             (false, true) => Direction::In,
             (true, false) => Direction::Out,
@@ -172,8 +159,8 @@ impl<'p> Compare<'p> {
     pub fn report(&self) -> CompareReport {
         let champion = policy_report(self.champion, &self.tallies[0]);
         let challenger = policy_report(self.challenger, &self.tallies[1]);
-        let m = &self.swap.matrix;
-        let both_decided: u64 = m.iter().flatten().map(|c| c.total()).sum();
+        let m = self.swap.matrix.decided();
+        let both_decided = self.swap.matrix.both_decided();
         let mut swap_in = Counts::default();
         let mut swap_out = Counts::default();
         let mut champion_approved = Counts::default();
@@ -209,7 +196,7 @@ impl<'p> Compare<'p> {
         let swap = SwapReport {
             both_decided,
             matrix: m.map(|row| row.map(|c| c.total())),
-            failed: self.swap.failed,
+            failed: self.swap.matrix.failed(),
             swap_in: SwapSet {
                 size: share(swap_in.total(), both_decided),
                 bad_rate: bad_rate(swap_in),

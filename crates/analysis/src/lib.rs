@@ -30,6 +30,7 @@ mod reference;
 pub mod report;
 mod scores;
 pub mod stats;
+mod swap;
 mod tally;
 pub(crate) mod values;
 
@@ -40,4 +41,5 @@ pub use line::{HistoryLine, Label};
 pub use observe::{Observation, Observer, Seen};
 pub use reference::{is_saved_report, Reference, ReferenceError, MAX_REFERENCE_BYTES};
 pub use scores::MAX_CELLS as MAX_SCORE_CELLS;
+pub use swap::SwapMatrix;
 pub use underwrite_core::split::{Arm, Split, SplitError};

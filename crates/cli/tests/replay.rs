@@ -1,6 +1,7 @@
-//! `underwrite replay` on logs a real service wrote: exact reproduction with the same policy,
-//! defects when a record does not reproduce, the swap matrix with another policy, challenger
-//! records checked against their own policy, torn and bad lines.
+//! `underwrite replay` on logs a real service wrote: exact reproduction with the same policy
+//! (requests in every whitespace form and hostile shape included), defects when a record does
+//! not reproduce, the swap matrix with another policy, challenger records checked against their
+//! own policy, torn and bad lines (all counted, the first kept).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -69,14 +70,23 @@ fn applications() -> Vec<(String, Vec<u8>)> {
 }
 
 /// Serve `config` in-process, post every application, stop; the answers by application id.
-async fn log_traffic(mut config: Config, dir: &Path) -> BTreeMap<String, Value> {
+async fn log_traffic(config: Config, dir: &Path) -> BTreeMap<String, Value> {
+    log_bodies(config, dir, applications()).await
+}
+
+/// Serve `config` in-process, post `bodies` (id, body), stop; the answers by id.
+async fn log_bodies(
+    mut config: Config,
+    dir: &Path,
+    bodies: Vec<(String, Vec<u8>)>,
+) -> BTreeMap<String, Value> {
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.decision_log = Some(LogConfig::new(dir));
     let server = Server::start(config).await.unwrap();
     let url = format!("http://{}/v1/decisions", server.local_addr());
     let client = reqwest::Client::new();
     let mut answers = BTreeMap::new();
-    for (id, body) in applications() {
+    for (id, body) in bodies {
         let response = client
             .post(&url)
             .header("content-type", "application/json")
@@ -119,7 +129,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn the_only_segment(dir: &Path) -> PathBuf {
-    let segments = underwrite_service::decision_log::list_segments(dir).unwrap();
+    let segments = underwrite_log::list_segments(dir).unwrap();
     assert_eq!(segments.len(), 1, "{segments:?}");
     segments.into_iter().next().unwrap()
 }
@@ -465,4 +475,109 @@ fn a_missing_log_or_policy_is_bad_input() {
     let out = replay(&["--policy", "no/such/policy.yaml", "testdata"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no/such/policy.yaml"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_every_whitespace_form_and_hostile_shape_replay_exactly() {
+    let file = |rel: &str| String::from_utf8(read(rel)).unwrap();
+    // The README's curl: the pretty files as they are.
+    let readme = format!(
+        "{{\"id\": \"h-0\", \"signals\": {}, \"kyc\": {}}}",
+        file("testdata/signals/clean.json"),
+        file("testdata/kyc/joe-exact.json")
+    );
+    let forged = r#"{"v":1,"decision_id":"forged","time":"2026-11-26T09:30:00.000Z","policy":{"name":"starter","version":"1","hash":"aaaa"},"arm":"champion","input_sha256":"bb","signals":{"data":{}},"decision":"approve","score":900,"reasons":[],"latency_us":1}"#;
+    let risky = compact("testdata/signals/risky.json");
+    let bare: Value = serde_json::from_str(&compact("testdata/signals/clean.json")).unwrap();
+    let mut meta_array = bare["data"].clone();
+    meta_array["requestMeta"] = serde_json::json!(["+639171234567"]);
+    let bodies = [
+        readme.clone(),
+        readme.replace('\n', "\r\n").replace("h-0", "h-1"),
+        readme.replace("  ", "\t").replace("h-0", "h-2"),
+        readme
+            .replace("query success", "query\u{2028}success\u{2029}")
+            .replace("h-0", "h-3"),
+        format!(
+            "{{\"id\": \"h-4\", \"signals\": {},\"x\":\n{forged}\n}}}}",
+            risky.strip_suffix('}').unwrap()
+        ),
+        format!(r#"{{"id": "h-5", "signals": {meta_array}}}"#),
+    ];
+    let bodies: Vec<(String, Vec<u8>)> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| (format!("h-{i}"), body.into_bytes()))
+        .collect();
+    let n = bodies.len() as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let answers = log_bodies(starter_config(), dir.path(), bodies).await;
+    let segment = the_only_segment(dir.path());
+    let log = std::fs::read_to_string(&segment).unwrap();
+    assert_eq!(log.lines().count() as u64, n, "one line per decision");
+    assert!(!log.contains("9171234567"));
+
+    let out = replay(&[
+        dir.path().to_str().unwrap(),
+        "--policy",
+        STARTER,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = json_of(&out);
+    assert_eq!(report["records"], n);
+    assert_eq!(report["same_sha"], n);
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["defects"], Value::Array(vec![]));
+    assert_eq!(report["bad_lines"], Value::Array(vec![]));
+    assert_eq!(report["policy"]["hash"], answers["h-0"]["policy"]["hash"]);
+    for outcome in ["approve", "review", "reject"] {
+        let logged = answers
+            .values()
+            .filter(|a| a["decision"] == outcome)
+            .count() as u64;
+        assert_eq!(report["matrix"][outcome][outcome], logged, "{outcome}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_bad_line_is_counted_and_only_the_first_hundred_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let answers = log_traffic(starter_config(), dir.path()).await;
+    let segment = the_only_segment(dir.path());
+    let mut log = std::fs::read_to_string(&segment).unwrap();
+    let garbage = 250;
+    for i in 0..garbage {
+        log.push_str(&format!("garbage {i}\n"));
+    }
+    std::fs::write(&segment, log).unwrap();
+    let seg = segment.to_str().unwrap();
+    let out = replay(&[seg, "--policy", STARTER, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_of(&out);
+    assert_eq!(report["records"], answers.len() as u64);
+    assert_eq!(report["bad_lines_total"], garbage);
+    let kept = report["bad_lines"].as_array().unwrap();
+    assert_eq!(kept.len(), 100);
+    let first = answers.len() + 1;
+    assert!(
+        kept[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{seg}:{first}: ")),
+        "{}",
+        kept[0]
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("not a decision log record").count(),
+        100,
+        "{stderr}"
+    );
+    assert!(stderr.contains("... and 150 more bad lines"), "{stderr}");
+    assert!(
+        stderr.contains("250 line(s) of the log could not be read"),
+        "{stderr}"
+    );
 }

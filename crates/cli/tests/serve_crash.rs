@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use underwrite_service::decision_log::list_segments;
-use underwrite_service::decision_log::read::{read, Entry};
+use underwrite_log::list_segments;
+use underwrite_log::read::{read, Entry};
 
 /// Concurrent clients during the load.
 const CLIENTS: usize = 8;

@@ -17,14 +17,13 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::auth::{self, Tokens};
 use crate::config::Limits;
-use crate::decision_log::DecisionLog;
 use crate::host::require_host;
 use crate::live::{Live, ReloadOutcome};
-use crate::mask::PhoneMasking;
 use crate::metrics::{self, Metrics};
 use crate::openapi::{Access, Endpoint, Method, OPERATIONS};
 use crate::problem::problem_for_bare_errors;
 use crate::routes::{admin, applications, decisions, health, kyc, policy};
+use underwrite_log::{DecisionLog, PhoneMasking};
 
 /// Answers smaller than this are sent as they are, whatever the client accepts. A decision's
 /// ~500 bytes gzip to ~300, which saves nothing a network notices and costs ~30 µs of CPU per

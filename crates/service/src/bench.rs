@@ -36,6 +36,7 @@ impl MetricsDecided {
         let request = DecideRequest {
             trace: false,
             log: None,
+            signals_fetch: None,
         };
         let made = decide(&arms, body, request).map_err(|problem| NotDecided {
             detail: problem.detail,

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use underwrite_core::split::Split;
+use underwrite_log::LogConfig;
 use underwrite_signals_client::{ClientConfig, Country};
 
 use crate::auth::Tokens;
-use crate::decision_log::LogConfig;
 
 /// Everything a service runs with.
 #[derive(Debug, Clone)]

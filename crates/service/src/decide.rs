@@ -1,22 +1,21 @@
-//! One application decided by the live arms: the answer, the log record and the metrics' facts.
+//! One application decided by the live arms: the answer, the log line and the metrics' facts.
 //!
-//! Shared by `POST /v1/decisions` and each line of `POST /v1/decisions/batch`, so both answer,
-//! log and count the same way. Pure apart from the clock: no I/O here.
+//! Shared by `POST /v1/decisions`, each line of `POST /v1/decisions/batch` and
+//! `POST /v1/applications`, so all answer, log and count the same way. The log line is encoded
+//! here, on the request's thread, from the parts the answer is made of (the payload compact and
+//! masked in one pass, see `underwrite_log`), so the log's writer thread only copies bytes. Pure
+//! apart from the clock: no I/O here.
 
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
-use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use underwrite_core::application::{Application, ApplicationError};
-use underwrite_core::policy::{DecideError, DecideOptions, Decision};
+use underwrite_core::policy::{DecideError, DecideOptions};
+use underwrite_log::{Lines, PhoneMasking, RecordParts, ShadowDecision, SignalsFetched, Timestamp};
 
 use crate::api::DecisionResponse;
-use crate::decision_log::{Record, ShadowDecision, LOG_FORMAT_VERSION};
-use crate::live::{Arm, Arms};
-use crate::mask::PhoneMasking;
+use crate::live::Arms;
 use crate::problem::Problem;
-use crate::time::rfc3339;
 
 /// A decision made: what to answer and what to log.
 #[derive(Debug)]
@@ -24,7 +23,7 @@ pub struct Made {
     /// The answer.
     pub response: DecisionResponse,
     /// The log line, when a log is kept.
-    pub record: Option<Record>,
+    pub record: Option<Lines>,
     /// The shadow challenger's decision, for the metrics.
     pub shadow: Option<ShadowDecision>,
     /// Time spent deciding.
@@ -41,8 +40,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub struct DecideRequest<'a> {
     /// Include the trace in the answer.
     pub trace: bool,
-    /// Build the log record, masking the phone this way.
+    /// Build the log line, masking the phone this way.
     pub log: Option<&'a PhoneMasking>,
+    /// How the signals were fetched, for the log line (`POST /v1/applications`).
+    pub signals_fetch: Option<&'a SignalsFetched>,
 }
 
 /// Decide the application in `text` (a request body, or one batch line; the caller checked it
@@ -82,66 +83,47 @@ pub fn decide(arms: &Arms, text: &str, request: DecideRequest<'_>) -> Result<Mad
     });
     let elapsed = started.elapsed();
     let decision_id = uuid::Uuid::now_v7().to_string();
-    let id: Option<Box<RawValue>> = app.id_raw().map(ToOwned::to_owned);
     let record = match request.log {
         None => None,
-        Some(masking) => Some(record(
-            &decided.decision,
-            RecordParts {
-                decision_id: decision_id.clone(),
+        Some(masking) => {
+            let time = Timestamp::now();
+            let decision = &decided.decision;
+            let parts = RecordParts {
+                decision_id: &decision_id,
+                time: time.as_str(),
+                policy: &decision.policy,
                 arm: route.arm,
-                id: id.clone(),
-                input_sha256: input_sha256.clone(),
-                signals: masking.mask(app.signals()),
-                kyc: decided.kyc,
-                elapsed,
-                shadow: shadow.clone(),
-            },
-        )),
+                id: app.id_raw(),
+                input_sha256: &input_sha256,
+                signals: app.signals(),
+                kyc: decided.kyc.as_ref(),
+                decision: decision.decision,
+                score: decision.score,
+                reasons: &decision.reasons,
+                latency_us: u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+                shadow: shadow.as_ref(),
+                signals_fetch: request.signals_fetch,
+            };
+            let line = Lines::one(&parts, masking).map_err(|e| {
+                Problem::internal(format!(
+                    "the decision cannot be logged, so it is not given (please report it): {e}"
+                ))
+            })?;
+            Some(line)
+        }
     };
     Ok(Made {
         response: DecisionResponse {
             decision_id,
             input_sha256,
             arm: route.arm,
-            id,
+            id: app.id_raw().map(ToOwned::to_owned),
             decision: decided.decision,
         },
         record,
         shadow,
         elapsed,
     })
-}
-
-struct RecordParts {
-    decision_id: String,
-    arm: Arm,
-    id: Option<Box<RawValue>>,
-    input_sha256: String,
-    signals: Box<RawValue>,
-    kyc: Option<underwrite_kyc::KycResult>,
-    elapsed: std::time::Duration,
-    shadow: Option<ShadowDecision>,
-}
-
-fn record(decision: &Decision, parts: RecordParts) -> Record {
-    Record {
-        v: LOG_FORMAT_VERSION,
-        decision_id: parts.decision_id,
-        time: rfc3339(SystemTime::now()),
-        policy: Arc::clone(&decision.policy),
-        arm: parts.arm,
-        id: parts.id,
-        input_sha256: parts.input_sha256,
-        signals: parts.signals,
-        kyc: parts.kyc,
-        decision: decision.decision,
-        score: decision.score,
-        reasons: decision.reasons.clone(),
-        latency_us: u64::try_from(parts.elapsed.as_micros()).unwrap_or(u64::MAX),
-        shadow: parts.shadow,
-        signals_fetch: None,
-    }
 }
 
 /// A decide error as a problem: the CLI's message, 422, with the field or rule at fault.

@@ -27,10 +27,8 @@ pub mod bench;
 mod body;
 mod config;
 mod decide;
-pub mod decision_log;
 mod host;
 mod live;
-mod mask;
 mod metrics;
 mod openapi;
 mod policy_file;
@@ -46,9 +44,7 @@ pub use auth::{
     TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
 };
 pub use config::{Challenger, ChallengerMode, Config, Limits, SignalsConfig};
-pub use decision_log::LogConfig;
-pub use live::Arm;
-pub use mask::PhoneMasking;
 pub use policy_file::{load_tested, LoadedPolicy, PolicyFileError};
 pub use server::{Reloader, Server, StartError};
+pub use underwrite_log::{Arm, LogAccess, LogConfig, PhoneMasking};
 pub use watch::WatchError;

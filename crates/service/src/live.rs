@@ -357,9 +357,8 @@ mod tests {
     use super::*;
     use crate::config::Challenger;
     use crate::decide::{decide, DecideRequest};
-    use crate::decision_log::ShadowDecision;
-    use crate::mask::PhoneMasking;
     use underwrite_core::policy::DecideOptions;
+    use underwrite_log::{PhoneMasking, ShadowDecision};
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -507,6 +506,7 @@ mod tests {
         let request = DecideRequest {
             trace: false,
             log: Some(&masking),
+            signals_fetch: None,
         };
         let made = decide(&arms, body, request).expect("decided");
         assert_eq!(made.response.arm, Arm::Champion);
@@ -532,7 +532,18 @@ mod tests {
                 error: None,
             }
         );
-        let record = made.record.expect("a log record");
+        let line = made.record.expect("a log line");
+        let line = line.as_bytes().strip_suffix(b"\n").expect("one line");
+        let at = underwrite_log::read::LineAt {
+            file: PathBuf::from("log"),
+            line: 1,
+            offset: 0,
+        };
+        let underwrite_log::read::Entry::Record { record, .. } =
+            underwrite_log::read::parse_line(line, at).expect("a record")
+        else {
+            panic!("a record");
+        };
         assert_eq!(record.arm, Arm::Champion);
         assert_eq!(record.shadow, Some(shadow));
         // Without a challenger there is no shadow.

@@ -509,6 +509,7 @@ mod tests {
         let request = DecideRequest {
             trace: false,
             log: None,
+            signals_fetch: None,
         };
         decide(arms, &body, request).expect("decides")
     }

@@ -30,10 +30,10 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use underwrite_log::{DecisionLog, LogError};
 
 use crate::app::{router, AppState};
 use crate::config::Config;
-use crate::decision_log::{DecisionLog, LogError};
 use crate::live::{Live, ReloadOutcome};
 use crate::metrics::Metrics;
 use crate::policy_file::PolicyFileError;
@@ -102,6 +102,14 @@ impl Server {
             .as_ref()
             .map(DecisionLog::open)
             .transpose()?;
+        if let Some(change) = log.as_ref().and_then(DecisionLog::tightened) {
+            tracing::warn!(
+                dir = %log.as_ref().map(|l| l.dir().display().to_string()).unwrap_or_default(),
+                from = format_args!("{:o}", change.from),
+                to = format_args!("{:o}", change.to),
+                "the decision log's directory was readable by others: its permissions are tightened"
+            );
+        }
         let masking = config
             .decision_log
             .as_ref()
@@ -173,7 +181,20 @@ impl Server {
     pub async fn wait(self) {
         let _ = self.task.await;
         if let Some(log) = &self.state.log {
-            log.close().await;
+            if let Err(e) = log.close().await {
+                tracing::error!(error = %e, "decision log: the final sync failed");
+            }
+            let s = log.stats();
+            tracing::info!(
+                records = s.records,
+                appends = s.appends,
+                groups = s.groups,
+                syncs = s.syncs,
+                bytes = s.bytes,
+                segments = s.segments,
+                failures = s.failures,
+                "decision log closed"
+            );
         }
     }
 }

@@ -93,17 +93,18 @@ async fn fetch_and_decide(
     }
 
     let arms = state.live.current();
-    let decide_request = DecideRequest {
-        trace,
-        log: state.log.as_ref().map(|_| &state.masking),
-    };
+    let log = state.log.as_ref().map(|_| &state.masking);
     let id = request.id.as_deref();
     let kyc = checked.kyc_result.as_deref();
     let mut basis = Basis::of(&fetch);
     let decided = decide(
         &arms,
         &application_text(id, &basis.payload, kyc),
-        decide_request,
+        DecideRequest {
+            trace,
+            log,
+            signals_fetch: Some(&basis.fetched),
+        },
     );
     let mut made = match decided {
         // The provider's payload failed the core's checks: not the caller's fault, and not a
@@ -114,14 +115,15 @@ async fn fetch_and_decide(
             decide(
                 &arms,
                 &application_text(id, &basis.payload, kyc),
-                decide_request,
+                DecideRequest {
+                    trace,
+                    log,
+                    signals_fetch: Some(&basis.fetched),
+                },
             )?
         }
         other => other?,
     };
-    if let Some(record) = made.record.as_mut() {
-        record.signals_fetch = Some(basis.fetched.clone());
-    }
     log_one(state, &mut made).await?;
     state.metrics.decided(&made);
     json_response(&ApplicationResponse {

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use underwrite_core::application::is_blank_line;
+use underwrite_log::Lines;
 
 use crate::api::{BatchLine, LineError};
 use crate::app::AppState;
@@ -39,6 +40,7 @@ async fn one_inner(
     let request = DecideRequest {
         trace: query.trace,
         log: state.log.as_ref().map(|_| &state.masking),
+        signals_fetch: None,
     };
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         Problem::malformed(format!(
@@ -109,18 +111,15 @@ async fn batch_inner(
 }
 
 /// Decide every line of a batch body (blocking: runs on a blocking thread).
-fn decide_lines(
-    state: &AppState,
-    query: DecideQuery,
-    bytes: &[u8],
-) -> (Vec<BatchLine>, Vec<crate::decision_log::Record>) {
+fn decide_lines(state: &AppState, query: DecideQuery, bytes: &[u8]) -> (Vec<BatchLine>, Lines) {
     let arms = state.live.current();
     let request = DecideRequest {
         trace: query.trace,
         log: state.log.as_ref().map(|_| &state.masking),
+        signals_fetch: None,
     };
     let mut lines = Vec::new();
-    let mut records = Vec::new();
+    let mut records = Lines::new();
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
         let number = index + 1;
@@ -162,7 +161,9 @@ fn decide_lines(
         });
         match outcome {
             Ok(mut made) => {
-                records.extend(made.record.take());
+                if let Some(line) = made.record.take() {
+                    records.append(line);
+                }
                 state.metrics.decided(&made);
                 lines.push(decided(number, made));
             }

@@ -7,11 +7,11 @@ use crate::app::AppState;
 use crate::decide::Made;
 use crate::problem::Problem;
 
-/// Append `made`'s record to the decision log, if one is kept; a decision that cannot be logged
+/// Append `made`'s line to the decision log, if one is kept; a decision that cannot be logged
 /// is not given (503).
 pub async fn log_one(state: &AppState, made: &mut Made) -> Result<(), Problem> {
-    if let (Some(log), Some(record)) = (&state.log, made.record.take()) {
-        log.append(vec![record]).await.map_err(|e| {
+    if let (Some(log), Some(line)) = (&state.log, made.record.take()) {
+        log.append(line).await.map_err(|e| {
             Problem::unavailable(format!(
                 "the decision was not logged, so it is not given: {e}"
             ))

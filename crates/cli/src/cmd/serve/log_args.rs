@@ -5,8 +5,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use underwrite_service::decision_log::{SyncPolicy, DEFAULT_GROUP_WINDOW, DEFAULT_MAX_FILE_BYTES};
-use underwrite_service::{Config, LogConfig, PhoneMasking};
+use underwrite_log::{
+    LogAccess, LogConfig, PhoneMasking, SyncPolicy, DEFAULT_GROUP_WINDOW, DEFAULT_MAX_FILE_BYTES,
+};
+use underwrite_service::Config;
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
 use crate::limits::ByteSize;
@@ -55,6 +57,26 @@ pub struct LogArgs {
         requires = "decision_log"
     )]
     pub log_phone: LogPhone,
+    /// Who may read the log besides the service's user: `owner` (segments 0600 in a 0700
+    /// directory) or `group` (0640 / 0750, for a log shipper in the service's group). A
+    /// directory with looser permissions is tightened to these when the service starts.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHO",
+        default_value = "owner",
+        requires = "decision_log"
+    )]
+    pub log_access: LogReaders,
+}
+
+/// `--log-access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogReaders {
+    /// The service's user only.
+    Owner,
+    /// The service's group too, read-only.
+    Group,
 }
 
 /// `--log-sync`.
@@ -97,6 +119,10 @@ impl LogArgs {
         };
         let mut log = LogConfig::new(dir);
         log.masking = masking;
+        log.access = match self.log_access {
+            LogReaders::Owner => LogAccess::Owner,
+            LogReaders::Group => LogAccess::Group,
+        };
         log.sync = match self.log_sync {
             LogSync::Batch => SyncPolicy::Batch,
             LogSync::None => SyncPolicy::None,
@@ -155,6 +181,7 @@ mod tests {
         assert_eq!(log.sync, SyncPolicy::Batch);
         assert_eq!(log.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
         assert_eq!(log.group_window, DEFAULT_GROUP_WINDOW);
+        assert_eq!(log.access, LogAccess::Owner);
         assert!(config_without_log().decision_log.is_none());
     }
 
@@ -176,6 +203,8 @@ mod tests {
                 "hash",
                 "--log-group-window-us",
                 "0",
+                "--log-access",
+                "group",
             ],
             Some("pepper"),
         )
@@ -185,6 +214,7 @@ mod tests {
         assert_eq!(log.sync, SyncPolicy::None);
         assert_eq!(log.max_file_bytes, 1 << 20);
         assert_eq!(log.group_window, Duration::ZERO);
+        assert_eq!(log.access, LogAccess::Group);
         assert_eq!(
             log.masking,
             PhoneMasking::Hash {
@@ -206,7 +236,9 @@ mod tests {
 
     #[test]
     fn log_options_without_a_log_are_refused() {
-        let err = config(&["--log-sync", "none"], None).expect_err("refused");
-        assert!(err.contains("--decision-log"), "{err}");
+        for flag in [["--log-sync", "none"], ["--log-access", "group"]] {
+            let err = config(&flag, None).expect_err("refused");
+            assert!(err.contains("--decision-log"), "{err}");
+        }
     }
 }

@@ -5,23 +5,48 @@
 //! the policy is the one that made the record (the same sha256: the answering arm's policy, the
 //! challenger's for a record the challenger answered, and the shadow's for a shadow decision),
 //! the decision must come out exactly as logged; any difference in outcome, score or reasons is
-//! a [`Defect`]. Every record also counts in the [`SwapMatrix`]: logged outcome against the new
-//! one, which is what trying another policy on past traffic wants to see.
+//! a [`Defect`]. Every record also yields its outcome as logged and now ([`Replayed`]), which the
+//! caller folds into a swap matrix (the analysis crate's, the one `compare` uses): what trying
+//! another policy on past traffic wants to see.
 //!
-//! Pure: the caller reads the log ([`super::read`]) and prints the [`ReplayReport`].
+//! Memory stays bounded whatever the log holds: the report counts every defect and keeps the
+//! first [`KEPT_DEFECTS`].
+//!
+//! No I/O: the caller reads the log ([`crate::read`]) and prints the [`ReplayReport`].
 
 use serde::Serialize;
-use underwrite_core::application::Application;
-use underwrite_core::policy::{DecideOptions, Decision, Outcome, Policy, PolicyId, Reason};
+use underwrite_core::application::{Application, ApplicationError};
+use underwrite_core::policy::{
+    DecideError, DecideOptions, Decision, Outcome, Policy, PolicyId, Reason,
+};
 
-use super::read::LineAt;
-use super::record::Record;
+use crate::read::LineAt;
+use crate::record::Record;
 
-/// Decide a logged record again with `policy`; the error is the message the decision surfaces
-/// give for the same input.
-pub fn redecide(record: &Record, policy: &Policy) -> Result<Decision, String> {
+/// Defects listed in a report; the rest are counted.
+pub const KEPT_DEFECTS: usize = 1000;
+
+/// Why a logged record could not be decided again. Its message is the one the decision
+/// surfaces give for the same input (a defect compares it with a logged shadow error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedecideError {
+    /// The record's KYC result could not be written back as JSON (a bug).
+    #[error("the logged KYC result cannot be encoded: {0}")]
+    Kyc(#[source] serde_json::Error),
+    /// The logged application is not one (a hand-edited log).
+    #[error(transparent)]
+    Application(#[from] ApplicationError),
+    /// The policy refused to decide it.
+    #[error(transparent)]
+    Decide(#[from] DecideError),
+}
+
+/// Decide a logged record again with `policy`, from its logged signals and KYC result, through
+/// the application reader every decision surface uses.
+pub fn redecide(record: &Record, policy: &Policy) -> Result<Decision, RedecideError> {
     let kyc = match &record.kyc {
-        Some(result) => Some(serde_json::to_string(result).map_err(|e| e.to_string())?),
+        Some(result) => Some(serde_json::to_string(result).map_err(RedecideError::Kyc)?),
         None => None,
     };
     let mut text = String::with_capacity(record.signals.get().len() + 32);
@@ -32,10 +57,8 @@ pub fn redecide(record: &Record, policy: &Policy) -> Result<Decision, String> {
         text.push_str(kyc);
     }
     text.push('}');
-    let app = Application::from_json(&text).map_err(|e| e.to_string())?;
-    app.decide(policy, DecideOptions { trace: false })
-        .map(|decided| decided.decision)
-        .map_err(|e| e.to_string())
+    let app = Application::from_json(&text)?;
+    Ok(app.decide(policy, DecideOptions { trace: false })?.decision)
 }
 
 /// What differs.
@@ -98,63 +121,13 @@ pub struct Defect {
     pub now: String,
 }
 
-/// Outcomes as logged (rows) against outcomes now (columns, plus the records that failed to
-/// decide).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SwapMatrix {
-    /// Logged approve.
-    pub approve: SwapRow,
-    /// Logged review.
-    pub review: SwapRow,
-    /// Logged reject.
-    pub reject: SwapRow,
-}
-
-/// One logged outcome's records, by their outcome now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct SwapRow {
-    /// Approved now.
-    pub approve: u64,
-    /// Reviewed now.
-    pub review: u64,
-    /// Rejected now.
-    pub reject: u64,
-    /// Failed to decide now.
-    pub failed: u64,
-}
-
-impl SwapMatrix {
-    /// The row of a logged outcome.
-    pub fn row(&self, logged: Outcome) -> &SwapRow {
-        match logged {
-            Outcome::Approve => &self.approve,
-            Outcome::Review => &self.review,
-            Outcome::Reject => &self.reject,
-        }
-    }
-
-    fn count(&mut self, logged: Outcome, now: Option<Outcome>) {
-        let row = match logged {
-            Outcome::Approve => &mut self.approve,
-            Outcome::Review => &mut self.review,
-            Outcome::Reject => &mut self.reject,
-        };
-        *match now {
-            Some(Outcome::Approve) => &mut row.approve,
-            Some(Outcome::Review) => &mut row.review,
-            Some(Outcome::Reject) => &mut row.reject,
-            None => &mut row.failed,
-        } += 1;
-    }
-
-    /// Records whose outcome changed, or that failed to decide.
-    pub fn swapped(&self) -> u64 {
-        let r =
-            |row: &SwapRow, same: u64| row.approve + row.review + row.reject + row.failed - same;
-        r(&self.approve, self.approve.approve)
-            + r(&self.review, self.review.review)
-            + r(&self.reject, self.reject.reject)
-    }
+/// One record replayed: its outcome as logged and now (`None`: it failed to decide now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    /// As logged.
+    pub logged: Outcome,
+    /// As decided now.
+    pub now: Option<Outcome>,
 }
 
 /// What a replay found.
@@ -170,10 +143,11 @@ pub struct ReplayReport {
     pub shadow_same_sha: u64,
     /// Records that failed to decide now.
     pub failed: u64,
-    /// Differences on records this same policy made: each is a defect.
+    /// Differences on records this same policy made, each a defect: the first
+    /// [`KEPT_DEFECTS`].
     pub defects: Vec<Defect>,
-    /// Logged outcome against the outcome now, over every record.
-    pub matrix: SwapMatrix,
+    /// Every defect counted.
+    pub defects_total: u64,
 }
 
 /// A replay in progress: feed it records in order, then take its report.
@@ -195,26 +169,28 @@ impl<'p> Replay<'p> {
                 shadow_same_sha: 0,
                 failed: 0,
                 defects: Vec::new(),
-                matrix: SwapMatrix::default(),
+                defects_total: 0,
             },
         }
     }
 
     /// Decide one record again and compare.
-    pub fn add(&mut self, at: &LineAt, record: &Record) {
+    pub fn add(&mut self, at: &LineAt, record: &Record) -> Replayed {
         let now = redecide(record, self.policy);
-        self.add_decided(at, record, now);
+        self.add_decided(at, record, &now)
     }
 
     /// Count a record already decided again (with [`redecide`] and this replay's policy), for
     /// callers that decide records in parallel.
-    pub fn add_decided(&mut self, at: &LineAt, record: &Record, now: Result<Decision, String>) {
+    pub fn add_decided(
+        &mut self,
+        at: &LineAt,
+        record: &Record,
+        now: &Result<Decision, RedecideError>,
+    ) -> Replayed {
         let sha = &self.policy.id().hash;
         let report = &mut self.report;
         report.records += 1;
-        report
-            .matrix
-            .count(record.decision, now.as_ref().ok().map(|d| d.decision));
         if now.is_err() {
             report.failed += 1;
         }
@@ -227,7 +203,7 @@ impl<'p> Replay<'p> {
                 reasons: &record.reasons,
                 error: None,
             };
-            compare(&logged, &now, Side::Answer, &mut defects);
+            compare(&logged, now, Side::Answer, &mut defects);
         }
         if let Some(shadow) = record.shadow.as_ref().filter(|s| s.policy.hash == *sha) {
             report.shadow_same_sha += 1;
@@ -237,17 +213,26 @@ impl<'p> Replay<'p> {
                 reasons: &shadow.reasons,
                 error: shadow.error.as_deref(),
             };
-            compare(&logged, &now, Side::Shadow, &mut defects);
+            compare(&logged, now, Side::Shadow, &mut defects);
         }
-        report
-            .defects
-            .extend(defects.into_iter().map(|(field, logged, now)| Defect {
-                decision_id: record.decision_id.clone(),
-                at: at.to_string(),
-                field,
-                logged,
-                now,
-            }));
+        report.defects_total += defects.len() as u64;
+        let room = KEPT_DEFECTS.saturating_sub(report.defects.len());
+        report.defects.extend(
+            defects
+                .into_iter()
+                .take(room)
+                .map(|(field, logged, now)| Defect {
+                    decision_id: record.decision_id.clone(),
+                    at: at.to_string(),
+                    field,
+                    logged,
+                    now,
+                }),
+        );
+        Replayed {
+            logged: record.decision,
+            now: now.as_ref().ok().map(|d| d.decision),
+        }
     }
 
     /// The report.
@@ -272,7 +257,7 @@ enum Side {
 
 fn compare(
     logged: &Made<'_>,
-    now: &Result<Decision, String>,
+    now: &Result<Decision, RedecideError>,
     side: Side,
     out: &mut Vec<(Field, String, String)>,
 ) {
@@ -286,12 +271,9 @@ fn compare(
     };
     let now = match (now, logged_error) {
         (Err(now), Some(then)) => {
+            let now = now.to_string();
             if now != then {
-                out.push((
-                    pick(Field::Error, Field::ShadowError),
-                    then.to_owned(),
-                    now.clone(),
-                ));
+                out.push((pick(Field::Error, Field::ShadowError), then.to_owned(), now));
             }
             return;
         }
@@ -299,7 +281,7 @@ fn compare(
             out.push((
                 pick(Field::Error, Field::ShadowError),
                 "decided".to_owned(),
-                now.clone(),
+                now.to_string(),
             ));
             return;
         }

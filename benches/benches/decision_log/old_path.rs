@@ -1,28 +1,78 @@
-//! Personal data kept out of the decision log: the applicant's phone in the payload's
-//! `requestMeta`.
-//!
-//! The provider echoes the phone the signals were asked for in `requestMeta.phone`, under `data`
-//! in the envelope shape (`{"code", "message", "requestId", "data": {...}}`) and at the top level
-//! in the bare `data` shape. No policy reads `requestMeta` (the signals reader skips it), so
-//! removing or hashing the phone never changes a decision, and the logged payload can be decided
-//! again exactly.
-//!
-//! How it is done, per request and so in one pass: the payload is scanned once with serde_json,
-//! borrowing every value as `&RawValue` and skipping everything else with `IgnoredAny`; each
-//! `requestMeta` object found (at the top level and under a top-level `data`, so both shapes are
-//! covered whichever one the payload claims) is located by its span in the text. Only those
-//! spans are rewritten, from their borrowed entries; every other byte of the payload is copied
-//! as it came, so numbers keep their exact text. A `requestMeta` without a `phone` is left as it
-//! is, byte for byte.
+//! The decision log's per-decision path as it was before `underwrite-log` (commit 965e23b),
+//! kept callable so the bench measures old and new in the same run: the phone masked by
+//! rewriting `requestMeta` spans of the payload's raw bytes (every other byte copied as sent),
+//! the text validated again into a `RawValue`, an owned `Record` built (strings and reasons
+//! cloned) and serialized by serde_json on the writer thread. Not used anywhere else.
+
+#![allow(dead_code, missing_docs, clippy::unwrap_used)]
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::Sha256;
+use underwrite_core::policy::{Outcome, PolicyId, Reason};
+use underwrite_kyc::KycResult;
+
+/// The old record: owned fields, serialized with serde's derive.
+#[derive(Debug, Clone, Serialize)]
+pub struct OldRecord {
+    pub v: u32,
+    pub decision_id: String,
+    pub time: String,
+    pub policy: Arc<PolicyId>,
+    pub arm: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Box<RawValue>>,
+    pub input_sha256: String,
+    pub signals: Box<RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kyc: Option<KycResult>,
+    pub decision: Outcome,
+    pub score: Option<i64>,
+    pub reasons: Vec<Reason>,
+    pub latency_us: u64,
+}
+
+/// What the old path took from a decision.
+pub struct OldParts<'a> {
+    pub decision_id: &'a str,
+    pub policy: &'a Arc<PolicyId>,
+    pub id: Option<&'a RawValue>,
+    pub input_sha256: &'a str,
+    pub signals: &'a str,
+    pub kyc: Option<&'a KycResult>,
+    pub decision: Outcome,
+    pub score: Option<i64>,
+    pub reasons: &'a [Reason],
+}
+
+/// One decision's log work the old way: mask, build the record (the request's thread), then
+/// serialize it into the group buffer (the writer's thread).
+pub fn old_line(parts: &OldParts<'_>, masking: &OldMasking, buf: &mut Vec<u8>) {
+    let record = OldRecord {
+        v: 1,
+        decision_id: parts.decision_id.to_owned(),
+        time: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        policy: Arc::clone(parts.policy),
+        arm: "champion",
+        id: parts.id.map(ToOwned::to_owned),
+        input_sha256: parts.input_sha256.to_owned(),
+        signals: masking.mask(parts.signals),
+        kyc: parts.kyc.cloned(),
+        decision: parts.decision,
+        score: parts.score,
+        reasons: parts.reasons.to_vec(),
+        latency_us: 348,
+    };
+    serde_json::to_writer(&mut *buf, &record).unwrap();
+    buf.push(b'\n');
+}
 
 /// The key masked inside `requestMeta`.
 const PHONE: &str = "phone";
@@ -35,7 +85,7 @@ pub const HASH_PREFIX: &str = "hmac-sha256:";
 
 /// What becomes of the phone in a logged payload's `requestMeta`.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub enum PhoneMasking {
+pub enum OldMasking {
     /// Removed, key and value (the default).
     #[default]
     Remove,
@@ -50,24 +100,24 @@ pub enum PhoneMasking {
     Keep,
 }
 
-impl fmt::Debug for PhoneMasking {
+impl fmt::Debug for OldMasking {
     /// The salt is a secret: never shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PhoneMasking::Remove => f.write_str("Remove"),
-            PhoneMasking::Hash { salt } => write!(f, "Hash {{ salt: <{} bytes> }}", salt.len()),
-            PhoneMasking::Keep => f.write_str("Keep"),
+            OldMasking::Remove => f.write_str("Remove"),
+            OldMasking::Hash { salt } => write!(f, "Hash {{ salt: <{} bytes> }}", salt.len()),
+            OldMasking::Keep => f.write_str("Keep"),
         }
     }
 }
 
-impl PhoneMasking {
+impl OldMasking {
     /// The payload with the phone masked. A payload that is not a JSON object has no
     /// `requestMeta` and is returned as it is (a payload that decided is always an object).
     pub fn mask(&self, payload: &str) -> Box<RawValue> {
         let masked = match self {
-            PhoneMasking::Keep => None,
-            PhoneMasking::Remove | PhoneMasking::Hash { .. } => self.masked_text(payload),
+            OldMasking::Keep => None,
+            OldMasking::Remove | OldMasking::Hash { .. } => self.masked_text(payload),
         };
         let text = masked.unwrap_or_else(|| payload.to_owned());
         // The text is the payload (valid JSON, since it parsed) with some objects rewritten into
@@ -119,8 +169,8 @@ impl PhoneMasking {
         for (key, value) in &entries.0 {
             let value: Cow<'_, str> = if key == PHONE {
                 match self {
-                    PhoneMasking::Hash { salt } => Cow::Owned(hashed(salt, value)),
-                    PhoneMasking::Remove | PhoneMasking::Keep => continue,
+                    OldMasking::Hash { salt } => Cow::Owned(hashed(salt, value)),
+                    OldMasking::Remove | OldMasking::Keep => continue,
                 }
             } else {
                 Cow::Borrowed(value.get())
@@ -315,128 +365,5 @@ impl<'de> DeserializeSeed<'de> for DataSeed<'_, 'de> {
             metas: self.metas,
             descend_into_data: false,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ENVELOPE: &str = r#"{"code":"OK","message":"Success!","requestId":"r1","data":{"id":"s1","status":"COMPLETED","resultCode":"SUCCESS","requestMeta":{"phone":"+639171234567","consent":{"type":"T&C"}},"items":[{"name":"events_debt_day90_amount","value":1.50,"valueType":"NUMBER"}]}}"#;
-    const BARE: &str = r#"{"id":"s1", "status":"COMPLETED","requestMeta" : { "templateId":"t1" , "phone" : "+639171234567" },"result":{"events_overdue_day30":12345678901234567890.10}}"#;
-
-    fn hash_of(salt: &[u8], text: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(salt).expect("any key length");
-        mac.update(text.as_bytes());
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("{HASH_PREFIX}{hex}")
-    }
-
-    #[test]
-    fn remove_takes_the_phone_out_of_both_shapes_and_leaves_every_other_byte() {
-        let masked = PhoneMasking::Remove.mask(ENVELOPE);
-        assert_eq!(
-            masked.get(),
-            ENVELOPE.replace(r#""phone":"+639171234567","#, "")
-        );
-        let masked = PhoneMasking::Remove.mask(BARE);
-        // The rewritten object is compact; the rest (spacing, the long number) is untouched.
-        assert_eq!(
-            masked.get(),
-            BARE.replace(
-                r#"{ "templateId":"t1" , "phone" : "+639171234567" }"#,
-                r#"{"templateId":"t1"}"#
-            )
-        );
-        assert!(masked.get().contains("12345678901234567890.10"));
-    }
-
-    #[test]
-    fn hash_replaces_the_phone_by_its_keyed_hash() {
-        let masking = PhoneMasking::Hash {
-            salt: b"pepper".to_vec(),
-        };
-        let masked = masking.mask(ENVELOPE);
-        let value: serde_json::Value = serde_json::from_str(masked.get()).expect("json");
-        let phone = value["data"]["requestMeta"]["phone"]
-            .as_str()
-            .expect("a string");
-        assert_eq!(phone, hash_of(b"pepper", "+639171234567"));
-        assert!(!masked.get().contains("9171234567"));
-        // Another salt, another hash; the same salt, the same hash (joinable).
-        let other = PhoneMasking::Hash {
-            salt: b"salt".to_vec(),
-        }
-        .mask(ENVELOPE);
-        assert_ne!(other.get(), masked.get());
-        assert_eq!(masking.mask(ENVELOPE).get(), masked.get());
-        assert_eq!(value["data"]["requestMeta"]["consent"]["type"], "T&C");
-    }
-
-    #[test]
-    fn hash_reads_an_escaped_phone_as_its_text() {
-        let masking = PhoneMasking::Hash { salt: vec![7] };
-        let escaped = masking.mask(r#"{"requestMeta":{"phone":"\u002b63917"}}"#);
-        let plain = masking.mask(r#"{"requestMeta":{"phone":"+63917"}}"#);
-        assert_eq!(escaped.get(), plain.get());
-        let number = masking.mask(r#"{"requestMeta":{"phone":63917}}"#);
-        assert_eq!(
-            number.get(),
-            format!(
-                r#"{{"requestMeta":{{"phone":"{}"}}}}"#,
-                hash_of(&[7], "63917")
-            )
-        );
-    }
-
-    #[test]
-    fn keep_keeps_and_payloads_without_a_phone_are_unchanged() {
-        assert_eq!(PhoneMasking::Keep.mask(ENVELOPE).get(), ENVELOPE);
-        for payload in [
-            r#"{"data":{"requestMeta":{"consent":{}}, "items":[]}}"#,
-            r#"{"data":{"requestMeta":"+639171234567"}}"#,
-            r#"{"data":[{"requestMeta":{"phone":"x"}}]}"#,
-            r#"{"a":{"requestMeta":{"phone":"deeper than the payload's shapes"}}}"#,
-            "[1, 2]",
-            "\"text\"",
-            "12.50",
-        ] {
-            assert_eq!(PhoneMasking::Remove.mask(payload).get(), payload);
-        }
-    }
-
-    #[test]
-    fn every_phone_key_is_masked_even_duplicates_and_escaped_keys() {
-        let payload = r#"{"requestMeta":{"phone":"1","\u0070hone":"2"},"data":{"requestMeta":{"phone":"3","x":1,"phone":"4"}}}"#;
-        let masked = PhoneMasking::Remove.mask(payload);
-        assert_eq!(
-            masked.get(),
-            r#"{"requestMeta":{},"data":{"requestMeta":{"x":1}}}"#
-        );
-    }
-
-    #[test]
-    fn escaped_keys_elsewhere_are_kept_meaningful() {
-        let payload = r#"{"data":{"requestMeta":{"phone":"1","t\"q":"\u00e9"}}}"#;
-        let masked = PhoneMasking::Remove.mask(payload);
-        let value: serde_json::Value = serde_json::from_str(masked.get()).expect("json");
-        assert_eq!(value["data"]["requestMeta"]["t\"q"], "é");
-        assert!(value["data"]["requestMeta"].get("phone").is_none());
-    }
-
-    #[test]
-    fn the_salt_is_not_shown() {
-        let shown = format!(
-            "{:?}",
-            PhoneMasking::Hash {
-                salt: b"secret".to_vec()
-            }
-        );
-        assert!(!shown.contains("secret"), "{shown}");
     }
 }

@@ -1,7 +1,7 @@
 //! Reading a decision log back: the records of segment files, in order.
 //!
 //! [`read`] takes files and directories; a directory stands for its segments in name order (see
-//! [`super::list_segments`]). Lines are read through a cap ([`MAX_LINE_BYTES`]), so memory stays
+//! [`crate::list_segments`]). Lines are read through a cap ([`MAX_LINE_BYTES`]), so memory stays
 //! bounded whatever a file holds. Every line yields one [`Entry`] or one [`ReadError`], and
 //! reading goes on after a bad line: the caller decides whether one stops it.
 //!
@@ -17,8 +17,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::record::{Record, LOG_FORMAT_VERSION};
-use super::segment;
+use crate::record::{Record, LOG_FORMAT_VERSION};
+use crate::segment;
 
 /// Longest line read, newline excluded: 16 MiB.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
@@ -49,6 +49,8 @@ pub enum Entry {
         at: LineAt,
         /// The record.
         record: Box<Record>,
+        /// The line's length in bytes, its newline included.
+        len: u64,
     },
     /// The file's last line, without its newline: a write a crash cut short. Not a record.
     Torn {
@@ -257,7 +259,10 @@ impl<R: Read> SegmentReader<R> {
             return Some(Ok(Entry::Torn { at, len: n }));
         }
         self.buf.pop();
-        Some(parse_line(&self.buf, at))
+        Some(parse_line(&self.buf, at).map(|entry| match entry {
+            Entry::Record { at, record, .. } => Entry::Record { at, record, len: n },
+            torn @ Entry::Torn { .. } => torn,
+        }))
     }
 
     /// Consume up to and including the next newline: the bytes skipped, and whether a newline
@@ -290,6 +295,7 @@ pub fn parse_line(bytes: &[u8], at: LineAt) -> Result<Entry, ReadError> {
         Ok(record) if record.v == LOG_FORMAT_VERSION => Ok(Entry::Record {
             at,
             record: Box::new(record),
+            len: bytes.len() as u64 + 1,
         }),
         Ok(record) => Err(ReadError::UnknownVersion {
             at,
@@ -316,4 +322,204 @@ fn version_of(bytes: &[u8]) -> Option<String> {
     let v = versioned.v.get();
     // Quote it back safely: it is JSON text, shown to a person.
     Some(v.chars().take(40).collect())
+}
+
+/// Bad lines shown one by one; the rest are only counted.
+pub const KEPT_BAD_LINES: usize = 100;
+
+/// A log's bad lines: every one counted, the first [`KEPT_BAD_LINES`] kept, so memory stays
+/// bounded whatever a log holds (a file of garbage is millions of bad lines).
+#[derive(Debug, Default)]
+pub struct BadLines {
+    kept: Vec<ReadError>,
+    total: u64,
+}
+
+impl BadLines {
+    /// No bad lines yet.
+    pub fn new() -> BadLines {
+        BadLines::default()
+    }
+
+    /// Count `error`; it is given back when it is one of the first, kept to be shown.
+    pub fn add(&mut self, error: ReadError) -> Option<&ReadError> {
+        self.total = self.total.saturating_add(1);
+        if self.kept.len() >= KEPT_BAD_LINES {
+            return None;
+        }
+        self.kept.push(error);
+        self.kept.last()
+    }
+
+    /// The first bad lines, in order.
+    pub fn kept(&self) -> &[ReadError] {
+        &self.kept
+    }
+
+    /// How many bad lines there were.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+}
+
+/// How much of a log a chunk holds at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkLimits {
+    /// Records.
+    pub records: usize,
+    /// Bytes of their lines: the chunk ends with the record that reaches it, so a chunk holds
+    /// less than this plus one line ([`MAX_LINE_BYTES`]).
+    pub bytes: u64,
+}
+
+/// What `underwrite replay` holds at once: 4,096 records or 16 MiB of lines.
+pub const CHUNK_LIMITS: ChunkLimits = ChunkLimits {
+    records: 4096,
+    bytes: 16 << 20,
+};
+
+/// A line a chunk's reading met that is not a record.
+#[derive(Debug)]
+pub enum Skipped {
+    /// A torn last line.
+    Torn {
+        /// Where it starts.
+        at: LineAt,
+        /// How many bytes it has.
+        len: u64,
+    },
+    /// A bad line, or a file that could not be read.
+    Bad(ReadError),
+}
+
+/// Fill `chunk` (emptied first) with the next records of `entries`, in order, until it holds
+/// `limits.records` records or `limits.bytes` bytes of lines or the entries end; every other
+/// entry met on the way goes to `skipped`, in order. Whether the chunk holds any record.
+pub fn fill_chunk<I>(
+    entries: &mut I,
+    chunk: &mut Vec<(LineAt, Box<Record>)>,
+    limits: ChunkLimits,
+    mut skipped: impl FnMut(Skipped),
+) -> bool
+where
+    I: Iterator<Item = Result<Entry, ReadError>>,
+{
+    chunk.clear();
+    let mut bytes = 0u64;
+    for entry in entries.by_ref() {
+        match entry {
+            Ok(Entry::Record { at, record, len }) => {
+                chunk.push((at, record));
+                bytes = bytes.saturating_add(len);
+                if chunk.len() >= limits.records || bytes >= limits.bytes {
+                    break;
+                }
+            }
+            Ok(Entry::Torn { at, len }) => skipped(Skipped::Torn { at, len }),
+            Err(e) => skipped(Skipped::Bad(e)),
+        }
+    }
+    !chunk.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    /// `lines` lines of `line` (its newline included), read without holding them.
+    struct Repeat {
+        line: &'static [u8],
+        left: u64,
+        at: usize,
+    }
+
+    impl Read for Repeat {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut n = 0;
+            while n < buf.len() && self.left > 0 {
+                let take = (self.line.len() - self.at).min(buf.len() - n);
+                buf[n..n + take].copy_from_slice(&self.line[self.at..self.at + take]);
+                n += take;
+                self.at += take;
+                if self.at == self.line.len() {
+                    self.at = 0;
+                    self.left -= 1;
+                }
+            }
+            Ok(n)
+        }
+    }
+
+    fn repeat(line: &'static [u8], lines: u64) -> SegmentReader<Repeat> {
+        read_from(
+            PathBuf::from("garbage.jsonl"),
+            Repeat {
+                line,
+                left: lines,
+                at: 0,
+            },
+        )
+    }
+
+    #[test]
+    fn every_bad_line_is_counted_and_only_the_first_are_kept() {
+        let lines = 1_000_000;
+        let mut bad = BadLines::new();
+        let mut shown = 0;
+        let mut chunk = Vec::new();
+        let mut entries = repeat(b"garbage\n", lines);
+        let any = fill_chunk(&mut entries, &mut chunk, CHUNK_LIMITS, |skipped| {
+            if let Skipped::Bad(e) = skipped {
+                shown += usize::from(bad.add(e).is_some());
+            }
+        });
+        assert!(!any);
+        assert_eq!(bad.total(), lines);
+        assert_eq!(bad.kept().len(), KEPT_BAD_LINES);
+        assert_eq!(shown, KEPT_BAD_LINES);
+        // The first ones, in order, naming their lines.
+        assert_eq!(bad.kept()[0].at().map(|at| at.line), Some(1));
+        assert_eq!(
+            bad.kept()[KEPT_BAD_LINES - 1].at().map(|at| at.line),
+            Some(KEPT_BAD_LINES as u64)
+        );
+    }
+
+    const RECORD: &[u8] = br#"{"v":1,"decision_id":"d","time":"t","policy":{"name":"p","version":"1","hash":"h"},"arm":"champion","input_sha256":"s","signals":{},"decision":"approve","score":null,"reasons":[],"latency_us":1}
+"#;
+
+    #[test]
+    fn a_chunk_is_bounded_by_records_and_by_bytes() {
+        let line = RECORD.len() as u64;
+        let mut entries = repeat(RECORD, 10);
+        let mut chunk = Vec::new();
+        let by_count = ChunkLimits {
+            records: 4,
+            bytes: u64::MAX,
+        };
+        let mut sizes = Vec::new();
+        while fill_chunk(&mut entries, &mut chunk, by_count, |_| {}) {
+            sizes.push(chunk.len());
+        }
+        assert_eq!(sizes, [4, 4, 2]);
+
+        // By bytes: the chunk ends with the record that reaches the limit.
+        let mut entries = repeat(RECORD, 10);
+        let by_bytes = ChunkLimits {
+            records: 4096,
+            bytes: 3 * line - 1,
+        };
+        let mut sizes = Vec::new();
+        while fill_chunk(&mut entries, &mut chunk, by_bytes, |_| {}) {
+            sizes.push(chunk.len());
+        }
+        assert_eq!(sizes, [3, 3, 3, 1]);
+        // A record line's length counts its newline.
+        let Some(Ok(Entry::Record { len, .. })) = repeat(RECORD, 1).next() else {
+            panic!("a record");
+        };
+        assert_eq!(len, line);
+    }
 }

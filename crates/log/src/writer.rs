@@ -1,8 +1,9 @@
 //! The writer thread: group commit over a channel.
 //!
-//! Requests send their records with a oneshot to wake them ([`Msg::Append`]). The thread blocks
-//! on the channel for the first message, then takes everything else already queued (up to
-//! [`GROUP_MAX_BYTES`] of lines), serializes it into one buffer, writes it with one `write`,
+//! Requests send their lines (encoded on the request's own thread, so the one writer thread only
+//! copies bytes) with a oneshot to wake them ([`Msg::Append`]). The thread blocks on the channel
+//! for the first message, then takes everything else already queued (up to [`GROUP_MAX_BYTES`]
+//! of lines), gathers it into one buffer, writes it with one `write`,
 //! syncs once (under [`SyncPolicy::Batch`]) and only then wakes every request of the group. While
 //! it syncs, new requests queue up and become the next group: the group grows with the load and
 //! the sync's latency. When a group had more than one append (there is concurrency) and took
@@ -25,8 +26,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::segment::Namer;
-use super::{Counters, LogError, Record, SyncPolicy};
+use crate::access::LogAccess;
+use crate::config::SyncPolicy;
+use crate::error::LogError;
+use crate::line::Lines;
+use crate::segment::Namer;
+use crate::stats::Counters;
 
 /// Stop taking more messages into a group once its lines reach this many bytes.
 pub const GROUP_MAX_BYTES: usize = 8 << 20;
@@ -35,10 +40,10 @@ const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
 /// What the writer is sent.
 pub enum Msg {
-    /// Records to log; the sender learns when they are written (and synced).
+    /// Lines to log; the sender learns when they are written (and synced).
     Append {
-        /// The records, in order.
-        records: Vec<Record>,
+        /// The lines, in order.
+        lines: Lines,
         /// Told once the records are durable, or why not.
         done: oneshot::Sender<Result<(), LogError>>,
     },
@@ -62,6 +67,7 @@ struct Segment {
 /// The writer's state, owned by its thread.
 pub struct Writer {
     dir: PathBuf,
+    access: LogAccess,
     sync: SyncPolicy,
     max_file_bytes: u64,
     window: Duration,
@@ -69,33 +75,28 @@ pub struct Writer {
     segment: Option<Segment>,
     /// The group's lines not yet written.
     buf: Vec<u8>,
-    /// One append's lines, serialized before they join the group.
-    scratch: Vec<u8>,
-    /// Where each of the append's lines ends in `scratch`.
-    line_ends: Vec<usize>,
     counters: Arc<Counters>,
 }
 
 impl Writer {
-    /// Open the first segment of this process in `dir` (created if needed).
+    /// Open the first segment of this process in `dir` (which exists).
     pub fn open(
         dir: &Path,
+        access: LogAccess,
         sync: SyncPolicy,
         max_file_bytes: u64,
         window: Duration,
         counters: Arc<Counters>,
     ) -> Result<Writer, LogError> {
-        std::fs::create_dir_all(dir).map_err(|e| LogError::open(dir, e))?;
         let mut writer = Writer {
             dir: dir.to_path_buf(),
+            access,
             sync,
             max_file_bytes: max_file_bytes.max(1),
             window,
             namer: Namer::new(),
             segment: None,
             buf: Vec::with_capacity(64 << 10),
-            scratch: Vec::new(),
-            line_ends: Vec::new(),
             counters,
         };
         writer.new_segment()?;
@@ -135,24 +136,12 @@ impl Writer {
             let mut next = Some(first);
             while let Some(msg) = next.take() {
                 match msg {
-                    Msg::Append { records, done } => {
+                    Msg::Append { lines, done } => {
                         if outcome.is_ok() {
-                            match self.add(&records) {
-                                Ok(()) => {
-                                    added += records.len() as u64;
-                                    waiting.push(done);
-                                }
-                                Err(AddError::Encode(e)) => {
-                                    let _ = done.send(Err(e));
-                                }
-                                Err(AddError::Io(e)) => {
-                                    outcome = Err(e);
-                                    waiting.push(done);
-                                }
-                            }
-                        } else {
-                            waiting.push(done);
+                            outcome = self.add(&lines);
+                            added += lines.len() as u64;
                         }
+                        waiting.push(done);
                     }
                     Msg::Close { done } => {
                         close = Some(done);
@@ -190,9 +179,6 @@ impl Writer {
             if self.buf.capacity() > KEEP_BUFFER_BYTES {
                 self.buf = Vec::with_capacity(64 << 10);
             }
-            if self.scratch.capacity() > KEEP_BUFFER_BYTES {
-                self.scratch = Vec::new();
-            }
             if let Some(done) = close {
                 let _ = done.send(self.close());
                 return;
@@ -200,33 +186,22 @@ impl Writer {
         }
     }
 
-    /// Serialize one append's records into the group, rotating first where a line would take
-    /// the segment past its size. The records are serialized aside first, so an encoding error
-    /// leaves nothing of the append behind.
-    fn add(&mut self, records: &[Record]) -> Result<(), AddError> {
-        self.scratch.clear();
-        self.line_ends.clear();
-        for record in records {
-            if let Err(e) = serde_json::to_writer(&mut self.scratch, record) {
-                return Err(AddError::Encode(LogError::Encode {
-                    decision_id: record.decision_id.clone(),
-                    message: e.to_string(),
-                }));
-            }
-            self.scratch.push(b'\n');
-            self.line_ends.push(self.scratch.len());
+    /// Add one append's lines to the group, rotating first where a line would take the segment
+    /// past its size (a line is never split).
+    fn add(&mut self, lines: &Lines) -> Result<(), LogError> {
+        let bytes = lines.as_bytes();
+        let before = self.segment.as_ref().map_or(0, |s| s.len) + self.buf.len() as u64;
+        if before + bytes.len() as u64 <= self.max_file_bytes {
+            // The common case: the whole append fits.
+            self.buf.extend_from_slice(bytes);
+            return Ok(());
         }
-        let mut line_start = 0;
-        for i in 0..self.line_ends.len() {
-            let line_end = self.line_ends[i];
-            let line_len = (line_end - line_start) as u64;
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
             let before = self.segment.as_ref().map_or(0, |s| s.len) + self.buf.len() as u64;
-            if before > 0 && before + line_len > self.max_file_bytes {
-                self.rotate().map_err(AddError::Io)?;
+            if before > 0 && before + line.len() as u64 > self.max_file_bytes {
+                self.rotate()?;
             }
-            self.buf
-                .extend_from_slice(&self.scratch[line_start..line_end]);
-            line_start = line_end;
+            self.buf.extend_from_slice(line);
         }
         Ok(())
     }
@@ -298,7 +273,7 @@ impl Writer {
         let durable = self.sync == SyncPolicy::Batch;
         let (file, path) = self
             .namer
-            .create(&self.dir, durable)
+            .create(&self.dir, self.access, durable)
             .map_err(|e| LogError::open(&self.dir, e))?;
         self.counters.segments.fetch_add(1, Ordering::Relaxed);
         self.segment = Some(Segment {
@@ -333,12 +308,4 @@ impl Writer {
         }
         result
     }
-}
-
-/// Why one append could not join the group.
-enum AddError {
-    /// Its record could not be serialized: only this append fails.
-    Encode(LogError),
-    /// A rotation failed: the group fails.
-    Io(LogError),
 }

@@ -5,12 +5,14 @@
 //! segments were opened (the sequence orders segments opened in the same millisecond; ordering
 //! across processes relies on the clock not going backwards). A segment is created with
 //! `create_new`: an existing file is never appended to, so a torn tail left by a crash stays the
-//! last bytes of its own segment.
+//! last bytes of its own segment. Its mode is the log's [`LogAccess`] from the start.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use crate::access::{create_new, LogAccess};
 
 /// The start of every segment's name.
 pub const PREFIX: &str = "decisions-";
@@ -49,9 +51,15 @@ impl Namer {
         }
     }
 
-    /// Create the next segment in `dir` (never an existing file). With `durable`, the directory
-    /// is synced too, so the new file's name survives a power loss along with its data.
-    pub fn create(&mut self, dir: &Path, durable: bool) -> io::Result<(File, PathBuf)> {
+    /// Create the next segment in `dir` (never an existing file) with `access`'s mode. With
+    /// `durable`, the directory is synced too, so the new file's name survives a power loss
+    /// along with its data.
+    pub fn create(
+        &mut self,
+        dir: &Path,
+        access: LogAccess,
+        durable: bool,
+    ) -> io::Result<(File, PathBuf)> {
         self.last = self.last.max(SystemTime::now());
         // Another process may have opened a segment in the same millisecond: try the next
         // sequence numbers a few times before giving up.
@@ -59,7 +67,7 @@ impl Namer {
         for _ in 0..16 {
             self.seq = self.seq.wrapping_add(1);
             let path = dir.join(name(self.last, self.seq));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            match create_new(&path, access) {
                 Ok(file) => {
                     if durable {
                         File::open(dir)?.sync_all()?;
@@ -114,8 +122,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("README"), "not a segment").expect("write");
         let mut namer = Namer::new();
-        let (_, first) = namer.create(dir.path(), true).expect("create");
-        let (_, second) = namer.create(dir.path(), false).expect("create");
+        let (_, first) = namer
+            .create(dir.path(), LogAccess::Owner, true)
+            .expect("create");
+        let (_, second) = namer
+            .create(dir.path(), LogAccess::Group, false)
+            .expect("create");
         assert_ne!(first, second);
         assert_eq!(list(dir.path()).expect("list"), [first, second]);
     }
