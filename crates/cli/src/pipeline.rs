@@ -1,9 +1,9 @@
 //! The one reading pipeline for line-oriented work: read a chunk bounded by lines **and**
 //! bytes → work on every line of it on all cores → hand each result on in input order.
 //!
-//! `batch`, `kyc --jsonl` and the history reader of `backtest` / `compare` run on it. What they
-//! read is a [`LineSource`]: [`crate::lines::JsonLines`] for any `BufRead`, and any other reader
-//! of line records (a decision log's segments) that can append lines to a [`Chunk`].
+//! `batch`, `kyc --jsonl`, the history reader of `backtest` / `compare` and `replay` run on it.
+//! What they read is a [`LineSource`]: [`crate::lines::JsonLines`] for any `BufRead`, and
+//! [`crate::log_lines::LogLines`] for a decision log's segments.
 //!
 //! ```text
 //! reader thread:  open ─► fill chunk 1 ─► fill chunk 2 ─► …        (at most limits.lines lines,
