@@ -15,6 +15,7 @@ mod input;
 mod json;
 mod limits;
 mod lines;
+mod log_lines;
 mod output;
 mod panic;
 mod pipeline;

@@ -1,9 +1,9 @@
 //! The one reading pipeline for line-oriented work: read a chunk bounded by lines **and**
 //! bytes → work on every line of it on all cores → hand each result on in input order.
 //!
-//! `batch`, `kyc --jsonl` and the history reader of `backtest` / `compare` run on it. What they
-//! read is a [`LineSource`]: [`crate::lines::JsonLines`] for any `BufRead`, and any other reader
-//! of line records (a decision log's segments) that can append lines to a [`Chunk`].
+//! `batch`, `kyc --jsonl`, the history reader of `backtest` / `compare` and `replay` run on it.
+//! What they read is a [`LineSource`]: [`crate::lines::JsonLines`] for any `BufRead`, and
+//! [`crate::log_lines::LogLines`] for a decision log's segments.
 //!
 //! ```text
 //! reader thread:  open ─► fill chunk 1 ─► fill chunk 2 ─► …        (at most limits.lines lines,
@@ -20,7 +20,8 @@
 //! exist at once, their buffers reused.
 //!
 //! **Order and errors.** Chunks are handed over in input order, and [`Chunk::map_in_order`]
-//! emits a chunk's results in its lines' order. A read error ends the input: the lines read
+//! emits a chunk's results in its lines' order, each with its line's record, moved out of the
+//! chunk (so a record may own what cannot be copied, such as an I/O error). A read error ends the input: the lines read
 //! before it are worked on and emitted first, then [`run`] returns the error. An error `each`
 //! returns stops the reader at its next hand-over and is returned.
 
@@ -68,13 +69,13 @@ impl<L> Default for Chunk<L> {
 impl<L> Chunk<L> {
     /// The lines' text, as the source appended it.
     #[cfg(test)]
-    fn buf(&self) -> &[u8] {
+    pub fn buf(&self) -> &[u8] {
         &self.buf
     }
 
     /// The line records, in input order.
     #[cfg(test)]
-    fn lines(&self) -> &[L] {
+    pub fn lines(&self) -> &[L] {
         &self.lines
     }
 
@@ -106,16 +107,18 @@ impl<L> Chunk<L> {
 
 impl<L: Sync> Chunk<L> {
     /// Run `work` on every line of the chunk on all cores (each call gets the line's record and
-    /// the chunk's buffer, so its result may borrow from either), then hand each result to
-    /// `emit` in the lines' order, on this thread. Stops at the first error `emit` returns.
+    /// the chunk's buffer, so its result may borrow from the buffer), then hand each result to
+    /// `emit` in the lines' order, on this thread, with its line's record moved out of the
+    /// chunk. Stops at the first error `emit` returns. The chunk holds no line record after.
     pub fn map_in_order<'c, T: Send, E>(
-        &'c self,
-        work: impl Fn(&'c L, &'c [u8]) -> T + Sync,
-        mut emit: impl FnMut(&'c L, T) -> Result<(), E>,
+        &'c mut self,
+        work: impl Fn(&L, &'c [u8]) -> T + Sync,
+        mut emit: impl FnMut(L, T) -> Result<(), E>,
     ) -> Result<(), E> {
-        let buf = self.buf.as_slice();
-        let results: Vec<T> = self.lines.par_iter().map(|line| work(line, buf)).collect();
-        for (line, result) in self.lines.iter().zip(results) {
+        let Chunk { buf, lines } = self;
+        let buf: &'c [u8] = buf;
+        let results: Vec<T> = lines.par_iter().map(|line| work(line, buf)).collect();
+        for (line, result) in lines.drain(..).zip(results) {
             emit(line, result)?;
         }
         Ok(())
@@ -170,7 +173,7 @@ impl<S: LineSource, E, F: FnMut(S::Error) -> E> LineSource for MapErr<S, F> {
 pub fn run<S, E>(
     open: impl FnOnce() -> Result<S, E> + Send,
     limits: ChunkLimits,
-    mut each: impl FnMut(&Chunk<S::Line>) -> Result<(), E>,
+    mut each: impl FnMut(&mut Chunk<S::Line>) -> Result<(), E>,
 ) -> Result<(), E>
 where
     S: LineSource<Error = E>,
@@ -200,10 +203,10 @@ where
                 }
             }
         });
-        for (chunk, error) in full_rx {
+        for (mut chunk, error) in full_rx {
             if !chunk.is_empty() {
                 // Returning drops the receiver: the reader stops at its next hand-over.
-                each(&chunk)?;
+                each(&mut chunk)?;
             }
             if let Some(e) = error {
                 return Err(e);
@@ -265,7 +268,7 @@ mod tests {
         let result = run(
             move || Ok(source),
             limits,
-            |chunk: &Chunk<usize>| {
+            |chunk: &mut Chunk<usize>| {
                 chunks.push((chunk.lines().len(), chunk.buf().len()));
                 chunk.map_in_order(
                     |n, _| {

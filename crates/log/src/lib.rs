@@ -20,7 +20,10 @@
 //!   copy.
 //! * **Private by default.** Segments are created `0600` in a `0700` directory ([`LogAccess`]).
 //! * **Reading is bounded whatever a log holds:** a line cap, bad lines counted with only the
-//!   first kept, chunks bounded by records and bytes, defects counted with only the first kept.
+//!   first kept, defects counted with only the first kept. Lines can be read as text into the
+//!   caller's buffer ([`read::LogReader::read_line`]) and parsed elsewhere ([`read::parse_line`]),
+//!   so a caller bounds and parallelizes its chunks as it does for any other lines: `underwrite
+//!   replay` runs the CLI's one reading pipeline, the one `batch` and `compare` run.
 //! * **No HTTP here.** This crate depends on `underwrite-core` and `underwrite-kyc` only, so
 //!   `underwrite replay` reads and re-decides logs without linking the service.
 //!
@@ -30,8 +33,8 @@
 //! be) → `json` (the line formatter) → `line` (record parts into [`Lines`]) → `access` (file
 //! and directory modes) → `segment` (names, creation, listing) → `config`, `error`, `stats`
 //! ([`LogConfig`], [`LogError`], [`LogStats`]) → `writer` (the group-commit thread) → `handle`
-//! ([`DecisionLog`]) → [`read`] (segments back into records,
-//! bounded chunks, bad lines) → [`replay`] (records decided again, defects).
+//! ([`DecisionLog`]) → [`read`] (segments back into lines and
+//! records, bad lines) → [`replay`] (records decided again, defects).
 
 mod access;
 mod config;

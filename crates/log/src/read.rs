@@ -10,6 +10,12 @@
 //!   acknowledged, since a line is answered only once written whole.
 //! * Any other line that is not a record of a known version is a [`ReadError`] naming the file
 //!   and line: too long, not JSON, not a record, or a `v` this reader does not know.
+//!
+//! A caller that parses lines itself, on other threads, reads them as text with
+//! [`LogReader::read_line`] (each complete line appended to its buffer, as a [`RawLine`]) and
+//! parses each with [`parse_line`] or [`parse_record`]: the entries are the same as the
+//! iterator's, which is built on them. `underwrite replay` does so through the CLI's one reading pipeline, which bounds its
+//! chunks by lines and bytes.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -53,6 +59,24 @@ pub enum Entry {
         len: u64,
     },
     /// The file's last line, without its newline: a write a crash cut short. Not a record.
+    Torn {
+        /// Where it starts.
+        at: LineAt,
+        /// How many bytes it has.
+        len: u64,
+    },
+}
+
+/// One line of a log as read, before it is parsed: see [`LogReader::read_line`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawLine {
+    /// A complete line: its text, the newline excluded, was appended to the caller's buffer.
+    /// [`parse_line`] tells whether it is a record.
+    Complete {
+        /// Where it is.
+        at: LineAt,
+    },
+    /// The file's last line, without its newline (nothing appended): [`Entry::Torn`].
     Torn {
         /// Where it starts.
         at: LineAt,
@@ -151,9 +175,30 @@ impl Iterator for LogReader {
     type Item = Result<Entry, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.next_in_segments(SegmentReader::next_entry)
+    }
+}
+
+impl LogReader {
+    /// Read the next line as text: a complete line's text (its newline excluded) is appended to
+    /// `buf`, and nothing else ever is (a torn or too long line, or a failed read, leaves `buf`
+    /// as it was). `None` once every file is read. Errors are those of the iterator, which
+    /// gives `parse_line` of each complete line: a line over [`MAX_LINE_BYTES`] (the next line
+    /// is read after it), a file that cannot be opened or read (the next file is read after
+    /// it).
+    pub fn read_line(&mut self, buf: &mut Vec<u8>) -> Option<Result<RawLine, ReadError>> {
+        self.next_in_segments(|segment| segment.read_line(buf))
+    }
+
+    /// The next item `next` gives from the current segment, opening the next file when one
+    /// ends.
+    fn next_in_segments<T>(
+        &mut self,
+        mut next: impl FnMut(&mut SegmentReader<File>) -> Option<Result<T, ReadError>>,
+    ) -> Option<Result<T, ReadError>> {
         loop {
-            if let Some(lines) = &mut self.current {
-                match lines.next() {
+            if let Some(segment) = &mut self.current {
+                match next(segment) {
                     Some(item) => return Some(item),
                     None => self.current = None,
                 }
@@ -198,15 +243,26 @@ impl<R: Read> SegmentReader<R> {
         }
     }
 
+    /// The next line, parsed; the iterator's item.
     fn next_entry(&mut self) -> Option<Result<Entry, ReadError>> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let entry = self.read_line(&mut buf).map(|line| match line? {
+            RawLine::Complete { at } => parse_line(&buf, at),
+            RawLine::Torn { at, len } => Ok(Entry::Torn { at, len }),
+        });
+        self.buf = buf;
+        entry
+    }
+
+    /// The next line as text, appended to `buf`; see [`LogReader::read_line`].
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> Option<Result<RawLine, ReadError>> {
         if self.done {
             return None;
         }
-        self.buf.clear();
+        let start = buf.len();
         let cap = MAX_LINE_BYTES as u64 + 1;
-        let read = (&mut self.reader)
-            .take(cap)
-            .read_until(b'\n', &mut self.buf);
+        let read = (&mut self.reader).take(cap).read_until(b'\n', buf);
         let n = match read {
             Ok(0) => {
                 self.done = true;
@@ -214,6 +270,7 @@ impl<R: Read> SegmentReader<R> {
             }
             Ok(n) => n as u64,
             Err(source) => {
+                buf.truncate(start);
                 self.done = true;
                 return Some(Err(ReadError::Io {
                     path: self.path.clone(),
@@ -228,7 +285,8 @@ impl<R: Read> SegmentReader<R> {
             offset: self.offset,
         };
         self.offset += n;
-        if self.buf.last() != Some(&b'\n') {
+        if buf.last() != Some(&b'\n') {
+            buf.truncate(start);
             if n == cap {
                 // Over the cap: skip to the end of the line without keeping it.
                 return Some(match self.skip_line() {
@@ -241,7 +299,7 @@ impl<R: Read> SegmentReader<R> {
                     }
                     Ok((skipped, false)) => {
                         self.done = true;
-                        Ok(Entry::Torn {
+                        Ok(RawLine::Torn {
                             at,
                             len: n + skipped,
                         })
@@ -256,13 +314,10 @@ impl<R: Read> SegmentReader<R> {
                 });
             }
             self.done = true;
-            return Some(Ok(Entry::Torn { at, len: n }));
+            return Some(Ok(RawLine::Torn { at, len: n }));
         }
-        self.buf.pop();
-        Some(parse_line(&self.buf, at).map(|entry| match entry {
-            Entry::Record { at, record, .. } => Entry::Record { at, record, len: n },
-            torn @ Entry::Torn { .. } => torn,
-        }))
+        buf.pop();
+        Some(Ok(RawLine::Complete { at }))
     }
 
     /// Consume up to and including the next newline: the bytes skipped, and whether a newline
@@ -291,20 +346,29 @@ impl<R: Read> SegmentReader<R> {
 
 /// One complete line (without its newline) as a record.
 pub fn parse_line(bytes: &[u8], at: LineAt) -> Result<Entry, ReadError> {
+    let record = parse_record(bytes, &at)?;
+    Ok(Entry::Record {
+        at,
+        record,
+        len: bytes.len() as u64 + 1,
+    })
+}
+
+/// One complete line (without its newline) as a record, for a caller that keeps the line's
+/// place itself; an error names the line as `at`. The record [`parse_line`] gives.
+pub fn parse_record(bytes: &[u8], at: &LineAt) -> Result<Box<Record>, ReadError> {
     match serde_json::from_slice::<Record>(bytes) {
-        Ok(record) if record.v == LOG_FORMAT_VERSION => Ok(Entry::Record {
-            at,
-            record: Box::new(record),
-            len: bytes.len() as u64 + 1,
-        }),
+        Ok(record) if record.v == LOG_FORMAT_VERSION => Ok(Box::new(record)),
         Ok(record) => Err(ReadError::UnknownVersion {
-            at,
+            at: at.clone(),
             v: record.v.to_string(),
         }),
         Err(e) => Err(match version_of(bytes) {
-            Some(v) if v != LOG_FORMAT_VERSION.to_string() => ReadError::UnknownVersion { at, v },
+            Some(v) if v != LOG_FORMAT_VERSION.to_string() => {
+                ReadError::UnknownVersion { at: at.clone(), v }
+            }
             _ => ReadError::BadLine {
-                at,
+                at: at.clone(),
                 message: e.to_string(),
             },
         }),
@@ -362,66 +426,6 @@ impl BadLines {
     }
 }
 
-/// How much of a log a chunk holds at most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChunkLimits {
-    /// Records.
-    pub records: usize,
-    /// Bytes of their lines: the chunk ends with the record that reaches it, so a chunk holds
-    /// less than this plus one line ([`MAX_LINE_BYTES`]).
-    pub bytes: u64,
-}
-
-/// What `underwrite replay` holds at once: 4,096 records or 16 MiB of lines.
-pub const CHUNK_LIMITS: ChunkLimits = ChunkLimits {
-    records: 4096,
-    bytes: 16 << 20,
-};
-
-/// A line a chunk's reading met that is not a record.
-#[derive(Debug)]
-pub enum Skipped {
-    /// A torn last line.
-    Torn {
-        /// Where it starts.
-        at: LineAt,
-        /// How many bytes it has.
-        len: u64,
-    },
-    /// A bad line, or a file that could not be read.
-    Bad(ReadError),
-}
-
-/// Fill `chunk` (emptied first) with the next records of `entries`, in order, until it holds
-/// `limits.records` records or `limits.bytes` bytes of lines or the entries end; every other
-/// entry met on the way goes to `skipped`, in order. Whether the chunk holds any record.
-pub fn fill_chunk<I>(
-    entries: &mut I,
-    chunk: &mut Vec<(LineAt, Box<Record>)>,
-    limits: ChunkLimits,
-    mut skipped: impl FnMut(Skipped),
-) -> bool
-where
-    I: Iterator<Item = Result<Entry, ReadError>>,
-{
-    chunk.clear();
-    let mut bytes = 0u64;
-    for entry in entries.by_ref() {
-        match entry {
-            Ok(Entry::Record { at, record, len }) => {
-                chunk.push((at, record));
-                bytes = bytes.saturating_add(len);
-                if chunk.len() >= limits.records || bytes >= limits.bytes {
-                    break;
-                }
-            }
-            Ok(Entry::Torn { at, len }) => skipped(Skipped::Torn { at, len }),
-            Err(e) => skipped(Skipped::Bad(e)),
-        }
-    }
-    !chunk.is_empty()
-}
-
 #[cfg(test)]
 mod tests {
     use std::io;
@@ -468,14 +472,12 @@ mod tests {
         let lines = 1_000_000;
         let mut bad = BadLines::new();
         let mut shown = 0;
-        let mut chunk = Vec::new();
-        let mut entries = repeat(b"garbage\n", lines);
-        let any = fill_chunk(&mut entries, &mut chunk, CHUNK_LIMITS, |skipped| {
-            if let Skipped::Bad(e) = skipped {
-                shown += usize::from(bad.add(e).is_some());
-            }
-        });
-        assert!(!any);
+        for entry in repeat(b"garbage\n", lines) {
+            let Err(e) = entry else {
+                panic!("garbage read as {entry:?}");
+            };
+            shown += usize::from(bad.add(e).is_some());
+        }
         assert_eq!(bad.total(), lines);
         assert_eq!(bad.kept().len(), KEPT_BAD_LINES);
         assert_eq!(shown, KEPT_BAD_LINES);
@@ -491,35 +493,60 @@ mod tests {
 "#;
 
     #[test]
-    fn a_chunk_is_bounded_by_records_and_by_bytes() {
-        let line = RECORD.len() as u64;
-        let mut entries = repeat(RECORD, 10);
-        let mut chunk = Vec::new();
-        let by_count = ChunkLimits {
-            records: 4,
-            bytes: u64::MAX,
-        };
-        let mut sizes = Vec::new();
-        while fill_chunk(&mut entries, &mut chunk, by_count, |_| {}) {
-            sizes.push(chunk.len());
-        }
-        assert_eq!(sizes, [4, 4, 2]);
-
-        // By bytes: the chunk ends with the record that reaches the limit.
-        let mut entries = repeat(RECORD, 10);
-        let by_bytes = ChunkLimits {
-            records: 4096,
-            bytes: 3 * line - 1,
-        };
-        let mut sizes = Vec::new();
-        while fill_chunk(&mut entries, &mut chunk, by_bytes, |_| {}) {
-            sizes.push(chunk.len());
-        }
-        assert_eq!(sizes, [3, 3, 3, 1]);
-        // A record line's length counts its newline.
+    fn a_record_lines_length_counts_its_newline() {
         let Some(Ok(Entry::Record { len, .. })) = repeat(RECORD, 1).next() else {
             panic!("a record");
         };
-        assert_eq!(len, line);
+        assert_eq!(len, RECORD.len() as u64);
+    }
+
+    fn at(line: u64, offset: u64) -> LineAt {
+        LineAt {
+            file: PathBuf::from("raw.jsonl"),
+            line,
+            offset,
+        }
+    }
+
+    #[test]
+    fn read_line_appends_complete_lines_only() {
+        let mut input = RECORD.to_vec();
+        input.extend_from_slice(b"garbage\ncut-sh");
+        let mut segment = read_from(PathBuf::from("raw.jsonl"), &input[..]);
+        let mut buf = b"held".to_vec();
+        let first = segment.read_line(&mut buf);
+        assert!(matches!(first, Some(Ok(RawLine::Complete { at: a })) if a == at(1, 0)));
+        let record = &RECORD[..RECORD.len() - 1];
+        assert_eq!(buf, [&b"held"[..], record].concat());
+        let second = segment.read_line(&mut buf);
+        let offset = RECORD.len() as u64;
+        assert!(matches!(second, Some(Ok(RawLine::Complete { at: a })) if a == at(2, offset)));
+        assert_eq!(buf, [&b"held"[..], record, b"garbage"].concat());
+        // A torn last line: reported, nothing appended, then the end.
+        let third = segment.read_line(&mut buf);
+        assert!(matches!(
+            third,
+            Some(Ok(RawLine::Torn { at: a, len: 6 })) if a == at(3, offset + 8)
+        ));
+        assert_eq!(buf.len(), 4 + record.len() + 7);
+        assert!(segment.read_line(&mut buf).is_none());
+    }
+
+    #[test]
+    fn read_line_keeps_nothing_of_a_line_over_the_cap() {
+        let long = MAX_LINE_BYTES as u64 + 10;
+        let input = io::repeat(b'x').take(long).chain(&b"\nok\n"[..]);
+        let mut segment = read_from(PathBuf::from("raw.jsonl"), input);
+        let mut buf = b"held".to_vec();
+        let first = segment.read_line(&mut buf);
+        assert!(
+            matches!(&first, Some(Err(ReadError::TooLong { at: a, limit })) if *a == at(1, 0) && *limit == MAX_LINE_BYTES),
+            "{first:?}"
+        );
+        assert_eq!(buf, b"held");
+        let second = segment.read_line(&mut buf);
+        assert!(matches!(second, Some(Ok(RawLine::Complete { at: a })) if a == at(2, long + 1)));
+        assert_eq!(buf, b"heldok");
+        assert!(segment.read_line(&mut buf).is_none());
     }
 }

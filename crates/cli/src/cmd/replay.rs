@@ -6,24 +6,28 @@
 //! record also counts in the swap matrix (logged outcome × outcome now, plus failures), which
 //! is the report when P is another policy. A torn last line (a write a crash cut short) is a
 //! warning; any other bad line is named (`file:line`) and makes the exit status 2. Memory is
-//! bounded whatever the logs hold: records are decided in chunks bounded by count and bytes,
-//! bad lines and defects are all counted but only the first kept. The reading, re-deciding and
-//! comparing are `underwrite_log`'s (no service linked); the swap matrix is
+//! bounded whatever the logs hold: the log is read through [`crate::pipeline`], the one
+//! reading pipeline of `batch`, `kyc --jsonl` and the history reader, with `batch`'s chunk
+//! limits (lines and bytes), its lines parsed and decided again on all cores and folded in log
+//! order; bad lines and defects are all counted but only the first kept. The reading,
+//! re-deciding and comparing are `underwrite_log`'s (no service linked); the swap matrix is
 //! `underwrite_analysis`'s, the one `compare` folds. See `docs/decision-log.md`.
 
+use std::convert::Infallible;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use underwrite_analysis::{Label, SwapMatrix};
-use underwrite_core::policy::Outcome;
-use underwrite_log::read::{fill_chunk, read, BadLines, Skipped, CHUNK_LIMITS};
+use underwrite_core::policy::{Outcome, Policy};
+use underwrite_log::read::{read, BadLines, LineAt, LogReader, ReadError};
 use underwrite_log::replay::{redecide, Replay, ReplayReport};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::load_policy;
+use crate::log_lines::{LogLine, LogLines};
 use crate::output::{print_json, print_line};
+use crate::pipeline::{self, Chunk, ChunkLimits};
 use crate::term;
 
 /// Arguments of `underwrite replay`.
@@ -109,14 +113,14 @@ struct Replayed {
 /// Run the subcommand.
 pub fn run(args: Args) -> Result<ExitCode, CliError> {
     let policy = load_policy(&args.policy)?;
-    let mut entries =
+    let reader =
         read(&args.logs).map_err(|e| CliError::with_status(EXIT_BAD_INPUT, e.to_string()))?;
     let Replayed {
         report,
         matrix,
         torn,
         bad,
-    } = replay(&mut entries, &policy);
+    } = replay(reader, &policy, |_| {});
     match args.format {
         Format::Json => print_json(&Output {
             report: &report,
@@ -150,56 +154,77 @@ pub fn run(args: Args) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Decide every record of `entries` again with `policy`, a bounded chunk at a time on all
-/// cores, folding in input order; torn and bad lines are reported on stderr as they come (the
-/// first bad lines only) and counted.
-fn replay<I>(entries: &mut I, policy: &underwrite_core::policy::Policy) -> Replayed
-where
-    I: Iterator<Item = Result<underwrite_log::read::Entry, underwrite_log::read::ReadError>>,
-{
+/// Decide every record `reader` reads again with `policy`, through the pipeline in chunks of
+/// `batch`'s limits (each chunk shown to `chunk_read` first: a hook for tests), parsed and
+/// decided on all cores, folded in log order; torn and bad lines are reported on stderr in
+/// their place (the first bad lines only) and counted.
+fn replay(
+    reader: LogReader,
+    policy: &Policy,
+    mut chunk_read: impl FnMut(&Chunk<LogLine>),
+) -> Replayed {
     let mut replay = Replay::new(policy);
     let mut matrix = SwapMatrix::default();
     let mut torn = Vec::new();
     let mut bad = BadLines::new();
-    let mut chunk = Vec::new();
-    loop {
-        let more = fill_chunk(entries, &mut chunk, CHUNK_LIMITS, |skipped| match skipped {
-            Skipped::Torn { at, len } => {
-                term::eprint_line(&format!(
-                    "underwrite: warning: {at}: torn last line ({len} bytes at offset {}): \
-                     a write cut short, not a record",
-                    at.offset
-                ));
-                torn.push(Torn {
-                    file: at.file.display().to_string(),
-                    line: at.line,
-                    offset: at.offset,
-                    bytes: len,
-                });
-            }
-            Skipped::Bad(e) => {
-                if let Some(e) = bad.add(e) {
-                    term::eprint_line(&format!("underwrite: {e}"));
-                }
-            }
-        });
-        if !more {
-            break;
+    let mut add_bad = |e: ReadError| {
+        if let Some(e) = bad.add(e) {
+            term::eprint_line(&format!("underwrite: {e}"));
         }
-        let decided: Vec<_> = chunk
-            .par_iter()
-            .map(|(_, record)| redecide(record, policy))
-            .collect();
-        for ((at, record), now) in chunk.iter().zip(&decided) {
-            let replayed = replay.add_decided(at, record, now);
-            matrix.add(Some(replayed.logged), replayed.now, Label::Unknown);
-        }
-    }
+    };
+    // Nothing stops the reading (an unreadable file is a bad line), so the run cannot fail.
+    let Ok(()) = pipeline::run(
+        || Ok(LogLines::new(reader)),
+        ChunkLimits::default(),
+        |chunk| {
+            chunk_read(chunk);
+            chunk.map_in_order(
+                |line, buf| {
+                    line.record(buf).map(|record| {
+                        record.map(|record| {
+                            let now = redecide(&record, policy);
+                            (record, now)
+                        })
+                    })
+                },
+                |line, decided| {
+                    match (line, decided) {
+                        (LogLine::Text { at, .. }, Some(Ok((record, now)))) => {
+                            let replayed = replay.add_decided(&at, &record, &now);
+                            matrix.add(Some(replayed.logged), replayed.now, Label::Unknown);
+                        }
+                        (LogLine::Torn { at, len }, _) => torn.push(torn_line(at, len)),
+                        (LogLine::Unreadable(e), _) | (LogLine::Text { .. }, Some(Err(e))) => {
+                            add_bad(e);
+                        }
+                        // Every line with text has its record or its error.
+                        (LogLine::Text { .. }, None) => {}
+                    }
+                    Ok::<(), Infallible>(())
+                },
+            )
+        },
+    );
     Replayed {
         report: replay.finish(),
         matrix,
         torn,
         bad,
+    }
+}
+
+/// A torn last line, warned about on stderr and kept for the report.
+fn torn_line(at: LineAt, len: u64) -> Torn {
+    term::eprint_line(&format!(
+        "underwrite: warning: {at}: torn last line ({len} bytes at offset {}): \
+         a write cut short, not a record",
+        at.offset
+    ));
+    Torn {
+        file: at.file.display().to_string(),
+        line: at.line,
+        offset: at.offset,
+        bytes: len,
     }
 }
 
@@ -249,4 +274,58 @@ fn print_text(report: &ReplayReport, matrix: &SwapMatrix, torn: usize) -> Result
         matrix.changed(),
         torn
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::path::Path;
+
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    #[test]
+    fn replay_holds_at_most_the_pipelines_byte_bound_of_a_log_of_large_records() {
+        let policy = load_policy(&root().join("rules/starter.yaml")).unwrap();
+        let clean = std::fs::read(root().join("testdata/signals/clean.json")).unwrap();
+        let mut signals: serde_json::Value = serde_json::from_slice(&clean).unwrap();
+        // An unknown key of 2 MiB: the payload is accepted, its line is large.
+        signals["pad"] = "x".repeat(2 << 20).into();
+        let line = format!(
+            r#"{{"v":1,"decision_id":"d","time":"t","policy":{{"name":"p","version":"1","hash":"h"}},"arm":"champion","input_sha256":"s","signals":{signals},"decision":"approve","score":null,"reasons":[],"latency_us":1}}"#
+        );
+        let records = 20;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.jsonl");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for _ in 0..records {
+            writeln!(file, "{line}").unwrap();
+        }
+        file.flush().unwrap();
+        drop(file);
+
+        let mut chunks = Vec::new();
+        let replayed = replay(read(&[path]).unwrap(), &policy, |chunk| {
+            chunks.push((chunk.lines().len(), chunk.buf().len()));
+        });
+        assert_eq!(replayed.report.records, records);
+        assert_eq!(replayed.report.failed, 0);
+        assert_eq!(replayed.bad.total(), 0);
+
+        // batch's chunk limits: a chunk takes lines until it holds 16 MiB of text, so it ends
+        // with the line that reaches the bound, never holding a whole line more.
+        let bound = ChunkLimits::default().bytes;
+        assert_eq!(bound, 16 << 20);
+        let per_chunk = bound.div_ceil(line.len()) as u64;
+        assert_eq!(per_chunk, 8);
+        let expected: Vec<(usize, usize)> = [per_chunk, per_chunk, records - 2 * per_chunk]
+            .into_iter()
+            .map(|lines| (lines as usize, lines as usize * line.len()))
+            .collect();
+        assert_eq!(chunks, expected);
+        assert!(chunks.iter().all(|&(_, bytes)| bytes < bound + line.len()));
+    }
 }
