@@ -16,7 +16,7 @@ use underwrite_kyc::KycResult;
 /// The log line format's version, the `v` of every line.
 pub const LOG_FORMAT_VERSION: u32 = 1;
 
-/// Which arm made (or answered) a decision: the one champion/challenger [`Arm`] of
+/// Which arm made (or answered) a decision: the one champion/challenger `Arm` of
 /// `underwrite_core::split`, so a logged arm and a routed arm are one type.
 pub use underwrite_core::split::Arm;
 

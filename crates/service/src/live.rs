@@ -20,8 +20,9 @@ use sha2::{Digest, Sha256};
 use crate::config::{ChallengerMode, Config};
 use crate::policy_file::{load_read, read_policy, LoadedPolicy, PolicyFileError};
 
-/// Which arm made (or answered) a decision: the one [`underwrite_core::split::Arm`], here so
-/// that `underwrite_service::Arm` keeps its path.
+/// Which arm made (or answered) a decision: the one `underwrite_core::split::Arm`, here so
+/// that `underwrite_service::Arm` keeps its path. (No intra-doc link: rustdoc 1.95 crashes
+/// resolving a link to a re-exported item from the re-export's own doc.)
 pub use underwrite_core::split::Arm;
 
 /// The policies live at one moment.
