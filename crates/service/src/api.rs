@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use underwrite_core::policy::Decision;
+use underwrite_core::split::Arm;
 
-use crate::live::Arm;
 use crate::request_schema::{
     ApplicationId, ConsentDoc, CountryCode, KycInput, PhoneNumber, SignalsPayload, TemplateId,
 };

@@ -12,7 +12,7 @@ use underwrite_core::split::Split;
 use underwrite_log::LogConfig;
 use underwrite_signals_client::{ClientConfig, Country};
 
-use crate::auth::Tokens;
+use crate::tokens::Tokens;
 
 /// Everything a service runs with.
 #[derive(Debug, Clone)]

@@ -36,15 +36,18 @@ mod problem;
 mod request_schema;
 mod routes;
 mod server;
+mod state;
 mod time;
+mod tokens;
 mod watch;
 
 pub use api::SignalsFetched;
-pub use auth::{
-    TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
-};
 pub use config::{Challenger, ChallengerMode, Config, Limits, SignalsConfig};
+pub use live::ReloadError;
 pub use policy_file::{load_tested, LoadedPolicy, PolicyFileError};
 pub use server::{Reloader, Server, StartError};
+pub use tokens::{
+    TokenError, TokenPlace, TokenSet, Tokens, ADMIN_TOKENS_ENV, MIN_TOKEN_CHARS, TOKENS_ENV,
+};
 pub use underwrite_log::{Arm, LogAccess, LogConfig, PhoneMasking};
 pub use watch::WatchError;

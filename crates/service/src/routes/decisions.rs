@@ -10,12 +10,12 @@ use underwrite_core::application::is_blank_line;
 use underwrite_log::Lines;
 
 use crate::api::{BatchLine, LineError};
-use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest, Made};
 use crate::problem::Problem;
 use crate::routes::query::DecideQuery;
 use crate::routes::respond::{answer, json_response, log_one};
+use crate::state::AppState;
 
 /// `POST /v1/decisions`: one application in, one decision out.
 pub async fn one(
@@ -152,7 +152,7 @@ fn decide_lines(state: &AppState, query: DecideQuery, bytes: &[u8]) -> (Vec<Batc
         };
         // A panic (a bug) while deciding one line is that line's error, as in `underwrite batch`.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide(&arms, text, request)
+            decide(&arms, text, request).map_err(Problem::from)
         }))
         .unwrap_or_else(|_| {
             Err(Problem::internal(
