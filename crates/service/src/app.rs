@@ -22,7 +22,7 @@ use crate::auth;
 use crate::host::require_host;
 use crate::openapi::{route_pattern, Access, Endpoint, Method, OPERATIONS};
 use crate::problem::problem_for_bare_errors;
-use crate::routes::{admin, applications, decisions, health, kyc, policy};
+use crate::routes::{admin, applications, batch, decisions, health, kyc, policy};
 use crate::state::AppState;
 
 /// Answers smaller than this are sent as they are, whatever the client accepts. A decision's
@@ -88,7 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<Arc<AppState>> {
     match endpoint {
         Endpoint::Decide => on(filter, decisions::one),
-        Endpoint::DecideBatch => on(filter, decisions::batch),
+        Endpoint::DecideBatch => on(filter, batch::batch),
         Endpoint::Kyc => on(filter, kyc::one),
         Endpoint::Application => on(filter, applications::one),
         Endpoint::Policy => on(filter, policy::status),

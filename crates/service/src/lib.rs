@@ -21,6 +21,8 @@ mod api;
 mod app;
 mod applications;
 mod auth;
+mod batch_budget;
+mod batch_lines;
 #[cfg(feature = "bench")]
 #[doc(hidden)]
 pub mod bench;

@@ -33,6 +33,7 @@ use tokio::task::JoinHandle;
 use underwrite_log::{DecisionLog, LogError};
 
 use crate::app::router;
+use crate::batch_budget::BatchBudget;
 use crate::config::Config;
 use crate::live::{Live, ReloadError, ReloadOutcome};
 use crate::metrics::Metrics;
@@ -138,11 +139,17 @@ impl Server {
             masking,
             metrics: Metrics::new(),
             limits: config.limits,
+            batch_budget: BatchBudget::new(&config.limits),
             tokens: config.tokens.clone(),
             draining: AtomicBool::new(false),
             signals,
             openapi: openapi_body(config.tokens.as_ref()),
         });
+        tracing::info!(
+            batches = state.batch_budget.batches(),
+            share_bytes = state.batch_budget.share_bytes(),
+            "batches in flight at once, each reserving its share of --batch-memory"
+        );
         let (stop, stopped) = watch::channel(false);
         if config.watch {
             crate::watch::spawn(Arc::clone(&state), stop.subscribe())?;

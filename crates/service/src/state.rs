@@ -7,6 +7,7 @@ use std::sync::Arc;
 use underwrite_log::{DecisionLog, PhoneMasking};
 
 use crate::applications::Signals;
+use crate::batch_budget::BatchBudget;
 use crate::config::Limits;
 use crate::live::{Live, ReloadOutcome};
 use crate::metrics::Metrics;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Request limits.
     pub limits: Limits,
+    /// The memory batches in flight may hold, shared by all of them.
+    pub batch_budget: BatchBudget,
     /// Accepted tokens, when authentication is on.
     pub tokens: Option<Tokens>,
     /// Set once shutdown has begun: `/readyz` answers 503.

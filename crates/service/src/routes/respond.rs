@@ -11,11 +11,17 @@ use crate::problem::Problem;
 use crate::state::AppState;
 
 impl From<NotDecided> for Problem {
+    fn from(e: NotDecided) -> Problem {
+        Problem::of(&e)
+    }
+}
+
+impl Problem {
     /// A refusal as a problem: the CLI's message, with the field or rule at fault in `at`. Not
     /// an application: 400 `malformed` (`at` is `id` for a bad id); refused by the signals, the
     /// KYC input or a rule: 422 `bad-signals`, `bad-kyc`, `rule-failed` (with `rule_error`) or
     /// `refused`; a rule's internal error or a line that cannot be logged: 500 `internal`.
-    fn from(e: NotDecided) -> Problem {
+    pub fn of(e: &NotDecided) -> Problem {
         let detail = e.to_string();
         match e {
             NotDecided::NotApplication(ApplicationError::BadId) => {
@@ -29,12 +35,12 @@ impl From<NotDecided> for Problem {
                 Problem::unprocessable("bad-kyc", detail).at(format!("kyc.{}", e.field))
             }
             NotDecided::Refused(DecideError::Rule { rule, kind, .. }) => {
-                let mut p = Problem::unprocessable("rule-failed", detail).at(rule);
-                p.rule_error = Some(kind);
+                let mut p = Problem::unprocessable("rule-failed", detail).at(rule.clone());
+                p.rule_error = Some(*kind);
                 p
             }
             NotDecided::Refused(DecideError::Internal { rule }) => {
-                Problem::internal(detail).at(rule)
+                Problem::internal(detail).at(rule.clone())
             }
             NotDecided::Refused(_) => Problem::unprocessable("refused", detail),
             NotDecided::NotLoggable(_) => Problem::internal(detail),
