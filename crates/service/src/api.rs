@@ -57,7 +57,7 @@ pub struct DecisionResponse {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BatchLine {
     /// The 1-based input line (blank lines count, and give no output line). On an `aborted`
-    /// line: the first input line not decided.
+    /// line: the first input line without an answer.
     pub line: usize,
     /// The application's id, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,9 +70,10 @@ pub struct BatchLine {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<LineError>,
     /// Only on the last line of an answer cut short: why the batch stopped (the decision log
-    /// failed, the body broke, passed its cap or its time), as a problem. `line` and every line
-    /// after it were not decided, and the answer's body ends without its last chunk, so an HTTP
-    /// client reports it incomplete.
+    /// failed, the body broke, passed its cap or its time), as a problem. `line` is the first
+    /// input line without an answer: it and every later line have none (those decided and
+    /// logged are in the log, not in the answer), and the answer's body ends without its last
+    /// chunk, so an HTTP client reports it incomplete.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aborted: Option<Problem>,
 }

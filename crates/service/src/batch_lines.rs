@@ -58,9 +58,18 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// An empty chunk.
-    pub fn new() -> Chunk {
-        Chunk::default()
+    /// An empty chunk whose buffer holds `bytes` before it grows.
+    pub fn with_capacity(bytes: usize) -> Chunk {
+        Chunk {
+            buf: Vec::with_capacity(bytes),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Empty the chunk, keeping its buffers for the next lines.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.lines.clear();
     }
 
     /// The lines, in body order.
@@ -276,7 +285,7 @@ mod tests {
         bounds.sort_unstable();
         let mut splitter = LineSplitter::new(cap);
         let mut out = Vec::new();
-        let mut chunk = Chunk::new();
+        let mut chunk = Chunk::default();
         let take = |chunk: &mut Chunk, out: &mut Vec<Read>| {
             let whole = std::mem::take(chunk);
             for line in whole.lines() {
@@ -337,7 +346,7 @@ mod tests {
     fn a_too_long_line_is_counted_without_being_held() {
         let cap = 4;
         let mut splitter = LineSplitter::new(cap);
-        let mut chunk = Chunk::new();
+        let mut chunk = Chunk::default();
         let limits = ChunkLimits {
             lines: 10,
             bytes: 100,
@@ -371,7 +380,7 @@ mod tests {
     #[test]
     fn text_that_is_not_utf8_is_the_line_s_failure_naming_the_column() {
         let mut splitter = LineSplitter::new(100);
-        let mut chunk = Chunk::new();
+        let mut chunk = Chunk::default();
         let limits = ChunkLimits {
             lines: 10,
             bytes: 100,

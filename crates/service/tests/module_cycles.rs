@@ -500,3 +500,55 @@ fn the_checker_names_cycles_and_ignores_what_is_not_code() {
         vec!["crate → a → crate (the cycle's modules: crate, a)".to_string()]
     );
 }
+
+/// The crate doc of the service lists its modules in data-flow order: every module of the
+/// crate is named, and each after every module it uses.
+#[test]
+fn the_service_s_crate_doc_lists_its_modules_in_data_flow_order() {
+    let src = repo().join("crates/service/src");
+    let files = sources(&src);
+    let graph = graph(&files);
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let section: String = lib
+        .lines()
+        .skip_while(|l| !l.starts_with("//! # Modules, in data-flow order"))
+        .skip(1)
+        .take_while(|l| l.starts_with("//!") && !l.starts_with("//! # "))
+        .map(|l| format!("{}\n", l.trim_start_matches("//!")))
+        .collect();
+    assert!(
+        !section.is_empty(),
+        "lib.rs has no '# Modules, in data-flow order'"
+    );
+    // Module names in order of first mention, as `name` in backquotes.
+    let mut listed: Vec<Module> = Vec::new();
+    for (i, piece) in section.split('`').enumerate() {
+        if i % 2 == 1 {
+            let module: Module = piece.split("::").map(str::to_string).collect();
+            if graph.contains_key(&module) && !listed.contains(&module) {
+                listed.push(module);
+            }
+        }
+    }
+    let missing: Vec<String> = graph
+        .keys()
+        .filter(|m| !m.is_empty() && !listed.contains(m))
+        .map(|m| show(m))
+        .collect();
+    assert!(missing.is_empty(), "not listed in lib.rs: {missing:?}");
+    let at = |m: &Module| listed.iter().position(|l| l == m);
+    let mut wrong = Vec::new();
+    for (module, uses) in &graph {
+        let Some(here) = at(module) else { continue };
+        for used in uses {
+            if at(used).is_some_and(|there| there > here) {
+                wrong.push(format!(
+                    "{} is listed before {}, which it uses",
+                    show(module),
+                    show(used)
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -11,8 +11,8 @@
 //!
 //! A bad line is that line's error (the message of its [`LineFailure`], as `underwrite batch`
 //! writes it) and the rest go on. When the batch itself cannot go on, its answer ends with one
-//! line `{"line": N, "aborted": <problem>}`, N the first input line not decided, and the body is
-//! cut off without its last chunk so that an HTTP client reports it incomplete:
+//! line `{"line": N, "aborted": <problem>}`, N the first input line without an answer, and the
+//! body is cut off without its last chunk so that an HTTP client reports it incomplete:
 //!
 //! * the decision log fails: the part whose lines were being logged is not answered (503
 //!   `unavailable`); lines answered before were logged;
@@ -20,6 +20,8 @@
 //!   `malformed`), stalls past the header timeout or passes the request timeout (408 `timeout`),
 //!   or passes `--max-batch-bytes` (413 `too-large`): the lines of the chunk being read are not
 //!   decided;
+//! * the client does not read its answer until the request timeout: the batch stops (408),
+//!   the part waiting to be handed over was decided and logged but is not answered;
 //! * the client goes away: nothing more is decided; what was decided was logged.
 //!
 //! The headers (200) are sent before the body is read, so these can only be told in the
@@ -95,6 +97,16 @@ async fn start(
         .reserve(wait)
         .await
         .ok_or_else(|| Problem::batch_busy(wait))?;
+    // The body's first piece before the answer's head: a client's `Expect: 100-continue` is
+    // answered before the final status, and a body that fails at once is a problem, not a 200.
+    let cap = state.limits.max_batch_bytes;
+    let mut body = Limited::new(body, cap);
+    let (first, ended) = match body.frame().await {
+        None => (Bytes::new(), true),
+        Some(Err(e)) => return Err(body::read_failed(&*e, cap)),
+        // Trailers carry nothing a batch reads.
+        Some(Ok(frame)) => (frame.into_data().unwrap_or_default(), false),
+    };
     let (pieces, received) = mpsc::channel(ANSWER_PIECES);
     let batch = Batch {
         state: Arc::clone(state),
@@ -102,7 +114,7 @@ async fn start(
         deadline: started + state.limits.request_timeout,
         pieces,
     };
-    tokio::spawn(batch.run(body, work));
+    tokio::spawn(batch.run(Reading { body, first, ended }, work));
     let mut response = Body::new(Answer {
         pieces: received,
         _answers: answers,
@@ -114,6 +126,13 @@ async fn start(
         HeaderValue::from_static("application/x-ndjson"),
     );
     Ok(response)
+}
+
+/// A batch body being read: what is left of it, and its first piece.
+struct Reading {
+    body: Limited<Body>,
+    first: Bytes,
+    ended: bool,
 }
 
 /// What the batch's task hands the answer's body.
@@ -132,9 +151,9 @@ enum Piece {
 enum Stop {
     /// The answer's body is gone (the client went away): no one to tell.
     Gone,
-    /// `line` and those after it were not decided, for this reason.
+    /// `line` and those after it have no answer, for this reason.
     Aborted {
-        /// The first input line not decided.
+        /// The first input line without an answer.
         line: usize,
         /// Why.
         problem: Problem,
@@ -153,8 +172,8 @@ struct Batch {
 impl Batch {
     /// The batch's task. `work` (its share of the budget for the work) is released when the
     /// task ends, after everything it held.
-    async fn run(self, body: Body, work: OwnedSemaphorePermit) {
-        let last = match self.stream(body).await {
+    async fn run(self, reading: Reading, work: OwnedSemaphorePermit) {
+        let last = match self.stream(reading).await {
             Ok(()) => Piece::Done,
             Err(Stop::Gone) => {
                 tracing::debug!("a batch's client went away");
@@ -186,15 +205,19 @@ impl Batch {
     }
 
     /// Read the body chunk by chunk, and decide, log and answer each.
-    async fn stream(&self, body: Body) -> Result<(), Stop> {
+    async fn stream(&self, reading: Reading) -> Result<(), Stop> {
         let limits = &self.state.limits;
         let arms = self.state.live.current();
-        let mut body = Limited::new(body, limits.max_batch_bytes);
+        let Reading {
+            mut body,
+            first: mut rest,
+            mut ended,
+        } = reading;
         let mut splitter = LineSplitter::new(limits.max_line_bytes);
-        let mut rest = Bytes::new();
-        let mut ended = false;
+        // One buffer for every chunk of the batch: its limit plus the line that crosses it.
+        let mut chunk = Chunk::with_capacity(CHUNK.bytes + limits.max_line_bytes.min(CHUNK.bytes));
         while !ended || !rest.is_empty() {
-            let mut chunk = Chunk::new();
+            chunk.clear();
             while !chunk.is_full(CHUNK) {
                 if !rest.is_empty() {
                     let used = splitter.push(&rest, &mut chunk, CHUNK);
@@ -239,13 +262,14 @@ impl Batch {
                     Ok(Some(Ok(frame))) => rest = frame.into_data().unwrap_or_default(),
                 }
             }
-            self.answer_chunk(&arms, chunk).await?;
+            chunk = self.answer_chunk(&arms, chunk).await?;
         }
         Ok(())
     }
 
-    /// Decide `chunk` part by part; log each part's decisions, then send its answers.
-    async fn answer_chunk(&self, arms: &Arc<Arms>, chunk: Chunk) -> Result<(), Stop> {
+    /// Decide `chunk` part by part; log each part's decisions, then send its answers. The chunk
+    /// is given back to be filled again.
+    async fn answer_chunk(&self, arms: &Arc<Arms>, chunk: Chunk) -> Result<Chunk, Stop> {
         let chunk = Arc::new(chunk);
         let mut from = 0;
         while let Some(first) = chunk.lines().get(from).map(|l| l.number) {
@@ -279,13 +303,22 @@ impl Batch {
                     })?;
                 }
             }
-            self.pieces
-                .send(Piece::Lines(part.answers.into()))
-                .await
-                .map_err(|_| Stop::Gone)?;
+            // A client that does not read its answer holds the batch here, until the request
+            // timeout ends it.
+            match tokio::time::timeout_at(
+                self.deadline,
+                self.pieces.send(Piece::Lines(part.answers.into())),
+            )
+            .await
+            {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(Stop::Gone),
+                Err(_) => return Err(self.timed_out(part.first_unanswered)),
+            }
             from = part.next;
         }
-        Ok(())
+        // The blocking threads dropped their handles when they finished.
+        Ok(Arc::try_unwrap(chunk).unwrap_or_default())
     }
 
     fn timed_out(&self, line: usize) -> Stop {
@@ -308,6 +341,8 @@ struct Part {
     answers: Vec<u8>,
     records: Lines,
     next: usize,
+    /// The number of the part's first line.
+    first_unanswered: usize,
 }
 
 /// Decide the lines of `chunk` from index `from` until their answers reach a piece's size
@@ -322,6 +357,7 @@ fn decide_part(state: &AppState, arms: &Arms, chunk: &Chunk, from: usize, trace:
         answers: Vec::with_capacity(ANSWER_PIECE_BYTES + ANSWER_PIECE_BYTES / 4),
         records: Lines::new(),
         next: from,
+        first_unanswered: chunk.lines().get(from).map_or(0, |l| l.number),
     };
     for line in chunk.lines().get(from..).unwrap_or_default() {
         part.next += 1;
