@@ -33,7 +33,9 @@ struct Answer {
     body: Vec<u8>,
 }
 
-/// Read one response (1xx included) off `stream`, keeping what follows in `buf`.
+/// Read one response (1xx included) off `stream`, keeping what follows in `buf`. Its body has a
+/// `Content-Length`, or is chunked (the batch route streams its answer) and read to its last
+/// chunk.
 fn read_answer(stream: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Answer> {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -44,6 +46,14 @@ fn read_answer(stream: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Answer> 
                 .and_then(|l| l.split(' ').nth(1))
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| io::Error::other(format!("bad head {head:?}")))?;
+            if head
+                .to_ascii_lowercase()
+                .contains("\r\ntransfer-encoding: chunked")
+            {
+                buf.drain(..end + 4);
+                let body = read_chunks(stream, buf)?;
+                return Ok(Answer { status, body });
+            }
             let length = if status < 200 {
                 0
             } else {
@@ -61,6 +71,31 @@ fn read_answer(stream: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Answer> 
             return Ok(Answer { status, body });
         }
         read_more(stream, buf)?;
+    }
+}
+
+/// A chunked body's data, read from `buf` and then `stream` up to its last chunk.
+fn read_chunks(stream: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let eol = loop {
+            if let Some(i) = buf.windows(2).position(|w| w == b"\r\n") {
+                break i;
+            }
+            read_more(stream, buf)?;
+        };
+        let size = std::str::from_utf8(&buf[..eol])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .ok_or_else(|| io::Error::other("bad chunk size"))?;
+        while buf.len() < eol + 2 + size + 2 {
+            read_more(stream, buf)?;
+        }
+        body.extend_from_slice(&buf[eol + 2..eol + 2 + size]);
+        buf.drain(..eol + 2 + size + 2);
+        if size == 0 {
+            return Ok(body);
+        }
     }
 }
 

@@ -5,8 +5,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use underwrite_core::policy::Decision;
+use underwrite_core::split::Arm;
 
-use crate::live::Arm;
+use crate::problem::Problem;
 use crate::request_schema::{
     ApplicationId, ConsentDoc, CountryCode, KycInput, PhoneNumber, SignalsPayload, TemplateId,
 };
@@ -51,10 +52,12 @@ pub struct DecisionResponse {
     pub decision: Decision,
 }
 
-/// One output line of `POST /v1/decisions/batch`, in input order.
+/// One output line of `POST /v1/decisions/batch`, in input order: a decision, a line's error,
+/// or (last, when the batch stopped before the body's end) why it stopped.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BatchLine {
-    /// The 1-based input line (blank lines count, and give no output line).
+    /// The 1-based input line (blank lines count, and give no output line). On an `aborted`
+    /// line: the first input line without an answer.
     pub line: usize,
     /// The application's id, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +69,13 @@ pub struct BatchLine {
     /// Why this line has no decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<LineError>,
+    /// Only on the last line of an answer cut short: why the batch stopped (the decision log
+    /// failed, the body broke, passed its cap or its time), as a problem. `line` is the first
+    /// input line without an answer: it and every later line have none (those decided and
+    /// logged are in the log, not in the answer), and the answer's body ends without its last
+    /// chunk, so an HTTP client reports it incomplete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<Problem>,
 }
 
 /// A batch line's failure: the message `underwrite batch` gives for it.

@@ -1,10 +1,13 @@
-//! The service's shared state and its router: every route, and the layers around them.
+//! The service's router: every route of the route table, and the layers around them.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Instant;
 
-use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::body::Body;
+use axum::extract::{MatchedPath, State};
+use axum::http::{Request, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -15,15 +18,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-use crate::auth::{self, Tokens};
-use crate::config::Limits;
+use crate::auth;
 use crate::host::require_host;
-use crate::live::{Live, ReloadOutcome};
-use crate::metrics::{self, Metrics};
-use crate::openapi::{Access, Endpoint, Method, OPERATIONS};
+use crate::openapi::{route_pattern, Access, Endpoint, Method, OPERATIONS};
 use crate::problem::problem_for_bare_errors;
-use crate::routes::{admin, applications, decisions, health, kyc, policy};
-use underwrite_log::{DecisionLog, PhoneMasking};
+use crate::routes::{admin, applications, batch, decisions, health, kyc, policy};
+use crate::state::AppState;
 
 /// Answers smaller than this are sent as they are, whatever the client accepts. A decision's
 /// ~500 bytes gzip to ~300, which saves nothing a network notices and costs ~30 µs of CPU per
@@ -31,60 +31,6 @@ use underwrite_log::{DecisionLog, PhoneMasking};
 /// megabytes of repetitive JSON Lines, are compressed, at the fastest level: on a LAN the CPU is
 /// the cost, and such text compresses well at any level.
 const COMPRESS_ABOVE_BYTES: u16 = 8 * 1024;
-
-/// What every request can reach.
-#[derive(Debug)]
-pub struct AppState {
-    /// The live policies.
-    pub live: Arc<Live>,
-    /// The decision log, when one is kept.
-    pub log: Option<DecisionLog>,
-    /// How the phone is masked in the log.
-    pub masking: PhoneMasking,
-    /// The metrics.
-    pub metrics: Metrics,
-    /// Request limits.
-    pub limits: Limits,
-    /// Accepted tokens, when authentication is on.
-    pub tokens: Option<Tokens>,
-    /// Set once shutdown has begun: `/readyz` answers 503.
-    pub draining: AtomicBool,
-    /// The signals provider, when `POST /v1/applications` is configured.
-    pub signals: Option<crate::applications::Signals>,
-    /// `GET /openapi.json`'s body: the document of this service as configured (its tokens
-    /// decide each operation's `security`), generated once at start.
-    pub openapi: bytes::Bytes,
-}
-
-/// The OpenAPI document of a service with these tokens, as the bytes `GET /openapi.json`
-/// answers.
-pub fn openapi_body(tokens: Option<&Tokens>) -> bytes::Bytes {
-    let auth = crate::openapi::Auth {
-        decision_tokens: tokens.is_some_and(Tokens::decisions_need_token),
-        admin_tokens: tokens.is_some_and(Tokens::admin_enabled),
-    };
-    serde_json::to_vec(&crate::openapi::document(auth))
-        .unwrap_or_default()
-        .into()
-}
-
-impl AppState {
-    /// Reload the policy files, count it, and log a refusal.
-    pub async fn reload(&self) -> ReloadOutcome {
-        let outcome = self.live.reload().await;
-        match &outcome {
-            ReloadOutcome::Replaced(arms) => {
-                self.metrics.reloaded(true);
-                tracing::info!(sha256 = %arms.champion.id().hash, "policy reloaded");
-            }
-            ReloadOutcome::Refused(e) => {
-                self.metrics.reloaded(false);
-                tracing::warn!(error = %e, "policy reload refused; the live policy stays");
-            }
-        }
-        outcome
-    }
-}
 
 /// Every route of [`OPERATIONS`] (the table the OpenAPI document is generated from), with
 /// authentication where it applies, and the layers every request passes: the `Host` check,
@@ -112,7 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         routes = routes.route(op.path, handler);
     }
     routes
-        .layer(from_fn_with_state(Arc::clone(&state), metrics::track))
+        .layer(from_fn_with_state(Arc::clone(&state), track))
         // Before any route: a request that breaks the `Host` rule is not routed.
         .layer(from_fn_with_state(Arc::clone(&state), require_host))
         .with_state(state)
@@ -142,7 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<Arc<AppState>> {
     match endpoint {
         Endpoint::Decide => on(filter, decisions::one),
-        Endpoint::DecideBatch => on(filter, decisions::batch),
+        Endpoint::DecideBatch => on(filter, batch::batch),
         Endpoint::Kyc => on(filter, kyc::one),
         Endpoint::Application => on(filter, applications::one),
         Endpoint::Policy => on(filter, policy::status),
@@ -152,4 +98,24 @@ fn handler(endpoint: Endpoint, filter: MethodFilter) -> MethodRouter<Arc<AppStat
         Endpoint::Metrics => on(filter, health::metrics),
         Endpoint::OpenApi => on(filter, health::openapi),
     }
+}
+
+/// Middleware: count every answered request by route and status, and time it. Registered
+/// around the routes (inside the outer layers), so the route is the matched path pattern.
+pub async fn track(
+    State(state): State<Arc<AppState>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|matched| route_pattern(matched.as_str()))
+        .unwrap_or("unmatched");
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .requested(route, response.status().as_u16(), started.elapsed());
+    response
 }

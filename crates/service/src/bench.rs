@@ -9,11 +9,11 @@ use crate::live::Arms;
 use crate::metrics::Metrics;
 use crate::policy_file::LoadedPolicy;
 
-/// The service refused the bench's body: its problem's detail.
+/// The service refused the bench's body: why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the bench's body was not decided: {detail}")]
 pub struct NotDecided {
-    /// The problem's detail.
+    /// The refusal's message.
     pub detail: String,
 }
 
@@ -38,8 +38,8 @@ impl MetricsDecided {
             log: None,
             signals_fetch: None,
         };
-        let made = decide(&arms, body, request).map_err(|problem| NotDecided {
-            detail: problem.detail,
+        let made = decide(&arms, body, request).map_err(|e| NotDecided {
+            detail: e.to_string(),
         })?;
         let metrics = Metrics::new();
         metrics.decided(&made);

@@ -57,6 +57,15 @@ pub async fn read(
     media: Media,
     cap: usize,
 ) -> Result<Bytes, Problem> {
+    let declared = check(headers, media, cap)?;
+    collect(body, cap, declared)
+        .await
+        .map_err(|e| read_failed(&*e, cap))
+}
+
+/// Check what the headers say of a body before any of it is read: its media type, that it is
+/// not encoded, and that a declared length is within `cap`. The declared length, if any.
+pub fn check(headers: &HeaderMap, media: Media, cap: usize) -> Result<Option<u64>, Problem> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -80,15 +89,22 @@ pub async fn read(
     if declared.is_some_and(|n| n > cap as u64) {
         return Err(Problem::too_large(cap));
     }
-    match collect(body, cap, declared).await {
-        Ok(bytes) => Ok(bytes),
-        Err(e) if caused_by::<LengthLimitError>(&*e) => Err(Problem::too_large(cap)),
-        Err(e) if caused_by::<TimeoutError>(&*e) => Err(Problem::new(
+    Ok(declared)
+}
+
+/// Why a body could not be read to its end, as a problem: past `cap` (413), not received in
+/// time (408), or broken (400: a malformed chunked encoding, a connection closed mid-body).
+pub fn read_failed(error: &(dyn std::error::Error + 'static), cap: usize) -> Problem {
+    if caused_by::<LengthLimitError>(error) {
+        Problem::too_large(cap)
+    } else if caused_by::<TimeoutError>(error) {
+        Problem::new(
             StatusCode::REQUEST_TIMEOUT,
             "timeout",
             "the body was not received in time",
-        )),
-        Err(e) => Err(Problem::malformed(format!("cannot read the body: {e}"))),
+        )
+    } else {
+        Problem::malformed(format!("cannot read the body: {error}"))
     }
 }
 

@@ -12,7 +12,7 @@ use underwrite_core::split::Split;
 use underwrite_log::LogConfig;
 use underwrite_signals_client::{ClientConfig, Country};
 
-use crate::auth::Tokens;
+use crate::tokens::Tokens;
 
 /// Everything a service runs with.
 #[derive(Debug, Clone)]
@@ -104,10 +104,14 @@ pub enum ChallengerMode {
 pub struct Limits {
     /// Largest body of `POST /v1/decisions` and `POST /v1/kyc`, in bytes.
     pub max_body_bytes: usize,
-    /// Largest body of `POST /v1/decisions/batch`, in bytes.
+    /// Largest body of `POST /v1/decisions/batch`, in bytes. A batch is read as it arrives, so
+    /// this bounds a batch's length, not the memory it takes (that is `batch_memory_bytes`).
     pub max_batch_bytes: usize,
-    /// Largest line of a batch body, in bytes.
+    /// Largest line of a batch body, in bytes (a longer line is that line's error).
     pub max_line_bytes: usize,
+    /// Memory all batches in flight may hold at once, in bytes: each reserves its share (about
+    /// 4 × (1 MiB + `max_line_bytes`) + 2 MiB) before its body is read, and waits for room.
+    pub batch_memory_bytes: usize,
     /// Time allowed to receive a request's headers.
     pub header_timeout: Duration,
     /// Time allowed for a whole request, body included, from its headers to its answer.
@@ -124,6 +128,7 @@ impl Default for Limits {
             max_body_bytes: 1 << 20,
             max_batch_bytes: 64 << 20,
             max_line_bytes: 1 << 20,
+            batch_memory_bytes: 64 << 20,
             header_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             concurrency: 1024,

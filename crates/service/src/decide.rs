@@ -4,18 +4,51 @@
 //! `POST /v1/applications`, so all answer, log and count the same way. The log line is encoded
 //! here, on the request's thread, from the parts the answer is made of (the payload compact and
 //! masked in one pass, see `underwrite_log`), so the log's writer thread only copies bytes. Pure
-//! apart from the clock: no I/O here.
+//! apart from the clock: no I/O here, and nothing of HTTP: a refusal is a [`NotDecided`] naming
+//! what is at fault, which each route answers in its own terms (a problem, a batch line's
+//! `LineFailure`).
 
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use underwrite_core::application::{Application, ApplicationError};
+use underwrite_core::line::LineFailure;
 use underwrite_core::policy::{DecideError, DecideOptions};
-use underwrite_log::{Lines, PhoneMasking, RecordParts, ShadowDecision, SignalsFetched, Timestamp};
+use underwrite_log::{
+    EncodeError, Lines, PhoneMasking, RecordParts, ShadowDecision, SignalsFetched, Timestamp,
+};
 
 use crate::api::DecisionResponse;
 use crate::live::Arms;
-use crate::problem::Problem;
+
+/// Why an application was not decided. Each names what is at fault: the `id`, the signals, a
+/// KYC field or a rule (through the library's own error).
+#[derive(Debug, thiserror::Error)]
+pub enum NotDecided {
+    /// The text is not an application: not JSON, not an object, an unknown key, no `signals`,
+    /// or an `id` that is not a short string or finite number ([`ApplicationError::BadId`]).
+    #[error(transparent)]
+    NotApplication(#[from] ApplicationError),
+    /// The policy did not decide it: the signals payload, the KYC input or a rule refused it
+    /// ([`DecideError`] names which).
+    #[error(transparent)]
+    Refused(#[from] DecideError),
+    /// The decision was made but its log line could not be encoded (a bug): a decision that
+    /// cannot be logged is not given.
+    #[error("the decision cannot be logged, so it is not given (please report it): {0}")]
+    NotLoggable(#[from] EncodeError),
+}
+
+impl From<NotDecided> for LineFailure {
+    /// A batch line's failure, with the text `underwrite batch` writes for the same line.
+    fn from(e: NotDecided) -> LineFailure {
+        match e {
+            NotDecided::NotApplication(e) => LineFailure::from(e),
+            NotDecided::Refused(e) => LineFailure::from(e),
+            e @ NotDecided::NotLoggable(_) => LineFailure::Internal(e.to_string()),
+        }
+    }
+}
 
 /// A decision made: what to answer and what to log.
 #[derive(Debug)]
@@ -48,20 +81,15 @@ pub struct DecideRequest<'a> {
 
 /// Decide the application in `text` (a request body, or one batch line; the caller checked it
 /// is UTF-8 and says where it is not, in its own terms).
-pub fn decide(arms: &Arms, text: &str, request: DecideRequest<'_>) -> Result<Made, Problem> {
+pub fn decide(arms: &Arms, text: &str, request: DecideRequest<'_>) -> Result<Made, NotDecided> {
     let started = Instant::now();
     let input_sha256 = sha256_hex(text.as_bytes());
-    let app = Application::from_json(text).map_err(|e| match e {
-        ApplicationError::BadId => Problem::malformed(e.to_string()).at("id"),
-        e => Problem::malformed(e.to_string()),
-    })?;
+    let app = Application::from_json(text)?;
     let route = arms.route(app.id_json(), &input_sha256);
     let options = DecideOptions {
         trace: request.trace,
     };
-    let decided = app
-        .decide(&route.answering.policy, options)
-        .map_err(refusal)?;
+    let decided = app.decide(&route.answering.policy, options)?;
     let shadow = route.shadow.map(|challenger| {
         let policy = challenger.id().clone();
         match app.decide(&challenger.policy, DecideOptions { trace: false }) {
@@ -104,12 +132,7 @@ pub fn decide(arms: &Arms, text: &str, request: DecideRequest<'_>) -> Result<Mad
                 shadow: shadow.as_ref(),
                 signals_fetch: request.signals_fetch,
             };
-            let line = Lines::one(&parts, masking).map_err(|e| {
-                Problem::internal(format!(
-                    "the decision cannot be logged, so it is not given (please report it): {e}"
-                ))
-            })?;
-            Some(line)
+            Some(Lines::one(&parts, masking)?)
         }
     };
     Ok(Made {
@@ -124,22 +147,4 @@ pub fn decide(arms: &Arms, text: &str, request: DecideRequest<'_>) -> Result<Mad
         shadow,
         elapsed,
     })
-}
-
-/// A decide error as a problem: the CLI's message, 422, with the field or rule at fault.
-fn refusal(error: DecideError) -> Problem {
-    let detail = error.to_string();
-    match error {
-        DecideError::Signals(_) => Problem::unprocessable("bad-signals", detail).at("signals"),
-        DecideError::Kyc(e) => {
-            Problem::unprocessable("bad-kyc", detail).at(format!("kyc.{}", e.field))
-        }
-        DecideError::Rule { rule, kind, .. } => {
-            let mut p = Problem::unprocessable("rule-failed", detail).at(rule);
-            p.rule_error = Some(kind);
-            p
-        }
-        DecideError::Internal { rule } => Problem::internal(detail).at(rule),
-        _ => Problem::unprocessable("refused", detail),
-    }
 }

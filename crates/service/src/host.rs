@@ -15,8 +15,8 @@ use axum::http::{header, HeaderMap, Request, StatusCode, Version};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::problem::{shown, Problem};
+use crate::state::AppState;
 
 /// Middleware: refuse a request whose `Host` breaks RFC 9112's rule; pass the others on.
 pub async fn require_host(

@@ -9,21 +9,16 @@
 //! did not change keeps its loaded instance across a reload. Each attempt also remembers what
 //! the files held, so a watcher can tell a real change from an event that changed nothing.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
+use underwrite_core::split::Arm;
 
 use crate::config::{ChallengerMode, Config};
 use crate::policy_file::{load_read, read_policy, LoadedPolicy, PolicyFileError};
-
-/// Which arm made (or answered) a decision: the one `underwrite_core::split::Arm`, here so
-/// that `underwrite_service::Arm` keeps its path. (No intra-doc link: rustdoc 1.95 crashes
-/// resolving a link to a re-exported item from the re-export's own doc.)
-pub use underwrite_core::split::Arm;
 
 /// The policies live at one moment.
 #[derive(Debug)]
@@ -117,35 +112,45 @@ pub struct LastReload {
     /// When it ended.
     pub at: SystemTime,
     /// Why it was refused; `None` when it replaced the live arms.
-    pub refused: Option<Refusal>,
+    pub refused: Option<ReloadError>,
 }
 
-/// Why a reload was refused: every file that failed, in the order champion, challenger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    errors: Vec<PolicyFileError>,
+/// Why a reload was refused; the live policies stay as they were.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// A policy file was refused. `first` is the champion's error when the champion failed,
+    /// else the challenger's; `second` the challenger's when both failed.
+    #[error("{first}{}", second.as_ref().map(|e| format!("; {e}")).unwrap_or_default())]
+    Refused {
+        /// The first failing file's error.
+        first: PolicyFileError,
+        /// The challenger's error, when the champion failed too.
+        second: Option<PolicyFileError>,
+    },
+    /// Loading stopped on a bug (its thread panicked): the panic's detail. Nothing changed.
+    #[error("internal error while loading the policies (a bug; please report it): {0}")]
+    Internal(String),
 }
 
-impl Refusal {
-    /// The first failing file (the champion's when both failed).
+impl ReloadError {
+    /// The first failing file (the champion's when both failed); `None` for an internal error.
     pub fn first_file(&self) -> Option<&str> {
-        self.errors.first().map(PolicyFileError::path)
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.errors.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{error}")?;
+        match self {
+            ReloadError::Refused { first, .. } => Some(first.path()),
+            ReloadError::Internal(_) => None,
         }
-        Ok(())
+    }
+
+    /// Every file's error, champion first.
+    pub fn file_errors(&self) -> impl Iterator<Item = &PolicyFileError> {
+        let (first, second) = match self {
+            ReloadError::Refused { first, second } => (Some(first), second.as_ref()),
+            ReloadError::Internal(_) => (None, None),
+        };
+        first.into_iter().chain(second)
     }
 }
-
-impl std::error::Error for Refusal {}
 
 /// What a reload did.
 #[derive(Debug)]
@@ -153,7 +158,7 @@ pub enum ReloadOutcome {
     /// The new arms are live.
     Replaced(Arc<Arms>),
     /// The files were refused; the old arms stay live.
-    Refused(Refusal),
+    Refused(ReloadError),
 }
 
 /// The policy files a service runs.
@@ -204,13 +209,7 @@ impl Live {
                 .map(|c| (c.policy.clone(), c.mode.clone())),
         };
         let (seen, arms) = load_files(&files);
-        let arms = arms.map_err(|refusal| {
-            let mut errors = refusal.errors.into_iter();
-            errors.next().unwrap_or_else(|| PolicyFileError::Invalid {
-                path: files.champion.display().to_string(),
-                message: "refused without an error".to_string(),
-            })
-        })?;
+        let arms = arms.map_err(|refused| refused.first)?;
         Ok(Live {
             arms: ArcSwap::from_pointee(arms),
             files,
@@ -242,16 +241,8 @@ impl Live {
         let _one_at_a_time = self.reloading.lock().await;
         let files = self.files.clone();
         let (seen, loaded) = match tokio::task::spawn_blocking(move || load_files(&files)).await {
-            Ok((seen, loaded)) => (Some(seen), loaded),
-            Err(join) => (
-                None,
-                Err(Refusal {
-                    errors: vec![PolicyFileError::Invalid {
-                        path: self.files.champion.display().to_string(),
-                        message: format!("internal error while loading: {join}"),
-                    }],
-                }),
-            ),
+            Ok((seen, loaded)) => (Some(seen), loaded.map_err(Refused::into_error)),
+            Err(join) => (None, Err(ReloadError::Internal(join.to_string()))),
         };
         let mut record = self.record();
         if let Some(seen) = seen {
@@ -315,20 +306,34 @@ fn fingerprints(files: &Files) -> Fingerprints {
         .collect()
 }
 
-/// Read, load and test every file (blocking): what each held, and the arms or every file's
-/// error. Each file is read once, so what is fingerprinted is what was loaded.
-fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refusal>) {
+/// The files that failed to load: the first (the champion's when it failed) and the
+/// challenger's when both did.
+struct Refused {
+    first: PolicyFileError,
+    second: Option<PolicyFileError>,
+}
+
+impl Refused {
+    fn into_error(self) -> ReloadError {
+        ReloadError::Refused {
+            first: self.first,
+            second: self.second,
+        }
+    }
+}
+
+/// Read, load and test every file (blocking): what each held, and the arms or each failing
+/// file's error. Each file is read once, so what is fingerprinted is what was loaded.
+fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refused>) {
     let mut seen = Fingerprints::new();
-    let mut errors = Vec::new();
     let mut load = |path: &Path| match read_policy(path) {
         Ok(bytes) => {
             seen.push(Some(Sha256::digest(&bytes).into()));
-            load_read(path, &bytes).map_err(|e| errors.push(e)).ok()
+            load_read(path, &bytes)
         }
         Err(e) => {
             seen.push(None);
-            errors.push(e);
-            None
+            Err(e)
         }
     };
     let champion = load(&files.champion);
@@ -337,20 +342,24 @@ fn load_files(files: &Files) -> (Fingerprints, Result<Arms, Refusal>) {
         .as_ref()
         .map(|(path, mode)| (load(path), mode.clone()));
     let arms = match (champion, challenger) {
-        (Some(champion), None) => Some(Arms {
+        (Ok(champion), None) => Ok(Arms {
             champion: Arc::new(champion),
             challenger: None,
         }),
-        (Some(champion), Some((Some(challenger), mode))) => Some(Arms {
+        (Ok(champion), Some((Ok(challenger), mode))) => Ok(Arms {
             champion: Arc::new(champion),
             challenger: Some((Arc::new(challenger), mode)),
         }),
-        _ => None,
+        (Err(first), None | Some((Ok(_), _))) | (Ok(_), Some((Err(first), _))) => Err(Refused {
+            first,
+            second: None,
+        }),
+        (Err(first), Some((Err(second), _))) => Err(Refused {
+            first,
+            second: Some(second),
+        }),
     };
-    match arms {
-        Some(arms) if errors.is_empty() => (seen, Ok(arms)),
-        _ => (seen, Err(Refusal { errors })),
-    }
+    (seen, arms)
 }
 
 #[cfg(test)]
@@ -440,15 +449,23 @@ mod tests {
         let ReloadOutcome::Refused(refusal) = live.reload().await else {
             panic!("a broken champion and a missing challenger are refused");
         };
-        assert_eq!(refusal.errors.len(), 2, "{refusal}");
+        let ReloadError::Refused {
+            first,
+            second: Some(second),
+        } = &refusal
+        else {
+            panic!("both files are named: {refusal}");
+        };
         assert!(
-            matches!(&refusal.errors[0], PolicyFileError::Invalid { path, .. } if path == &config.policy.display().to_string()),
+            matches!(first, PolicyFileError::Invalid { path, .. } if path == &config.policy.display().to_string()),
             "{refusal}"
         );
         assert!(
-            matches!(&refusal.errors[1], PolicyFileError::Unreadable { path, .. } if path == &challenger.display().to_string()),
+            matches!(second, PolicyFileError::Unreadable { path, .. } if path == &challenger.display().to_string()),
             "{refusal}"
         );
+        assert_eq!(refusal.file_errors().count(), 2);
+        assert_eq!(refusal.to_string(), format!("{first}; {second}"));
         assert!(Arc::ptr_eq(&before, &live.current()), "the live arms stay");
         let status = live.status();
         assert_eq!((status.succeeded, status.failed), (0, 1));

@@ -24,13 +24,8 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{MatchedPath, State};
-use axum::http::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -38,11 +33,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 use underwrite_core::policy::{Outcome, PolicyId, Reason};
+use underwrite_core::split::Arm;
 use underwrite_signals_client::{Fetch, FetchOutcome};
 
-use crate::app::AppState;
 use crate::decide::Made;
-use crate::live::Arm;
 use crate::problem::Problem;
 
 /// The media type of [`Metrics::render`]'s text: the Prometheus text format, version 0.0.4.
@@ -458,26 +452,6 @@ fn arm_index(arm: Arm) -> usize {
         Arm::Champion => 0,
         Arm::Challenger => 1,
     }
-}
-
-/// Middleware: count every answered request by route and status, and time it. Registered
-/// around the routes (inside the outer layers), so the route is the matched path pattern.
-pub async fn track(
-    State(state): State<Arc<AppState>>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|matched| crate::openapi::route_pattern(matched.as_str()))
-        .unwrap_or("unmatched");
-    let started = Instant::now();
-    let response = next.run(request).await;
-    state
-        .metrics
-        .requested(route, response.status().as_u16(), started.elapsed());
-    response
 }
 
 #[cfg(test)]

@@ -214,9 +214,14 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "decisions",
         summary: "Decide applications in bulk (JSON Lines in, JSON Lines out)",
         description: "Each non-blank input line is one application (the body of \
-                      `POST /v1/decisions`); each gives one output line, in input order. A line \
-                      that cannot be decided is that line's error and the others go on. The \
-                      schemas given are those of one line.",
+                      `POST /v1/decisions`); each gives one output line, in input order, \
+                      streamed as the body arrives (read the answer while sending). A line \
+                      that cannot be decided is that line's error and the others go on. A batch \
+                      that stops early (the log fails, the body breaks or passes its cap or its \
+                      time) ends with a line carrying `aborted` (a problem) and `line`, the first \
+                      line without an answer, and its body is cut off. 503 `batch-busy` when \
+                      the batches in flight hold the whole batch memory budget. The schemas \
+                      given are those of one line.",
         access: Access::Decide,
         query: &[TRACE],
         request: Some(Body {

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use underwrite_core::policy::{
-    Policy, PolicyId, TestFiles, TestReport, Unreadable, UnreadableReason, MAX_POLICY_BYTES,
+    LoadError, Policy, PolicyId, TestFiles, TestReport, Unreadable, UnreadableReason,
+    MAX_POLICY_BYTES,
 };
 
 /// A policy that loaded and passed its tests.
@@ -36,24 +37,26 @@ impl LoadedPolicy {
     }
 }
 
-/// Why a policy file was not made live.
+/// Why a policy file was not made live. Each variant names the file; the library's own error
+/// says the rest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyFileError {
-    /// The file could not be read, or is larger than the policy cap.
-    #[error("{path}: cannot read: {message}")]
+    /// The file could not be read (missing, not a regular file, an I/O error), or is larger
+    /// than the policy cap ([`MAX_POLICY_BYTES`]).
+    #[error("{path}: cannot read: {}", unreadable_text(reason))]
     Unreadable {
         /// The file.
         path: String,
-        /// Why.
-        message: String,
+        /// Why (core's one reason, as policy tests give it for the files they name).
+        reason: UnreadableReason,
     },
-    /// The policy did not load (every diagnostic, `line:column: rule: message`).
-    #[error("{path}: {message}")]
+    /// The policy did not load: every diagnostic (`line:column: rule: message`).
+    #[error("{path}: {error}")]
     Invalid {
         /// The file.
         path: String,
-        /// The load error's diagnostics.
-        message: String,
+        /// The load error, each diagnostic with its kind and position.
+        error: LoadError,
     },
     /// The policy loaded but some of its own tests failed.
     #[error("{path}: {failed} of {total} policy test(s) failed: {first}")]
@@ -67,6 +70,15 @@ pub enum PolicyFileError {
         /// The first failure, as `underwrite test` prints it.
         first: String,
     },
+}
+
+/// An unreadable file's reason as the message has said it since before the reason was typed.
+fn unreadable_text(reason: &UnreadableReason) -> String {
+    match reason {
+        UnreadableReason::TooLarge { cap } => format!("larger than {cap} bytes"),
+        UnreadableReason::Io { error } => error.clone(),
+        other => other.to_string(),
+    }
 }
 
 impl PolicyFileError {
@@ -90,11 +102,7 @@ pub fn load_tested(path: &Path) -> Result<LoadedPolicy, PolicyFileError> {
 pub fn read_policy(path: &Path) -> Result<Vec<u8>, PolicyFileError> {
     read_capped(path, MAX_POLICY_BYTES as u64).map_err(|reason| PolicyFileError::Unreadable {
         path: path.display().to_string(),
-        message: match reason {
-            UnreadableReason::TooLarge { cap } => format!("larger than {cap} bytes"),
-            UnreadableReason::Io { error } => error,
-            other => other.to_string(),
-        },
+        reason,
     })
 }
 
@@ -102,9 +110,9 @@ pub fn read_policy(path: &Path) -> Result<Vec<u8>, PolicyFileError> {
 /// files its tests name). Blocking (the tests may read files).
 pub fn load_read(path: &Path, bytes: &[u8]) -> Result<LoadedPolicy, PolicyFileError> {
     let shown = path.display().to_string();
-    let policy = Policy::load(bytes).map_err(|e| PolicyFileError::Invalid {
+    let policy = Policy::load(bytes).map_err(|error| PolicyFileError::Invalid {
         path: shown.clone(),
-        message: e.to_string(),
+        error,
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let reports = policy.run_tests(&PolicyDir(dir));
@@ -215,14 +223,53 @@ tests:
     fn unreadable_and_invalid_files_are_typed_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
         let err = load_tested(&dir.path().join("absent.yaml")).expect_err("absent");
-        assert!(matches!(err, PolicyFileError::Unreadable { .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                PolicyFileError::Unreadable {
+                    reason: UnreadableReason::Io { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = load_tested(dir.path()).expect_err("a directory");
+        assert!(
+            matches!(
+                err,
+                PolicyFileError::Unreadable {
+                    reason: UnreadableReason::NotAFile,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("not a regular file"), "{err}");
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'#'; MAX_POLICY_BYTES + 1]).expect("write");
+        let err = load_tested(&big).expect_err("too large");
+        assert_eq!(
+            err,
+            PolicyFileError::Unreadable {
+                path: big.display().to_string(),
+                reason: UnreadableReason::TooLarge {
+                    cap: MAX_POLICY_BYTES as u64
+                },
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: cannot read: larger than {MAX_POLICY_BYTES} bytes",
+                big.display()
+            )
+        );
         let path = dir.path().join("bad.yaml");
         std::fs::write(&path, "name: [").expect("write");
-        assert!(matches!(
-            load_tested(&path),
-            Err(PolicyFileError::Invalid { .. })
-        ));
+        let err = load_tested(&path).expect_err("not YAML");
+        let PolicyFileError::Invalid { error, .. } = &err else {
+            panic!("{err}");
+        };
+        assert!(!error.diagnostics.is_empty(), "{err}");
     }
 }

@@ -115,6 +115,10 @@ pub const KINDS: &[ProblemKind] = &[
         when: "503: the decision could not be logged, so it is not given",
     },
     ProblemKind {
+        slug: "batch-busy",
+        when: "503: the batches in flight hold the whole batch memory budget; retry later",
+    },
+    ProblemKind {
         slug: "signals-busy",
         when: "503: too many applications already wait on the signals provider",
     },
@@ -155,6 +159,8 @@ pub struct Problem {
 pub enum ProblemHeader {
     /// `Accept-Encoding: identity`: the codings a 415 for a content coding accepts.
     AcceptIdentity,
+    /// `Retry-After: 1`: a 503 that will likely pass in a moment.
+    RetryAfter,
 }
 
 /// Longest piece of a client's text quoted in a detail, in characters.
@@ -256,6 +262,21 @@ impl Problem {
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
     }
 
+    /// 503: the batches in flight hold the batch memory budget (`Retry-After: 1`).
+    pub fn batch_busy(waited: std::time::Duration) -> Problem {
+        let mut problem = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "batch-busy",
+            format!(
+                "the batches in flight hold the whole batch memory budget (--batch-memory); \
+                 none finished within {} ms: retry later",
+                waited.as_millis()
+            ),
+        );
+        problem.header = Some(ProblemHeader::RetryAfter);
+        problem
+    }
+
     /// 503: the service cannot take the request now.
     pub fn unavailable(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
@@ -276,6 +297,11 @@ impl IntoResponse for Problem {
                     header::ACCEPT_ENCODING,
                     HeaderValue::from_static("identity"),
                 );
+            }
+            Some(ProblemHeader::RetryAfter) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             None => {}
         }

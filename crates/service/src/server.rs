@@ -32,11 +32,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use underwrite_log::{DecisionLog, LogError};
 
-use crate::app::{router, AppState};
+use crate::app::router;
+use crate::batch_budget::BatchBudget;
 use crate::config::Config;
-use crate::live::{Live, ReloadOutcome};
+use crate::live::{Live, ReloadError, ReloadOutcome};
 use crate::metrics::Metrics;
 use crate::policy_file::PolicyFileError;
+use crate::state::{openapi_body, AppState};
 
 /// Why a service did not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,9 @@ pub enum StartError {
     /// The signals provider's client settings cannot work.
     #[error("signals provider: {0}")]
     Signals(#[from] underwrite_signals_client::ConfigError),
+    /// Loading the policies stopped on a bug (its thread panicked): the panic's detail.
+    #[error("internal error while loading the policies (a bug; please report it): {0}")]
+    Internal(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -70,10 +75,10 @@ pub struct Reloader(Arc<AppState>);
 
 impl Reloader {
     /// Reload; the new champion's sha256, or why the files were refused (the old ones stay).
-    pub async fn reload(&self) -> Result<String, String> {
+    pub async fn reload(&self) -> Result<String, ReloadError> {
         match self.0.reload().await {
             ReloadOutcome::Replaced(arms) => Ok(arms.champion.id().hash.clone()),
-            ReloadOutcome::Refused(e) => Err(e.to_string()),
+            ReloadOutcome::Refused(e) => Err(e),
         }
     }
 }
@@ -93,10 +98,7 @@ impl Server {
         let live_config = config.clone();
         let live = tokio::task::spawn_blocking(move || Live::start(&live_config))
             .await
-            .map_err(|e| PolicyFileError::Invalid {
-                path: config.policy.display().to_string(),
-                message: format!("internal error while loading: {e}"),
-            })??;
+            .map_err(|e| StartError::Internal(e.to_string()))??;
         let log = config
             .decision_log
             .as_ref()
@@ -137,11 +139,17 @@ impl Server {
             masking,
             metrics: Metrics::new(),
             limits: config.limits,
+            batch_budget: BatchBudget::new(&config.limits),
             tokens: config.tokens.clone(),
             draining: AtomicBool::new(false),
             signals,
-            openapi: crate::app::openapi_body(config.tokens.as_ref()),
+            openapi: openapi_body(config.tokens.as_ref()),
         });
+        tracing::info!(
+            batches = state.batch_budget.batches(),
+            share_bytes = state.batch_budget.share_bytes(),
+            "batches in flight at once, each reserving its share of --batch-memory"
+        );
         let (stop, stopped) = watch::channel(false);
         if config.watch {
             crate::watch::spawn(Arc::clone(&state), stop.subscribe())?;

@@ -31,7 +31,7 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long the files must be left alone after an event before the watcher looks at them.
 pub const QUIET: Duration = Duration::from_millis(200);
@@ -42,19 +42,37 @@ pub const MAX_WAIT: Duration = Duration::from_secs(2);
 
 /// A policy file's directory could not be watched.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot watch {path} for policy changes: {message}")]
-pub struct WatchError {
-    /// The file or directory.
-    pub path: String,
-    /// Why.
-    pub message: String,
+#[non_exhaustive]
+pub enum WatchError {
+    /// The policy path has no file name (`/`, `..`).
+    #[error("cannot watch {path} for policy changes: not a file name")]
+    NotAFileName {
+        /// The path.
+        path: String,
+    },
+    /// The file's directory cannot be resolved (it does not exist, or cannot be read).
+    #[error("cannot watch {path} for policy changes: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The system's file watcher refused (no inotify instance or watch left, say).
+    #[error("cannot watch {path} for policy changes: {source}")]
+    Watcher {
+        /// The file or directory.
+        path: String,
+        /// The watcher's error.
+        source: notify::Error,
+    },
 }
 
 impl WatchError {
-    fn new(path: &Path, message: impl ToString) -> WatchError {
-        WatchError {
+    fn watcher(path: &Path, source: notify::Error) -> WatchError {
+        WatchError::Watcher {
             path: path.display().to_string(),
-            message: message.to_string(),
+            source,
         }
     }
 }
@@ -72,11 +90,11 @@ pub fn spawn(state: Arc<AppState>, stop: watch::Receiver<bool>) -> Result<(), Wa
         },
         notify::Config::default(),
     )
-    .map_err(|e| WatchError::new(&paths[0], e))?;
+    .map_err(|e| WatchError::watcher(&paths[0], e))?;
     for dir in &targets.dirs {
         watcher
             .watch(dir, RecursiveMode::NonRecursive)
-            .map_err(|e| WatchError::new(dir, e))?;
+            .map_err(|e| WatchError::watcher(dir, e))?;
     }
     tracing::info!(dirs = ?targets.dirs, "watching the policy files");
     tokio::spawn(run(state, watcher, targets, received, stop));
@@ -195,14 +213,17 @@ impl Targets {
 
 /// The canonical directory of `path` and its file name.
 fn dir_and_name(path: &Path) -> Result<(PathBuf, &std::ffi::OsStr), WatchError> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| WatchError::new(path, "not a file name"))?;
+    let name = path.file_name().ok_or_else(|| WatchError::NotAFileName {
+        path: path.display().to_string(),
+    })?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let dir = std::fs::canonicalize(dir).map_err(|e| WatchError::new(dir, e))?;
+    let dir = std::fs::canonicalize(dir).map_err(|source| WatchError::Directory {
+        path: dir.display().to_string(),
+        source,
+    })?;
     Ok((dir, name))
 }
 
@@ -293,6 +314,14 @@ mod tests {
         let (dir, name) = dir_and_name(Path::new("policy.yaml")).expect("resolved");
         assert_eq!(dir, std::env::current_dir().expect("cwd"));
         assert_eq!(name, "policy.yaml");
-        assert!(dir_and_name(Path::new("/")).is_err());
+        assert!(matches!(
+            dir_and_name(Path::new("/")),
+            Err(WatchError::NotAFileName { path }) if path == "/"
+        ));
+        assert!(matches!(
+            dir_and_name(Path::new("/no/such/dir/policy.yaml")),
+            Err(WatchError::Directory { path, source })
+                if path == "/no/such/dir" && source.kind() == std::io::ErrorKind::NotFound
+        ));
     }
 }

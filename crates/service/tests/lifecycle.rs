@@ -17,7 +17,7 @@ use fixtures::{
     replace_by_rename, sha, Files,
 };
 use serde_json::Value;
-use underwrite_service::ChallengerMode;
+use underwrite_service::{ChallengerMode, PolicyFileError, ReloadError};
 
 fn champion_sha(status: &Value) -> &str {
     status["champion"]["sha256"].as_str().unwrap_or_default()
@@ -359,7 +359,21 @@ async fn a_bad_reload_never_replaces_the_live_policy() {
     assert_eq!(reloader.reload().await, Ok(sha(v2_text.as_bytes())));
     std::fs::write(&files.champion, "name: [\n").expect("write");
     let refused = reloader.reload().await.expect_err("refused");
-    assert!(refused.starts_with(&format!("{shown}: ")), "{refused}");
+    // A typed refusal: the file and the load error's diagnostics, not a message to search.
+    let ReloadError::Refused {
+        first: PolicyFileError::Invalid { path, error },
+        second: None,
+    } = &refused
+    else {
+        panic!("the broken champion is named: {refused}");
+    };
+    assert_eq!(path, &shown);
+    assert!(!error.diagnostics.is_empty(), "{refused}");
+    assert_eq!(refused.first_file(), Some(shown.as_str()));
+    assert!(
+        refused.to_string().starts_with(&format!("{shown}: ")),
+        "{refused}"
+    );
     assert_eq!(
         champion_sha(&policy_status(&svc).await),
         sha(v2_text.as_bytes())

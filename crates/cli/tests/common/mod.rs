@@ -109,6 +109,11 @@ impl Serve {
         }
     }
 
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://ADDR/v1/decisions`.
     pub fn decisions_url(&self) -> String {
         format!("http://{}/v1/decisions", self.addr)

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::ReloadAnswer;
-use crate::app::AppState;
-use crate::live::ReloadOutcome;
+use crate::live::{ReloadError, ReloadOutcome};
 use crate::problem::Problem;
 use crate::routes::respond::json_response;
+use crate::state::AppState;
 
 /// Reload: 200 with the live champion's sha when the new files are live; when they were
 /// refused and the old ones stay, 409 as a problem (`urn:underwrite:problem:reload-refused`)
@@ -22,6 +22,9 @@ pub async fn reload(State(state): State<Arc<AppState>>) -> Response {
             sha256: arms.champion.id().hash.clone(),
         })
         .unwrap_or_else(IntoResponse::into_response),
+        ReloadOutcome::Refused(e @ ReloadError::Internal(_)) => {
+            Problem::internal(e.to_string()).into_response()
+        }
         ReloadOutcome::Refused(refusal) => {
             let mut problem =
                 Problem::new(StatusCode::CONFLICT, "reload-refused", refusal.to_string());

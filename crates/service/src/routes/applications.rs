@@ -11,16 +11,17 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use underwrite_core::policy::DecideError;
 use underwrite_signals_client::{FetchOutcome, SignalsClient};
 
 use crate::api::{ApplicationRequest, ApplicationResponse, CauseKind};
-use crate::app::AppState;
 use crate::applications::{application_text, check, rejected_kind, Basis, Checked};
 use crate::body::{self, Media};
-use crate::decide::{decide, DecideRequest};
+use crate::decide::{decide, DecideRequest, NotDecided};
 use crate::problem::Problem;
 use crate::routes::query::DecideQuery;
 use crate::routes::respond::{answer, json_response, log_one};
+use crate::state::AppState;
 
 /// `POST /v1/applications`.
 pub async fn one(
@@ -109,9 +110,10 @@ async fn fetch_and_decide(
     let mut made = match decided {
         // The provider's payload failed the core's checks: not the caller's fault, and not a
         // reason to approve; the fallback decides.
-        Err(problem) if problem.kind == "bad-signals" && !basis.fetched.synthesized => {
-            tracing::warn!(error = %problem.detail, "the provider's payload was refused");
-            basis = basis.refused(&problem.detail);
+        Err(NotDecided::Refused(e @ DecideError::Signals(_))) if !basis.fetched.synthesized => {
+            let detail = e.to_string();
+            tracing::warn!(error = %detail, "the provider's payload was refused");
+            basis = basis.refused(&detail);
             decide(
                 &arms,
                 &application_text(id, &basis.payload, kyc),

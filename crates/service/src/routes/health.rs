@@ -9,8 +9,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::Health;
-use crate::app::AppState;
 use crate::routes::respond::json_response;
+use crate::state::AppState;
 
 /// Always `ok` while the process serves.
 pub async fn healthz() -> Response {

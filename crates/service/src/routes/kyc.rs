@@ -8,10 +8,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use underwrite_kyc::{match_request, KycRequest, MatchConfig};
 
-use crate::app::AppState;
 use crate::body::{self, Media};
 use crate::problem::Problem;
 use crate::routes::respond::{answer, json_response};
+use crate::state::AppState;
 
 /// Match the KYC request in the body with the default configuration.
 pub async fn one(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {

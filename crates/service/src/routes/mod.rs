@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod applications;
+pub mod batch;
 pub mod decisions;
 pub mod health;
 pub mod kyc;

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::{LivePolicy, PolicyStatus, ReloadCounts, TestCounts};
-use crate::app::AppState;
 use crate::config::ChallengerMode;
 use crate::policy_file::LoadedPolicy;
 use crate::routes::respond::json_response;
+use crate::state::AppState;
 use crate::time::rfc3339;
 
 /// The live policies and the reload record.

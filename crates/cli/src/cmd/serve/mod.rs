@@ -14,7 +14,7 @@ use std::time::Duration;
 use underwrite_service::{Config, Server, SignalsConfig};
 
 use crate::error::{CliError, EXIT_BAD_INPUT};
-use crate::limits::ByteSize;
+use crate::limits::{ByteSize, LineLimit};
 
 /// Arguments of `underwrite serve`.
 #[derive(Debug, clap::Args)]
@@ -37,9 +37,17 @@ pub struct Args {
     /// Largest body of a single decision or KYC request.
     #[arg(long, value_name = "BYTES", default_value = "1MiB")]
     pub max_body_bytes: ByteSize,
-    /// Largest body of a batch request.
+    /// Largest body of a batch request (read as it arrives: this bounds its length, not the
+    /// memory it takes).
     #[arg(long, value_name = "BYTES", default_value = "64MiB")]
     pub max_batch_bytes: ByteSize,
+    /// The longest line of a batch body.
+    #[command(flatten)]
+    pub line: LineLimit,
+    /// Memory all batches in flight may hold at once: each reserves 4 x (1 MiB +
+    /// --max-line-bytes) + 2 MiB of it before its body is read, and waits for room.
+    #[arg(long, value_name = "BYTES", default_value = "64MiB")]
+    pub batch_memory: ByteSize,
     /// Requests handled at once; more wait.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub concurrency: usize,
@@ -74,6 +82,8 @@ impl Args {
         };
         config.limits.max_body_bytes = as_usize(self.max_body_bytes, "--max-body-bytes")?;
         config.limits.max_batch_bytes = as_usize(self.max_batch_bytes, "--max-batch-bytes")?;
+        config.limits.max_line_bytes = as_usize(self.line.bytes, "--max-line-bytes")?;
+        config.limits.batch_memory_bytes = as_usize(self.batch_memory, "--batch-memory")?;
         config.limits.concurrency = self.concurrency.max(1);
         config.limits.header_timeout = Duration::from_secs(self.header_timeout.max(1));
         config.limits.request_timeout = Duration::from_secs(self.request_timeout.max(1));
