@@ -175,6 +175,17 @@ fn given(lines: &[Value]) -> BTreeMap<u64, Given> {
         .collect()
 }
 
+/// The `id` each answer line echoes, by line number.
+fn echoed_ids(lines: &[Value]) -> BTreeMap<u64, Option<String>> {
+    lines
+        .iter()
+        .map(|line| {
+            let id = line.get("id").map(|id| id.as_str().unwrap().to_string());
+            (line["line"].as_u64().unwrap(), id)
+        })
+        .collect()
+}
+
 /// `underwrite batch`, `POST /v1/decisions/batch` (the real `underwrite serve`) and Arrow rows
 /// write each failing line's error as its `LineFailure` says, kind by kind, the good lines
 /// decided alike.
@@ -207,6 +218,7 @@ fn every_surface_writes_every_kind_s_one_message() {
     );
     assert_eq!(code, Some(1));
     assert_eq!(given(&lines), expected, "underwrite batch");
+    let batch_ids = echoed_ids(&lines);
     // The texts are the kinds' own, whatever else is true of them.
     assert_eq!(
         message(&lines[1]),
@@ -240,6 +252,12 @@ fn every_surface_writes_every_kind_s_one_message() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(given(&lines), expected, "POST /v1/decisions/batch");
+    // A line read as an application echoes its id whether it was decided or refused, on both.
+    assert_eq!(echoed_ids(&lines), batch_ids, "ids echoed by the route and by batch");
+    assert!(
+        batch_ids.values().any(|id| id.as_deref() == Some("lf-7")),
+        "a refused line's id is echoed: {batch_ids:?}"
+    );
 
     // Arrow: the rows whose cells can carry the line (an object of id, signals and kyc).
     let mut rows = Vec::new();

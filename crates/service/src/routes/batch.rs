@@ -44,6 +44,8 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as HttpBody, Frame};
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::time::{Instant, Sleep};
+use serde_json::value::RawValue;
+use underwrite_core::application::Application;
 use underwrite_core::line::LineFailure;
 use underwrite_log::Lines;
 
@@ -389,9 +391,15 @@ fn decide_part(state: &AppState, arms: &Arms, chunk: &Chunk, from: usize, trace:
                     // Counted by `decide_line`, by the problem the single route would give.
                     _ => {}
                 }
+                // A line that was an application but was refused echoes its id, as
+                // `underwrite batch` does for the same line.
+                let id = match (&failure, line.text(chunk.buf())) {
+                    (LineFailure::Refused(_), Ok(text)) => refused_id(text),
+                    _ => None,
+                };
                 BatchLine {
                     line: line.number,
-                    id: None,
+                    id,
                     decision: None,
                     error: Some(LineError {
                         line: line.number,
@@ -408,6 +416,14 @@ fn decide_part(state: &AppState, arms: &Arms, chunk: &Chunk, from: usize, trace:
         }
     }
     part
+}
+
+/// The id of a line that was read as an application and then refused (the failure path only:
+/// the same reader as the decision, read again rather than carried through every refusal).
+fn refused_id(text: &str) -> Option<Box<RawValue>> {
+    Application::from_json(text)
+        .ok()
+        .and_then(|app| app.id_raw().map(ToOwned::to_owned))
 }
 
 /// Decide one line's text with the batch's arms.
