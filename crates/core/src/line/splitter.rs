@@ -1,24 +1,5 @@
-//! [`LineSplitter`]: JSON Lines input cut into lines as its bytes arrive, by one set of rules
-//! for every surface (`underwrite batch`, `kyc --jsonl` and the history reader of `backtest` /
-//! `compare`, fed from a reader; `POST /v1/decisions/batch`, fed from the body's frames):
-//!
-//! * a line ends at `\n`; a `\r` just before it is not part of the line (a `\r` anywhere else
-//!   is); the final `\n` does not make an extra line, and a last line without one is a line as
-//!   it stands ([`LineSplitter::finish`]);
-//! * a line whose length, its terminator (`\n` or `\r\n`) not counted, is over the cap is that
-//!   line's [`LineFailure::TooLong`], whatever its bytes: it is counted while it passes and
-//!   never held (at most the cap plus one byte of an unfinished line is held,
-//!   [`LineSplitter::held`]);
-//! * a line that is empty or only spaces, tabs and `\r` ([`is_blank_line`]) is skipped, but
-//!   counts in line numbers; any other byte, a form feed included, makes it a line;
-//! * whether a line is UTF-8 is found when its text is asked for ([`InputLine::text`]): one
-//!   that is not is that line's [`LineFailure::NotUtf8`].
-//!
-//! Push-based, so it does no I/O: the caller hands over bytes as they come, in pieces of any
-//! size, and gets the same lines whatever the pieces. Each [`LineSplitter::push`] takes bytes
-//! up to and including the next `\n` and gives at most one line, its text appended to the
-//! caller's buffer; so a caller can stop between any two lines (its chunk is full) and hand
-//! over the rest of its bytes later.
+//! [`LineSplitter`]: JSON Lines input cut into [`InputLine`]s as its bytes arrive, by one set
+//! of rules for every surface (the rules are on the type).
 
 use std::ops::Range;
 
@@ -54,7 +35,27 @@ struct Skipping {
     last: Option<u8>,
 }
 
-/// Cuts input into [`InputLine`]s as its bytes arrive; see the [module docs](self).
+/// Cuts JSON Lines input into [`InputLine`]s as its bytes arrive, by one set of rules for
+/// every surface (`underwrite batch`, `kyc --jsonl` and the history reader of `backtest` /
+/// `compare`, fed from a reader; `POST /v1/decisions/batch`, fed from the body's frames):
+///
+/// * a line ends at `\n`; a `\r` just before it is not part of the line (a `\r` anywhere else
+///   is); the final `\n` does not make an extra line, and a last line without one is a line as
+///   it stands ([`finish`](LineSplitter::finish));
+/// * a line whose length, its terminator (`\n` or `\r\n`) not counted, is over the cap is that
+///   line's [`LineFailure::TooLong`], whatever its bytes: it is counted while it passes and
+///   never held (at most the cap plus one byte of an unfinished line is held,
+///   [`LineSplitter::held`]);
+/// * a line that is empty or only spaces, tabs and `\r` ([`is_blank_line`]) is skipped, but
+///   counts in line numbers; any other byte, a form feed included, makes it a line;
+/// * whether a line is UTF-8 is found when its text is asked for ([`InputLine::text`]): one
+///   that is not is that line's [`LineFailure::NotUtf8`].
+///
+/// Push-based, so it does no I/O: the caller hands over bytes as they come, in pieces of any
+/// size, and gets the same lines whatever the pieces. Each [`LineSplitter::push`] takes bytes
+/// up to and including the next `\n` and gives at most one line, its text appended to the
+/// caller's buffer; so a caller can stop between any two lines (its chunk is full) and hand
+/// over the rest of its bytes later.
 #[derive(Debug, Clone)]
 pub struct LineSplitter {
     /// The longest line, in bytes, without its terminator.
@@ -202,7 +203,7 @@ mod tests {
     /// What a line reads as: its bytes, or its failure.
     type Read = (usize, Result<Vec<u8>, LineFailure>);
 
-    /// The rules of the module doc applied to a whole input at once, the obvious way.
+    /// The rules of `LineSplitter`'s doc applied to a whole input at once, the obvious way.
     fn reference(input: &[u8], cap: u64) -> Vec<Read> {
         let mut pieces: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
         // The final `\n` makes no extra line (and an empty input none at all).
