@@ -93,14 +93,32 @@ impl LineSplitter {
     /// when it has none): returns how many bytes were taken, and the line they ended if it is
     /// not blank, its text appended to `buf`. The bytes not taken are the caller's to push
     /// next. Taking none happens only when `data` is empty.
+    #[inline]
     pub fn push(&mut self, data: &[u8], buf: &mut Vec<u8>) -> (usize, Option<InputLine>) {
-        match memchr::memchr(b'\n', data) {
-            Some(end) => (end + 1, self.end(&data[..end], Ending::Newline, buf)),
-            None => {
-                self.hold(data);
-                (data.len(), None)
-            }
+        let Some(end) = memchr::memchr(b'\n', data) else {
+            self.hold(data);
+            return (data.len(), None);
+        };
+        if self.skipping.is_some() || !self.partial.is_empty() {
+            return (end + 1, self.end(&data[..end], Ending::Newline, buf));
         }
+        // The whole line is in `data` (most lines, when a reader's buffer is large).
+        self.number = self.number.saturating_add(1);
+        let line = &data[..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = if line.len() as u64 > self.cap {
+            Some(self.too_long(line.len() as u64))
+        } else if is_blank_line(line) {
+            None
+        } else {
+            let start = buf.len();
+            buf.extend_from_slice(line);
+            Some(InputLine {
+                number: self.number,
+                body: Ok(start..buf.len()),
+            })
+        };
+        (end + 1, line)
     }
 
     /// The input has ended: its last line, when it had no `\n` (its text appended to `buf`).
