@@ -20,7 +20,7 @@ export RUSTC_BOOTSTRAP=1
 # in a few minutes (measured: live heap 31 MB at a 2 GB "out-of-memory"; flat at 520 MB
 # without them). Crash reports keep their own stacks.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=0}"
-targets=(signals policy kyc decide functions differential application decision_log provider_reply redact consent history reference arrow_batch)
+targets=(signals policy kyc decide functions differential application decision_log provider_reply redact consent history reference arrow_batch line_splitter)
 limits=(-rss_limit_mb=2048 -timeout=10)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -253,7 +253,11 @@ fn every_surface_writes_every_kind_s_one_message() {
         .collect();
     assert_eq!(given(&lines), expected, "POST /v1/decisions/batch");
     // A line read as an application echoes its id whether it was decided or refused, on both.
-    assert_eq!(echoed_ids(&lines), batch_ids, "ids echoed by the route and by batch");
+    assert_eq!(
+        echoed_ids(&lines),
+        batch_ids,
+        "ids echoed by the route and by batch"
+    );
     assert!(
         batch_ids.values().any(|id| id.as_deref() == Some("lf-7")),
         "a refused line's id is echoed: {batch_ids:?}"

@@ -11,8 +11,8 @@
 //!
 //! * [`application`]: one application (`id`, `signals`, `kyc`) as batch files, the service
 //!   and its decision log carry it.
-//! * [`line`](mod@line): why one line of JSON Lines input produced no result, and the message every
-//!   surface writes for it.
+//! * [`line`](mod@line): JSON Lines input cut into lines by one splitter for every surface, and
+//!   why one line produced no result, with the message every surface writes for it.
 //! * [`catalog`]: every documented phone signal and the naming scheme it follows.
 //! * [`signals`]: the provider's envelope, statuses and both payload shapes, parsed without an
 //!   intermediate `serde_json::Value`.

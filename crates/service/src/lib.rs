@@ -30,8 +30,8 @@
 //! * `time` (RFC 3339), `problem` (RFC 9457 bodies, the kinds, the middleware that turns bare
 //!   errors into problems), `tokens` (token sets as SHA-256 digests, compared in constant
 //!   time), `policy_file` (a policy file read under its cap, loaded and its tests run),
-//!   `request_schema` (what the request schemas state), `batch_lines` (a batch body cut into
-//!   lines as it arrives, in chunks): the leaves.
+//!   `request_schema` (what the request schemas state), `batch_lines` (a batch body's lines,
+//!   cut by core's `LineSplitter` as it arrives, in chunks): the leaves.
 //! * `config` — what a service runs with (`Config`, `Limits`, ...).
 //! * `api` — the JSON contract types.
 //! * `body` — a body's media type, coding and declared length checked, then read under its cap.

@@ -23,14 +23,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use underwrite_core::application::Application;
-use underwrite_core::line::LineFailure;
+use underwrite_core::line::{InputLine, LineFailure};
 use underwrite_core::policy::{DecideOptions, Decision, Policy};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{load_policy, InputName};
 use crate::json;
 use crate::limits::LineLimit;
-use crate::lines::{JsonLines, Line};
+use crate::lines::JsonLines;
 use crate::panic;
 use crate::pipeline::{self, ChunkLimits, LineSource};
 
@@ -122,7 +122,7 @@ fn decide_text<'a>(policy: &Policy, options: DecideOptions, text: &'a str) -> Ou
 fn decide_line<'a>(
     policy: &Policy,
     options: DecideOptions,
-    line: &Line,
+    line: &InputLine,
     buf: &'a [u8],
 ) -> Output<'a> {
     let outcome = match line.text(buf) {

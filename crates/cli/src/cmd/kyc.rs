@@ -13,14 +13,14 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use underwrite_core::line::LineFailure;
+use underwrite_core::line::{InputLine, LineFailure};
 use underwrite_kyc::{match_request, Aggregation, KycRequest, MatchConfig};
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::input::{read_input, InputName};
 use crate::json;
 use crate::limits::{InputLimit, LineLimit};
-use crate::lines::{JsonLines, Line};
+use crate::lines::JsonLines;
 use crate::output::print_json;
 use crate::panic;
 use crate::pipeline::{self, ChunkLimits, LineSource};
@@ -100,7 +100,11 @@ fn match_line(text: &str, config: &MatchConfig) -> Result<Vec<u8>, LineFailure> 
 
 /// Match one line of a chunk whose text is in `buf`; a panic inside the matcher is that line's
 /// error.
-fn match_chunk_line(line: &Line, buf: &[u8], config: &MatchConfig) -> Result<Vec<u8>, LineFailure> {
+fn match_chunk_line(
+    line: &InputLine,
+    buf: &[u8],
+    config: &MatchConfig,
+) -> Result<Vec<u8>, LineFailure> {
     let text = line.text(buf)?;
     panic::catch(|| match_line(text, config))
         .unwrap_or_else(|panicked| Err(LineFailure::Internal(panicked.to_string())))

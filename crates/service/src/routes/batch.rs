@@ -1,9 +1,10 @@
 //! `POST /v1/decisions/batch`: JSON Lines in, JSON Lines out in input order, streamed both ways.
 //!
-//! The body is read as it arrives, never whole: cut into lines (`batch_lines`, the rules of
-//! `underwrite batch`), taken in chunks of at most 1,024 lines or about 1 MiB, each chunk
-//! decided on a blocking thread in parts whose answers reach 256 KiB, each part's log lines
-//! appended (and synced) and only then its answer lines sent, in input order. So an answer line
+//! The body is read as it arrives, never whole: cut into lines by core's `LineSplitter` (the
+//! splitter `underwrite batch` uses) and taken in chunks of at most 1,024 lines or about 1 MiB
+//! (`batch_lines`), each chunk decided on a blocking thread in parts whose answers reach
+//! 256 KiB, each part's log lines appended (and synced) and only then its answer lines sent,
+//! in input order. So an answer line
 //! is sent only once its record is durable, and a batch holds one chunk and a few pieces of
 //! answer at a time, whatever its length. Every batch first reserves its share of the batch
 //! memory budget (`batch_budget`); one that finds no room within half the request timeout is
@@ -42,16 +43,16 @@ use axum::response::{IntoResponse, Response};
 use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as HttpBody, Frame};
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::time::{Instant, Sleep};
-use serde_json::value::RawValue;
 use underwrite_core::application::Application;
-use underwrite_core::line::LineFailure;
+use underwrite_core::line::{LineFailure, LineSplitter};
 use underwrite_log::Lines;
 
 use crate::api::{BatchLine, LineError};
 use crate::batch_budget::{Reservation, ANSWER_PIECES, ANSWER_PIECE_BYTES, CHUNK};
-use crate::batch_lines::{Chunk, LineSplitter};
+use crate::batch_lines::Chunk;
 use crate::body::{self, Media};
 use crate::decide::{decide, DecideRequest, Made, NotDecided};
 use crate::live::Arms;
@@ -215,14 +216,14 @@ impl Batch {
             first: mut rest,
             mut ended,
         } = reading;
-        let mut splitter = LineSplitter::new(limits.max_line_bytes);
+        let mut splitter = LineSplitter::new(limits.max_line_bytes as u64);
         // One buffer for every chunk of the batch: its limit plus the line that crosses it.
         let mut chunk = Chunk::with_capacity(CHUNK.bytes + limits.max_line_bytes.min(CHUNK.bytes));
         while !ended || !rest.is_empty() {
             chunk.clear();
             while !chunk.is_full(CHUNK) {
                 if !rest.is_empty() {
-                    let used = splitter.push(&rest, &mut chunk, CHUNK);
+                    let used = chunk.fill(&mut splitter, &rest, CHUNK);
                     rest.advance(used);
                     continue;
                 }
@@ -252,7 +253,7 @@ impl Batch {
                     Err(_) => return Err(self.timed_out(first_open())),
                     Ok(None) => {
                         ended = true;
-                        splitter.finish(&mut chunk);
+                        chunk.finish(&mut splitter);
                     }
                     Ok(Some(Err(e))) => {
                         return Err(Stop::Aborted {

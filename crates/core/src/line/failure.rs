@@ -1,10 +1,5 @@
-//! Why one line of JSON Lines input (an application of `underwrite batch` or of `POST
-//! /v1/decisions/batch`, a request of `kyc --jsonl`, a row of an Arrow batch) produced no
-//! result: its kind and its message, written once for every surface.
-//!
-//! A surface reads a line, builds its [`LineFailure`] when the line fails, and writes
-//! `failure.to_string()` as that line's error; the run goes on. The texts are pinned by one
-//! table (this module's tests), and each surface's tests compare what it writes with them.
+//! [`LineFailure`]: why one line produced no result, its kind and its one message; and
+//! [`line_text`], the UTF-8 check that names the first bad byte.
 
 use std::fmt;
 
