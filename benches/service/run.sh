@@ -93,20 +93,27 @@ stop_server() {
     SERVER_PID=
 }
 
-# peak NAME: warm up, then wrk at full speed. Sets PEAK (requests/s), SERVER_US and WRK_US (CPU
-# per request of the server and of wrk during the peak run) and SHARE (the part of the
-# machine's CPUs the two had, in percent: the rest went to whatever else was running).
+# peak NAME [PATH]: warm up, then wrk at full speed: the decision POST, or a GET of PATH when
+# given (the baseline: what the HTTP stack and wrk alone sustain on this machine right now).
+# Sets PEAK (requests/s), SERVER_US and WRK_US (CPU per request of the server and of wrk during
+# the peak run) and SHARE (the part of the machine's CPUs the two had, in percent: the rest went
+# to whatever else was running).
 peak() {
     local name=$1
     local url=http://$ADDR/v1/decisions
+    local script=(-s benches/service/post.lua)
+    if [[ -n ${2:-} ]]; then
+        url=http://$ADDR$2
+        script=()
+    fi
     "${CLIENT_CPU[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${WARMUP_SECONDS}s" \
-        -s benches/service/post.lua "$url" >"$OUT/wrk-$name-warmup.txt"
+        "${script[@]}" "$url" >"$OUT/wrk-$name-warmup.txt"
     local server_before wrk_cpu
     server_before=$(cpu_seconds)
     wrk_cpu=$({
         TIMEFORMAT='%U %S'
         time "${CLIENT_CPU[@]}" wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${PEAK_SECONDS}s" \
-            --latency -s benches/service/post.lua "$url" >"$OUT/wrk-$name.txt"
+            --latency "${script[@]}" "$url" >"$OUT/wrk-$name.txt"
     } 2>&1 | awk '{ print $1 + $2 }')
     local server_cpu
     server_cpu=$(awk -v a="$server_before" -v b="$(cpu_seconds)" 'BEGIN { print b - a }')
@@ -143,8 +150,12 @@ per_request_us() { # CPU-SECONDS REQUESTS
     awk -v c="$1" -v n="$2" 'BEGIN { printf "%.0f", c * 1e6 / n }'
 }
 
-echo "== log off" >&2
+echo "== baseline: GET /healthz" >&2
 start_server off
+peak healthz /healthz
+peak_hz=$PEAK server_us_hz=$SERVER_US wrk_us_hz=$WRK_US share_hz=$SHARE
+
+echo "== log off" >&2
 peak off
 peak_off=$PEAK server_us_off=$SERVER_US wrk_us_off=$WRK_US share_off=$SHARE
 lat_off=$(latency off $((peak_off / 2)))
@@ -197,11 +208,18 @@ if [[ -n ${PIN:-} ]]; then pinning="server on CPU 0, wrk and loadgen on CPU 1"; 
     echo "Peak: wrk. Share: the part of all CPUs the server and wrk had during the peak (the rest"
     echo "went to other processes). CPU µs: per request, user + system. Ceiling: CPUs × 10⁶ / (server"
     echo "µs + wrk µs), the peak if the two had the machine to themselves. Latency: loadgen at half the"
-    echo "peak, from each request's scheduled send time."
+    echo "peak, from each request's scheduled send time. The baseline row is the same server"
+    echo "answering GET /healthz: what the HTTP stack and wrk sustain on this machine in this run."
     echo
     echo "| log | peak req/s | share | server µs | wrk µs | ceiling req/s | half-load req/s | p50 ms | p90 ms | p99 ms | errors |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    printf '| GET /healthz (baseline) | %s | %s %% | %s | %s | %s | | | | | |\n' "$peak_hz" \
+        "$share_hz" "$server_us_hz" "$wrk_us_hz" "$(ceiling "$server_us_hz" "$wrk_us_hz")"
     row off "$peak_off" "$share_off" "$server_us_off" "$wrk_us_off" "$lat_off"
     row on "$peak_on" "$share_on" "$server_us_on" "$wrk_us_on" "$lat_on"
+    echo
+    awk -v on="$peak_on" -v off="$peak_off" -v hz="$peak_hz" 'BEGIN {
+        printf "Ratios in this run: log on / log off %.0f %%; log off / baseline %.0f %%; log on / baseline %.0f %%.\n",
+            100 * on / off, 100 * off / hz, 100 * on / hz }'
 } >"$OUT/results.md"
 cat "$OUT/results.md"
