@@ -93,9 +93,10 @@ pub mod split;
 // The payload's modules live in `underwrite-signals` (which needs no Rhai or YAML, so the
 // provider client can use the parser alone); they are re-exported here whole, so
 // `underwrite_core::signals::parse` and `underwrite_signals::signals::parse` are one item.
-pub use underwrite_signals::{catalog, features, normalize, signals};
-// The policy compiler quotes names and expressions through the same escaping as the parser.
-use underwrite_signals::text;
+// `text` is the one way user text is quoted in a message: the policy compiler quotes names and
+// expressions through it as the parser quotes provider text, and the log's reader cuts what it
+// keeps of a bad line with it.
+pub use underwrite_signals::{catalog, features, normalize, signals, text};
 
 pub use policy_schema::policy_schema_json;
 /// The README's Rust snippets, compiled and run as doc-tests so that they stay true to the API.

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use underwrite_core::text::truncate;
+
 use crate::record::{Record, LOG_FORMAT_VERSION};
 use crate::segment;
 
@@ -369,7 +371,7 @@ pub fn parse_record(bytes: &[u8], at: &LineAt) -> Result<Box<Record>, ReadError>
             }
             _ => ReadError::BadLine {
                 at: at.clone(),
-                message: e.to_string(),
+                message: truncate(&e.to_string(), MAX_BAD_LINE_MESSAGE_CHARS),
             },
         }),
     }
@@ -387,6 +389,11 @@ fn version_of(bytes: &[u8]) -> Option<String> {
     // Quote it back safely: it is JSON text, shown to a person.
     Some(v.chars().take(40).collect())
 }
+
+/// The most characters of a bad line's message kept: serde quotes the offending value whole
+/// (a 16 MiB string in a record's field would be a 16 MiB message), and the first
+/// [`KEPT_BAD_LINES`] messages are kept and shown.
+pub const MAX_BAD_LINE_MESSAGE_CHARS: usize = 300;
 
 /// Bad lines shown one by one; the rest are only counted.
 pub const KEPT_BAD_LINES: usize = 100;
@@ -487,6 +494,23 @@ mod tests {
             bad.kept()[KEPT_BAD_LINES - 1].at().map(|at| at.line),
             Some(KEPT_BAD_LINES as u64)
         );
+    }
+
+    #[test]
+    fn a_bad_lines_message_is_cut_whatever_value_it_quotes() {
+        // serde quotes an unknown variant whole: a 1 MiB decision would be a 1 MiB message,
+        // and the first hundred messages are kept.
+        let line = format!(
+            r#"{{"v":1,"decision_id":"d","time":"t","policy":{{"name":"p","version":"1","hash":"h"}},"arm":"champion","input_sha256":"s","signals":{{}},"decision":"{}","score":null,"reasons":[],"latency_us":1}}"#,
+            "x".repeat(1 << 20)
+        );
+        let Err(ReadError::BadLine { message, .. }) = parse_record(line.as_bytes(), &at(1, 0))
+        else {
+            panic!("a bad line");
+        };
+        assert!(message.starts_with("unknown variant `xxx"), "{message}");
+        assert_eq!(message.chars().count(), MAX_BAD_LINE_MESSAGE_CHARS + 1);
+        assert!(message.ends_with('…'), "{message}");
     }
 
     const RECORD: &[u8] = br#"{"v":1,"decision_id":"d","time":"t","policy":{"name":"p","version":"1","hash":"h"},"arm":"champion","input_sha256":"s","signals":{},"decision":"approve","score":null,"reasons":[],"latency_us":1}
