@@ -9,6 +9,11 @@ use secrecy::{ExposeSecret, SecretString};
 /// The production base URL the reference gives.
 pub const PRODUCTION_BASE_URL: &str = "https://open.smileapi.io/v1";
 
+/// The fewest characters an API key or secret may have ([`ClientConfig::validate`] refuses
+/// fewer): the redactor removes every form of both from provider text, payloads included, and
+/// a very short one would match ordinary text.
+pub const MIN_CREDENTIAL_CHARS: usize = 8;
+
 /// The environment variables (and service settings) that configure the client. The CLI's
 /// `signals fetch` and `serve` read the same names; [`ClientConfig::from_vars`] reads them
 /// through a lookup the caller gives (this library reads no environment itself).
@@ -194,6 +199,18 @@ pub enum ConfigError {
     /// A time limit is zero or out of order.
     #[error("{0}")]
     Deadlines(String),
+    /// The API key or secret is shorter than [`MIN_CREDENTIAL_CHARS`]: every provider text is
+    /// redacted of both, and one that short would be cut out of ordinary payload text (a key
+    /// `180` out of the signal name `events_overdue_day180`).
+    #[error(
+        "{what} has fewer than {min} characters: the provider issues longer ones, and one this \
+         short would be redacted out of ordinary payload text",
+        min = MIN_CREDENTIAL_CHARS
+    )]
+    ShortCredential {
+        /// "the API key" or "the API secret" (never the value).
+        what: &'static str,
+    },
     /// The HTTP client could not be built (e.g. no TLS roots).
     #[error("the HTTP client could not be built: {0}")]
     Http(String),
@@ -238,6 +255,14 @@ impl ClientConfig {
     /// Check the settings together.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_base_url("base_url", &self.base_url)?;
+        for (what, value) in [
+            ("the API key", self.credentials.key()),
+            ("the API secret", self.credentials.secret()),
+        ] {
+            if value.chars().count() < MIN_CREDENTIAL_CHARS {
+                return Err(ConfigError::ShortCredential { what });
+            }
+        }
         let d = &self.deadlines;
         if d.connect.is_zero() || d.poll_request.is_zero() || d.total.is_zero() {
             return Err(ConfigError::Deadlines(
@@ -404,12 +429,30 @@ mod tests {
 
     #[test]
     fn validate_refuses_zero_deadlines_and_no_posts() {
-        let mut c = ClientConfig::new(Credentials::new("k", "s"));
+        let mut c = ClientConfig::new(Credentials::new("key-0001", "secret-1"));
         assert_eq!(c.validate(), Ok(()));
         c.deadlines.total = Duration::ZERO;
         assert!(c.validate().is_err());
         c.deadlines.total = Duration::from_secs(1);
         c.retry.max_posts = 0;
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn validate_refuses_a_key_or_secret_short_enough_to_match_payload_text() {
+        let short = [("180", "a-long-secret"), ("a-long-key", "s3cret")];
+        for (key, secret) in short {
+            let e = ClientConfig::new(Credentials::new(key, secret))
+                .validate()
+                .expect_err("short");
+            let text = e.to_string();
+            assert!(matches!(e, ConfigError::ShortCredential { .. }), "{text}");
+            assert!(!text.contains(key) && !text.contains(secret), "{text}");
+        }
+        let e = ClientConfig::new(Credentials::new("180", "a-long-secret")).validate();
+        assert_eq!(e, Err(ConfigError::ShortCredential { what: "the API key" }));
+        // Eight characters, counted as characters, not bytes.
+        let ok = ClientConfig::new(Credentials::new("ééééééé1", "12345678"));
+        assert_eq!(ok.validate(), Ok(()));
     }
 }

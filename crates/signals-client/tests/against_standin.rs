@@ -328,7 +328,7 @@ async fn a_slow_post_ends_at_the_deadline_and_is_not_sent_again() {
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_unavailable() {
     let (_held, addr) = refusing_port();
-    let mut config = ClientConfig::new(Credentials::new("k", SECRET));
+    let mut config = ClientConfig::new(Credentials::new("standin-key", SECRET));
     config.base_url = format!("http://{addr}/v1").parse().unwrap();
     config.retry.min_delay = Duration::from_millis(10);
     config.retry.max_delay = Duration::from_millis(20);
@@ -541,7 +541,7 @@ async fn chunked_server(size: usize) -> (std::net::SocketAddr, tokio::task::Join
 #[tokio::test]
 async fn a_chunked_answer_is_cut_off_at_the_size_cap() {
     let (addr, server) = chunked_server(4 << 20).await;
-    let mut config = ClientConfig::new(Credentials::new("k", SECRET));
+    let mut config = ClientConfig::new(Credentials::new("standin-key", SECRET));
     config.base_url = format!("http://{addr}/v1").parse().unwrap();
     config.max_response_bytes = 64 * 1024;
     let fetched = SignalsClient::new(config)
