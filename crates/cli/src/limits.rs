@@ -21,6 +21,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use underwrite_core::size::Size;
+
 /// A number of bytes, written `8388608`, `512K`, `8M`, `8MiB` or `1G` (binary multiples).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteSize(pub u64);
@@ -52,14 +54,9 @@ impl FromStr for ByteSize {
 }
 
 impl fmt::Display for ByteSize {
+    /// As every size in a message is written (core's [`Size`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
-            let size = 1u64 << shift;
-            if self.0 >= size && self.0 % size == 0 {
-                return write!(f, "{} {unit}", self.0 / size);
-            }
-        }
-        write!(f, "{} bytes", self.0)
+        Size(self.0).fmt(f)
     }
 }
 

@@ -320,3 +320,46 @@ fn a_port_in_use_exits_2_with_one_line_naming_the_address() {
     );
     drop(taken);
 }
+
+#[test]
+fn a_batch_memory_budget_below_one_batch_s_share_exits_2_naming_both_flags() {
+    let policy = starter();
+    // One batch's share with the default --max-line-bytes (1 MiB): 4 x 2 MiB + 2 MiB = 10 MiB.
+    let (status, stderr) = run_to_exit(&[
+        "serve",
+        "--policy",
+        &policy,
+        "--listen",
+        "127.0.0.1:0",
+        "--batch-memory",
+        "1K",
+    ]);
+    assert_eq!(status.code(), Some(2), "{stderr:#?}");
+    assert_eq!(stderr.len(), 1, "one line: {stderr:#?}");
+    assert!(
+        stderr[0]
+            .starts_with("underwrite: --batch-memory 1 KiB is less than one batch's share, 10 MiB"),
+        "{:?}",
+        stderr[0]
+    );
+    assert!(stderr[0].contains("--max-line-bytes"), "{:?}", stderr[0]);
+    // A long --max-line-bytes raises the share past the default budget (64 MiB): refused too,
+    // where the budget was raised without a word before.
+    let (status, stderr) = run_to_exit(&[
+        "serve",
+        "--policy",
+        &policy,
+        "--listen",
+        "127.0.0.1:0",
+        "--max-line-bytes",
+        "64M",
+    ]);
+    assert_eq!(status.code(), Some(2), "{stderr:#?}");
+    assert!(
+        stderr[0].starts_with(
+            "underwrite: --batch-memory 64 MiB is less than one batch's share, 262 MiB"
+        ),
+        "{:?}",
+        stderr[0]
+    );
+}

@@ -87,7 +87,7 @@ pub mod line;
 pub mod panic;
 pub mod policy;
 mod policy_schema;
-mod size;
+pub mod size;
 pub mod split;
 
 // The payload's modules live in `underwrite-signals` (which needs no Rhai or YAML, so the

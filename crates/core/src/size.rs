@@ -1,10 +1,12 @@
-//! Byte counts in messages, as the CLI's size flags are written.
+//! Byte counts in messages, written as the size flags read them: every surface (core's
+//! messages, the CLI's flags, the service's start errors) shows sizes through [`Size`].
 
 use std::fmt;
 
 /// A byte count shown in binary units when it is a whole number of them (`1 MiB`, `3 KiB`),
 /// else in bytes (`1536 bytes`).
-pub(crate) struct Size(pub(crate) u64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
 
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -76,8 +76,9 @@ pub struct Reservation {
 }
 
 impl BatchBudget {
-    /// The budget of `limits.batch_memory_bytes`. A budget smaller than one batch's share is
-    /// raised to one share: batches then run one at a time.
+    /// The budget of `limits.batch_memory_bytes`. [`Server::start`](crate::Server::start)
+    /// refuses a budget smaller than one batch's share; one given here anyway is raised to one
+    /// share (batches then run one at a time), never below what a batch needs.
     pub fn new(limits: &Limits) -> BatchBudget {
         let units = |bytes: usize| u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX);
         let (work, answers) = per_batch(limits.max_line_bytes);

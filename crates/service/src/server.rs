@@ -30,6 +30,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use underwrite_core::size::Size;
 use underwrite_log::{DecisionLog, LogError};
 
 use crate::app::router;
@@ -58,6 +59,18 @@ pub enum StartError {
     /// Loading the policies stopped on a bug (its thread panicked): the panic's detail.
     #[error("internal error while loading the policies (a bug; please report it): {0}")]
     Internal(String),
+    /// The batch memory budget cannot hold one batch's share
+    /// ([`Limits::batch_share_bytes`](crate::Limits::batch_share_bytes)).
+    #[error(
+        "--batch-memory {budget} is less than one batch's share, {share} (4 x (1 MiB + \
+         --max-line-bytes) + 2 MiB): give at least {share}, or a smaller --max-line-bytes"
+    )]
+    BatchMemory {
+        /// The budget given.
+        budget: Size,
+        /// One batch's share.
+        share: Size,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -95,6 +108,13 @@ pub struct Server {
 impl Server {
     /// Load the policies, open the log, bind, and start serving.
     pub async fn start(config: Config) -> Result<Server, StartError> {
+        let share = config.limits.batch_share_bytes();
+        if config.limits.batch_memory_bytes < share {
+            return Err(StartError::BatchMemory {
+                budget: Size(config.limits.batch_memory_bytes as u64),
+                share: Size(share as u64),
+            });
+        }
         let live_config = config.clone();
         let live = tokio::task::spawn_blocking(move || Live::start(&live_config))
             .await

@@ -331,10 +331,10 @@ async fn a_malformed_chunked_body_mid_batch_ends_the_answer_naming_the_first_lin
     svc.server.shutdown().await;
 }
 
-/// Batches one at a time: a budget smaller than one batch's share.
+/// Batches one at a time: a budget of exactly one batch's share.
 fn one_batch_at_a_time() -> Config {
     let mut config = starter_config();
-    config.limits.batch_memory_bytes = 1;
+    config.limits.batch_memory_bytes = config.limits.batch_share_bytes();
     config.limits.request_timeout = Duration::from_secs(2);
     config
 }

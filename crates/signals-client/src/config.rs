@@ -450,7 +450,12 @@ mod tests {
             assert!(!text.contains(key) && !text.contains(secret), "{text}");
         }
         let e = ClientConfig::new(Credentials::new("180", "a-long-secret")).validate();
-        assert_eq!(e, Err(ConfigError::ShortCredential { what: "the API key" }));
+        assert_eq!(
+            e,
+            Err(ConfigError::ShortCredential {
+                what: "the API key"
+            })
+        );
         // Eight characters, counted as characters, not bytes.
         let ok = ClientConfig::new(Credentials::new("ééééééé1", "12345678"));
         assert_eq!(ok.validate(), Ok(()));
