@@ -6,6 +6,9 @@ use std::ops::Range;
 use super::failure::{line_text, LineFailure};
 use crate::application::is_blank_line;
 
+/// The most memory an unfinished line's buffer keeps between lines; a longer line's is freed.
+const KEEP_PARTIAL_BYTES: usize = 64 << 10;
+
 /// One line that is not blank, as [`LineSplitter`] cut it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputLine {
@@ -165,7 +168,7 @@ impl LineSplitter {
         let length = self.partial.len().saturating_add(piece.len()) - usize::from(cr);
         if length as u64 > self.cap {
             // Counted, never joined.
-            self.partial.clear();
+            self.release_partial();
             return Some(self.too_long(length as u64));
         }
         // The line is `partial` then `piece`, without the `\r` if it ends in one.
@@ -189,8 +192,19 @@ impl LineSplitter {
                 body: Ok(start..buf.len()),
             })
         };
-        self.partial.clear();
+        self.release_partial();
         line
+    }
+
+    /// Empty `partial` for the next line, giving its memory back when one long line grew it:
+    /// otherwise a single line of up to the cap that spanned two pushes would stay held, at its
+    /// size, for the rest of the input.
+    fn release_partial(&mut self) {
+        if self.partial.capacity() > KEEP_PARTIAL_BYTES {
+            self.partial = Vec::new();
+        } else {
+            self.partial.clear();
+        }
     }
 
     fn too_long(&self, bytes: u64) -> InputLine {
@@ -217,6 +231,21 @@ enum Ending {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_long_line_s_buffer_is_given_back_once_the_line_ends() {
+        let mut splitter = LineSplitter::new(4 << 20);
+        let mut buf = Vec::new();
+        let line = vec![b'x'; 1 << 20];
+        // The line spans two pushes, so its first half is held in `partial`.
+        let (used, none) = splitter.push(&line[..1000], &mut buf);
+        assert_eq!((used, none), (1000, None));
+        splitter.push(&line[1000..], &mut buf);
+        assert_eq!(splitter.held(), 1 << 20);
+        let (_, got) = splitter.push(b"\n", &mut buf);
+        assert!(got.is_some_and(|l| l.body == Ok(0..1 << 20)));
+        assert!(splitter.partial.capacity() <= KEEP_PARTIAL_BYTES);
+    }
 
     /// What a line reads as: its bytes, or its failure.
     type Read = (usize, Result<Vec<u8>, LineFailure>);
