@@ -45,19 +45,15 @@ pub enum RedecideError {
 /// Decide a logged record again with `policy`, from its logged signals and KYC result, through
 /// the application reader every decision surface uses.
 pub fn redecide(record: &Record, policy: &Policy) -> Result<Decision, RedecideError> {
-    let kyc = match &record.kyc {
-        Some(result) => Some(serde_json::to_string(result).map_err(RedecideError::Kyc)?),
-        None => None,
-    };
-    let mut text = String::with_capacity(record.signals.get().len() + 32);
-    text.push_str(r#"{"signals":"#);
-    text.push_str(record.signals.get());
-    if let Some(kyc) = &kyc {
-        text.push_str(r#","kyc":"#);
-        text.push_str(kyc);
-    }
-    text.push('}');
-    let app = Application::from_json(&text)?;
+    // The logged signals are decided as they were logged; only the KYC result, held as a
+    // struct, is written back as JSON. No envelope is rebuilt and parsed again.
+    let kyc = record
+        .kyc
+        .as_ref()
+        .map(serde_json::value::to_raw_value)
+        .transpose()
+        .map_err(RedecideError::Kyc)?;
+    let app = Application::from_parts(None, &record.signals, kyc.as_deref())?;
     Ok(app.decide(policy, DecideOptions { trace: false })?.decision)
 }
 
