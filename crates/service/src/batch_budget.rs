@@ -54,6 +54,17 @@ pub fn per_batch(max_line_bytes: usize) -> (usize, usize) {
     (work, answers)
 }
 
+// Written here, beside the arithmetic it states, so that `config` does not use this module.
+impl Limits {
+    /// What one batch reserves of `batch_memory_bytes` before its body is read:
+    /// 4 × (1 MiB + `max_line_bytes`) + 2 MiB.
+    /// [`Server::start`](crate::Server::start) refuses a budget smaller than this.
+    pub fn batch_share_bytes(&self) -> usize {
+        let (work, answers) = per_batch(self.max_line_bytes);
+        work.saturating_add(answers)
+    }
+}
+
 /// The budget batches share.
 #[derive(Debug)]
 pub struct BatchBudget {

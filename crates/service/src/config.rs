@@ -122,16 +122,6 @@ pub struct Limits {
     pub drain_timeout: Duration,
 }
 
-impl Limits {
-    /// What one batch reserves of `batch_memory_bytes` before its body is read:
-    /// 4 × (1 MiB + `max_line_bytes`) + 2 MiB. [`Server::start`](crate::Server::start) refuses a
-    /// budget smaller than this.
-    pub fn batch_share_bytes(&self) -> usize {
-        let (work, answers) = crate::batch_budget::per_batch(self.max_line_bytes);
-        work.saturating_add(answers)
-    }
-}
-
 impl Default for Limits {
     fn default() -> Limits {
         Limits {

@@ -75,7 +75,7 @@ mod request;
 pub use client::SignalsClient;
 pub use config::{
     parse_base_url, vars, Api, ClientConfig, ConfigError, Credentials, Deadlines, PollPolicy,
-    RetryPolicy, PRODUCTION_BASE_URL,
+    RetryPolicy, MIN_CREDENTIAL_CHARS, PRODUCTION_BASE_URL,
 };
 pub use outcome::{Fetch, FetchOutcome, Payload, Rejected, UnavailableCause};
 pub use redact::{Redactor, REDACTED};
