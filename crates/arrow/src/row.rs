@@ -10,9 +10,6 @@ use underwrite_core::policy::{DecideOptions, Outcome, Policy};
 
 use crate::columns::{CellError, Id, Inputs, TextColumn};
 
-/// Longest panic message kept in a row's error.
-const MAX_PANIC_CHARS: usize = 200;
-
 /// What the output columns keep of a decided row (not the reasons' texts, nor the trace):
 /// a batch's transient memory is about the size of its output.
 pub(crate) struct Decided {
@@ -79,10 +76,7 @@ pub(crate) fn decide<'a>(policy: &Policy, inputs: &Inputs<'a>, index: usize) -> 
     // built is dropped when it panics.
     panic::catch_unwind(AssertUnwindSafe(|| decide_row(policy, inputs, index))).unwrap_or_else(
         |payload| {
-            let detail = underwrite_core::panic::panic_message(payload.as_ref())
-                .chars()
-                .take(MAX_PANIC_CHARS)
-                .collect();
+            let detail = underwrite_core::panic::panic_detail(payload.as_ref());
             Err(RowFailure::Line(LineFailure::Internal(detail)))
         },
     )

@@ -5,7 +5,6 @@
 //! and turns a panic into [`Panicked`], which the caller reports its own way: a batch or JSONL
 //! line's error, a failed policy test, or `underwrite: internal error …` with exit status 101.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -14,9 +13,6 @@ thread_local! {
     /// Where the last panic on this thread happened (set by the hook, taken by [`catch`]).
     static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
-
-/// Longest panic message kept; the rest is cut (a message may quote a whole input).
-const MAX_DETAIL_CHARS: usize = 200;
 
 /// A caught panic: its message and, when the hook saw it, its source location.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +42,13 @@ pub fn install_hook() {
 /// here, and drop whatever `work` touched when it panics.
 pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, Panicked> {
     panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
-        let message = message(payload.as_ref());
         let location = LOCATION.with(|slot| slot.borrow_mut().take());
-        let mut detail: String = message.chars().take(MAX_DETAIL_CHARS).collect();
+        let mut detail = underwrite_core::panic::panic_detail(payload.as_ref());
         if let Some(at) = location {
             detail = format!("panicked at {at}: {detail}");
         }
         Panicked { detail }
     })
-}
-
-/// The text of a panic payload.
-fn message(payload: &(dyn Any + Send)) -> &str {
-    underwrite_core::panic::panic_message(payload)
 }
 
 #[cfg(test)]

@@ -15,9 +15,35 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
     }
 }
 
+/// The most characters of a panic's message any surface keeps (a message may quote a whole
+/// input): a test's failure, a batch line's, an Arrow row's, a Python `InternalError`, the CLI's.
+pub const MAX_PANIC_DETAIL_CHARS: usize = 200;
+
+/// A caught panic's message cut to [`MAX_PANIC_DETAIL_CHARS`] characters: the detail every
+/// surface reports for it.
+pub fn panic_detail(payload: &(dyn Any + Send)) -> String {
+    panic_message(payload)
+        .chars()
+        .take(MAX_PANIC_DETAIL_CHARS)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::panic_message;
+    use super::{panic_detail, panic_message, MAX_PANIC_DETAIL_CHARS};
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn a_panic_s_detail_is_cut_to_the_one_limit_in_characters() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let long = std::panic::catch_unwind(|| panic!("{}", "é".repeat(500))).expect_err("panics");
+        std::panic::set_hook(hook);
+        assert_eq!(
+            panic_detail(long.as_ref()),
+            "é".repeat(MAX_PANIC_DETAIL_CHARS)
+        );
+    }
 
     #[test]
     #[allow(clippy::panic)]

@@ -1,16 +1,13 @@
 //! Library errors as the package's exceptions (defined in `underwrite/_errors.py`).
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
+use underwrite_core::panic::panic_detail;
 use underwrite_core::policy::{DecideError, DiagnosticKind, LoadError};
 use underwrite_kyc::KycError;
-
-/// Longest panic message kept in an `InternalError`.
-const MAX_PANIC_CHARS: usize = 200;
 
 /// The exception classes, by name.
 #[derive(Debug, Clone, Copy)]
@@ -185,7 +182,7 @@ fn text(py: Python<'_>, value: &str) -> Py<PyAny> {
 /// Run `work`, turning a panic inside it into `Err` with its message: the caller makes it an
 /// `InternalError` (or a row's error) so no panic crosses into Python.
 pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
-    panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| panic_message(payload.as_ref()))
+    panic::catch_unwind(AssertUnwindSafe(work)).map_err(|payload| panic_detail(payload.as_ref()))
 }
 
 /// An `InternalError` for a caught panic.
@@ -204,11 +201,4 @@ pub(crate) fn internal_at(py: Python<'_>, detail: &str, index: Option<usize>) ->
         ),
         &index_attribute(py, index),
     )
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    underwrite_core::panic::panic_message(payload)
-        .chars()
-        .take(MAX_PANIC_CHARS)
-        .collect()
 }

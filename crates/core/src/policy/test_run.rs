@@ -21,9 +21,6 @@ use crate::size::Size;
 /// inputs under 1 KB. The CLI's `--max-input-bytes` may raise it for `underwrite test`.
 pub const MAX_TEST_INPUT_BYTES: u64 = 8 << 20;
 
-/// Longest panic message kept in a [`TestFailure::Panicked`], in characters.
-const MAX_PANIC_CHARS: usize = 200;
-
 /// Reads the files a policy's tests name. The library does no I/O: each surface passes a
 /// reader (the CLI and the service read relative to the policy file's directory, Python
 /// relative to the policy's `base_dir`).
@@ -121,10 +118,7 @@ impl Policy {
                     Err(failure) => TestReport::failed(case.name.clone(), failure),
                 }))
                 .unwrap_or_else(|payload| {
-                    let detail = crate::panic::panic_message(payload.as_ref())
-                        .chars()
-                        .take(MAX_PANIC_CHARS)
-                        .collect();
+                    let detail = crate::panic::panic_detail(payload.as_ref());
                     TestReport::failed(case.name.clone(), TestFailure::Panicked { detail })
                 })
             })
