@@ -62,9 +62,6 @@ use crate::routes::query::DecideQuery;
 use crate::routes::respond::answer;
 use crate::state::AppState;
 
-/// Longest panic message kept in a line's error.
-const MAX_PANIC_CHARS: usize = 200;
-
 /// How long the answer's last line is given to reach the connection before the body is cut.
 const ABORT_GRACE: Duration = Duration::from_millis(100);
 
@@ -316,7 +313,7 @@ impl Batch {
             {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => return Err(Stop::Gone),
-                Err(_) => return Err(self.timed_out(part.first_unanswered)),
+                Err(_) => return Err(self.timed_out(first)),
             }
             from = part.next;
         }
@@ -344,8 +341,6 @@ struct Part {
     answers: Vec<u8>,
     records: Lines,
     next: usize,
-    /// The number of the part's first line.
-    first_unanswered: usize,
 }
 
 /// Decide the lines of `chunk` from index `from` until their answers reach a piece's size
@@ -360,7 +355,6 @@ fn decide_part(state: &AppState, arms: &Arms, chunk: &Chunk, from: usize, trace:
         answers: Vec::with_capacity(ANSWER_PIECE_BYTES + ANSWER_PIECE_BYTES / 4),
         records: Lines::new(),
         next: from,
-        first_unanswered: chunk.lines().get(from).map_or(0, |l| l.number),
     };
     for line in chunk.lines().get(from..).unwrap_or_default() {
         part.next += 1;
@@ -410,7 +404,7 @@ fn decide_part(state: &AppState, arms: &Arms, chunk: &Chunk, from: usize, trace:
                 }
             }
         };
-        part.answers.extend_from_slice(&encode(&answer));
+        encode_into(&answer, &mut part.answers);
         part.answers.push(b'\n');
         if part.answers.len() >= ANSWER_PIECE_BYTES {
             break;
@@ -450,10 +444,7 @@ fn line_outcome(
             Err(LineFailure::from(refused))
         }
         Err(payload) => {
-            let detail: String = underwrite_core::panic::panic_message(payload.as_ref())
-                .chars()
-                .take(MAX_PANIC_CHARS)
-                .collect();
+            let detail = underwrite_core::panic::panic_detail(payload.as_ref());
             metrics.refused(&Problem::internal(String::new()));
             Err(LineFailure::Internal(detail))
         }
@@ -462,16 +453,27 @@ fn line_outcome(
 
 /// One answer line's JSON (without its newline).
 fn encode(line: &BatchLine) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(line, &mut out);
+    out
+}
+
+/// `line` as JSON at the end of `out` (no copy through a buffer of its own).
+fn encode_into(line: &BatchLine, out: &mut Vec<u8>) {
     // The answer types serialize to a `Vec` without fail (no map with non-string keys, no
     // failing `Serialize`); were one to fail, the line says so rather than vanish.
-    serde_json::to_vec(line).unwrap_or_else(|e| {
-        format!(
-            r#"{{"line":{n},"error":{{"line":{n},"message":"cannot encode the answer: {e}"}}}}"#,
-            n = line.line,
-            e = e.to_string().replace(['"', '\\'], "'")
-        )
-        .into_bytes()
-    })
+    let mark = out.len();
+    if let Err(e) = serde_json::to_writer(&mut *out, line) {
+        out.truncate(mark);
+        out.extend_from_slice(
+            format!(
+                r#"{{"line":{n},"error":{{"line":{n},"message":"cannot encode the answer: {e}"}}}}"#,
+                n = line.line,
+                e = e.to_string().replace(['"', '\\'], "'")
+            )
+            .as_bytes(),
+        );
+    }
 }
 
 /// The answer's body: the pieces the batch's task sends, cut off (an error, so hyper ends the
@@ -555,7 +557,10 @@ mod tests {
         );
         let long = "é".repeat(500);
         let failure = line_outcome(&metrics, || panic!("{long}")).expect_err("a failure");
-        assert_eq!(failure, LineFailure::Internal("é".repeat(MAX_PANIC_CHARS)));
+        assert_eq!(
+            failure,
+            LineFailure::Internal("é".repeat(underwrite_core::panic::MAX_PANIC_DETAIL_CHARS))
+        );
         assert!(metrics
             .render()
             .lines()
