@@ -8,11 +8,6 @@
 //! /v1/decisions` and `underwrite replay` accept and refuse the same applications with the same
 //! messages.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use underwrite_kyc::KycResult;
@@ -218,32 +213,7 @@ pub fn from_json_object<'a, T: Deserialize<'a>>(
     text: &'a str,
     expected: &'static str,
 ) -> serde_json::Result<T> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = de.deserialize_map(ObjectOf {
-        expected,
-        of: PhantomData,
-    })?;
-    de.end()?;
-    Ok(value)
-}
-
-/// A visitor that takes a map and hands it to `T`'s own reader; anything else is refused as
-/// not `expected`.
-struct ObjectOf<T> {
-    expected: &'static str,
-    of: PhantomData<T>,
-}
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOf<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.expected)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map))
-    }
+    underwrite_kyc::object::from_json_str(text, expected)
 }
 
 #[cfg(test)]

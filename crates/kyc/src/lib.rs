@@ -62,7 +62,7 @@ pub mod levenshtein;
 mod matcher;
 mod names;
 pub mod normalize;
-mod object;
+pub mod object;
 pub mod outcome;
 pub mod phone;
 pub mod request;

@@ -2,9 +2,14 @@
 //! position (`["Joe", null, "Leo"]` read as a record), and no JSON this crate reads means that:
 //! a request, a record or a result given as an array is refused, not matched by position.
 //!
-//! Every struct of a request or a result is read through [`object`] (or [`optional_object`]),
+//! Every struct of a request or a result is read through `object` (or `optional_object`),
 //! which asks the deserializer for a map: serde_json answers any other JSON type with
 //! "invalid type: sequence, expected …" at the value's position.
+//!
+//! The rule is the workspace's, not only this crate's: [`from_json`] and [`from_json_str`] are
+//! how every envelope is read (an application in `underwrite-core`, a history line in
+//! `underwrite-analysis`, a provider's error answer in `underwrite-signals-client`). They live
+//! here because this is the lowest crate that every one of those readers depends on.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -71,9 +76,17 @@ pub(crate) fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d.deserialize_option(OrNull(PhantomData))
 }
 
+/// `text` as a `T` that must be one JSON object ([`from_json`] over a string).
+pub fn from_json_str<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    expected: &'static str,
+) -> serde_json::Result<T> {
+    from_json(serde_json::Deserializer::from_str(text), expected)
+}
+
 /// Read a whole document that must be one JSON object, `expected` naming it in the refusal
 /// ("invalid type: sequence, expected a KYC request (a JSON object) at line 1 column 1").
-pub(crate) fn from_json<'de, R, T>(
+pub fn from_json<'de, R, T>(
     mut de: serde_json::Deserializer<R>,
     expected: &'static str,
 ) -> serde_json::Result<T>

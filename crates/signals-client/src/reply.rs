@@ -349,7 +349,12 @@ fn provider_message(body: &[u8]) -> (Option<String>, Option<String>) {
         code: Option<IdText>,
         message: Option<IdText>,
     }
-    if let Ok(e) = serde_json::from_slice::<ErrorBody>(body) {
+    // An object only: a derived reader would take `["UNAUTHORIZED", "…"]` by position.
+    let read = underwrite_kyc::object::from_json(
+        serde_json::Deserializer::from_slice(body),
+        "an error answer (a JSON object)",
+    );
+    if let Ok::<ErrorBody, _>(e) = read {
         return (
             e.code.and_then(IdText::text),
             e.message.and_then(IdText::text),
@@ -402,6 +407,18 @@ mod tests {
             Bytes::copy_from_slice(body.as_bytes()),
             &redactor(),
         )
+    }
+
+    #[test]
+    fn an_error_answer_is_read_as_an_object_never_by_position() {
+        assert_eq!(
+            provider_message(br#"{"code":"UNAUTHORIZED","message":"bad key"}"#),
+            (Some("UNAUTHORIZED".into()), Some("bad key".into()))
+        );
+        // An array is not the envelope: shown as an excerpt of the body, not as code and message.
+        let (code, message) = provider_message(br#"["UNAUTHORIZED","bad key"]"#);
+        assert_eq!(code, None);
+        assert_eq!(message.as_deref(), Some(r#"["UNAUTHORIZED","bad key"]"#));
     }
 
     #[test]
