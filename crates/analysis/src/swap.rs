@@ -25,14 +25,9 @@ pub struct SwapMatrix {
     cells: [[Counts; 4]; 4],
 }
 
-/// The index of an outcome, or of a failure.
+/// The index of an outcome (the tallies' order), or of a failure.
 fn index(outcome: Option<Outcome>) -> usize {
-    match outcome {
-        Some(Outcome::Approve) => 0,
-        Some(Outcome::Review) => 1,
-        Some(Outcome::Reject) => 2,
-        None => FAILED,
-    }
+    outcome.map_or(FAILED, crate::tally::outcome_index)
 }
 
 impl SwapMatrix {
